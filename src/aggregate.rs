@@ -1,0 +1,518 @@
+//! Events in, tallies out.
+//!
+//! The scanner hands each event to an [`Acc`], a cheap per-chunk accumulator
+//! (hash maps keyed by small integers, job ids interned). A finished chunk
+//! is drained into a [`Tally`]: per code, per job run, unattributed, per
+//! attribution rule. Tallies merge with `+=`, and merging is commutative and
+//! associative (sets, sums, minima, maxima, and the first examples in
+//! `(path, line)` order), so files and chunks combine in any order, on any
+//! number of threads, to the same result.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::AddAssign;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::code::Code;
+use crate::error::FileError;
+use crate::timestamp::Millis;
+
+/// How many example locations are kept per code.
+pub const EXAMPLES: usize = 3;
+/// About how many characters of a line an example keeps.
+pub const EXCERPT: usize = 200;
+
+/// Which attribution rule gave an event its job run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    /// 1: a job key on the event's own line.
+    Line,
+    /// 2: a GUID component of the file's path.
+    Path,
+    /// 3: the last job key on an earlier line of the same file.
+    Carried,
+    /// 4: none; also every agent-level (`AZSM0xxx`) event.
+    None,
+}
+
+/// Events per attribution rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RuleCounts {
+    /// Rule 1.
+    pub line: u64,
+    /// Rule 2.
+    pub path: u64,
+    /// Rule 3.
+    pub carried: u64,
+    /// Rule 4, job-scope and item-scope events.
+    pub none: u64,
+    /// Agent-level events, never attributed.
+    pub agent: u64,
+}
+
+/// The job an event belongs to, as the scanner knows it.
+#[derive(Clone, Copy, Debug)]
+pub enum JobSlot<'a> {
+    /// Attributed by `rule` to this id.
+    Id(&'a [u8], Rule),
+    /// Rule 3 applies, but the key lies before this chunk: resolved when the
+    /// chunks are put back in order.
+    Pending,
+    /// Agent-level: never attributed.
+    Agent,
+    /// No rule applies.
+    None,
+}
+
+/// One line's code, as the scanner sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Event<'a> {
+    /// The code.
+    pub code: Code,
+    /// Its job.
+    pub job: JobSlot<'a>,
+    /// 1-based line number, counted from the start of the chunk.
+    pub line: u64,
+    /// The time at the start of the line.
+    pub time: Option<Millis>,
+    /// The line, without its line ending.
+    pub text: &'a [u8],
+    /// Where the code starts in `text`.
+    pub column: usize,
+}
+
+const NO_JOB: u32 = u32::MAX;
+const PENDING: u32 = u32::MAX - 1;
+
+#[derive(Clone, Copy, Debug)]
+struct Cell {
+    count: u64,
+    first: Option<Millis>,
+    last: Option<Millis>,
+}
+
+/// A per-chunk accumulator; see the module docs.
+#[derive(Debug, Default)]
+pub struct Acc {
+    ids: FxHashMap<Box<[u8]>, u32>,
+    names: Vec<Box<[u8]>>,
+    cells: FxHashMap<(Code, u32), Cell>,
+    examples: FxHashMap<Code, Vec<(u64, String)>>,
+    rules: RuleCounts,
+    pending: u64,
+}
+
+impl Acc {
+    /// Records one event.
+    pub fn add(&mut self, ev: &Event<'_>) {
+        let job = match ev.job {
+            JobSlot::Id(id, rule) => {
+                match rule {
+                    Rule::Line => self.rules.line += 1,
+                    Rule::Path => self.rules.path += 1,
+                    Rule::Carried => self.rules.carried += 1,
+                    Rule::None => self.rules.none += 1,
+                }
+                self.intern(id)
+            }
+            JobSlot::Pending => {
+                self.pending += 1;
+                PENDING
+            }
+            JobSlot::Agent => {
+                self.rules.agent += 1;
+                NO_JOB
+            }
+            JobSlot::None => {
+                self.rules.none += 1;
+                NO_JOB
+            }
+        };
+        let cell = self.cells.entry((ev.code, job)).or_insert(Cell {
+            count: 0,
+            first: None,
+            last: None,
+        });
+        cell.count += 1;
+        if let Some(t) = ev.time {
+            cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
+            cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+        }
+        let examples = self.examples.entry(ev.code).or_default();
+        if examples.len() < EXAMPLES {
+            examples.push((ev.line, excerpt(ev.text, ev.column)));
+        }
+    }
+
+    fn intern(&mut self, id: &[u8]) -> u32 {
+        if let Some(&i) = self.ids.get(id) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len())
+            .unwrap_or(NO_JOB - 2)
+            .min(NO_JOB - 2);
+        self.ids.insert(id.into(), i);
+        self.names.push(id.into());
+        i
+    }
+
+    /// True when no event was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Moves everything into `tally`: lines shift by `line_offset`, pending
+    /// events go to `carry` (rule 3) or, without one, to nobody (rule 4).
+    pub fn drain_into(
+        self,
+        tally: &mut Tally,
+        path: &Arc<str>,
+        line_offset: u64,
+        carry: Option<&[u8]>,
+    ) {
+        let name = |i: u32| -> Option<String> {
+            match i {
+                NO_JOB => None,
+                PENDING => carry.map(|c| String::from_utf8_lossy(c).into_owned()),
+                i => Some(String::from_utf8_lossy(&self.names[i as usize]).into_owned()),
+            }
+        };
+        let mut rules = self.rules;
+        if carry.is_some() {
+            rules.carried += self.pending;
+        } else {
+            rules.none += self.pending;
+        }
+        tally.rules += rules;
+        let mut names: FxHashMap<u32, Option<String>> = FxHashMap::default();
+        for ((code, job), cell) in self.cells {
+            let job = names.entry(job).or_insert_with(|| name(job)).clone();
+            tally.add_cell(code, job, cell.count, cell.first, cell.last, path);
+        }
+        for (code, examples) in self.examples {
+            let ct = tally.codes.entry(code).or_default();
+            ct.add_examples(examples.into_iter().map(|(line, text)| Example {
+                path: path.clone(),
+                line: line + line_offset,
+                text,
+            }));
+        }
+    }
+}
+
+/// Where a code was seen.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Example {
+    /// Display path of the input.
+    pub path: Arc<str>,
+    /// 1-based line number.
+    pub line: u64,
+    /// The line, cut to about [`EXCERPT`] characters around the code.
+    pub text: String,
+}
+
+/// Everything known about one code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CodeTally {
+    /// Events.
+    pub count: u64,
+    /// Job runs it was attributed to.
+    pub jobs: BTreeSet<String>,
+    /// Inputs it was seen in.
+    pub files: BTreeSet<Arc<str>>,
+    /// Earliest time on one of its lines.
+    pub first: Option<Millis>,
+    /// Latest time on one of its lines.
+    pub last: Option<Millis>,
+    /// The first [`EXAMPLES`] locations in `(path, line)` order.
+    pub examples: Vec<Example>,
+}
+
+impl CodeTally {
+    fn add_examples(&mut self, more: impl IntoIterator<Item = Example>) {
+        self.examples.extend(more);
+        self.examples.sort();
+        self.examples
+            .dedup_by(|a, b| a.path == b.path && a.line == b.line);
+        self.examples.truncate(EXAMPLES);
+    }
+}
+
+/// Everything known about one job run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobTally {
+    /// Events per code.
+    pub codes: BTreeMap<Code, u64>,
+    /// Earliest time on one of its lines.
+    pub first: Option<Millis>,
+    /// Latest time on one of its lines.
+    pub last: Option<Millis>,
+}
+
+/// What the scan did, apart from events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ScanStats {
+    /// Inputs scanned (fully or partly).
+    pub files: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Inputs skipped because they look binary.
+    pub skipped_binary: u64,
+}
+
+/// The mergeable result of a scan; see the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Per code.
+    pub codes: BTreeMap<Code, CodeTally>,
+    /// Per job run id.
+    pub jobs: BTreeMap<String, JobTally>,
+    /// Events with no job run, per code.
+    pub unattributed: BTreeMap<Code, u64>,
+    /// Events per attribution rule.
+    pub rules: RuleCounts,
+    /// Files and bytes.
+    pub stats: ScanStats,
+    /// Inputs that failed.
+    pub errors: Vec<FileError>,
+}
+
+impl Tally {
+    fn add_cell(
+        &mut self,
+        code: Code,
+        job: Option<String>,
+        count: u64,
+        first: Option<Millis>,
+        last: Option<Millis>,
+        path: &Arc<str>,
+    ) {
+        let ct = self.codes.entry(code).or_default();
+        ct.count += count;
+        ct.first = min_opt(ct.first, first);
+        ct.last = max_opt(ct.last, last);
+        if !ct.files.contains(path) {
+            ct.files.insert(path.clone());
+        }
+        match job {
+            Some(job) => {
+                let jt = self.jobs.entry(job.clone()).or_default();
+                *jt.codes.entry(code).or_default() += count;
+                jt.first = min_opt(jt.first, first);
+                jt.last = max_opt(jt.last, last);
+                ct.jobs.insert(job);
+            }
+            None => *self.unattributed.entry(code).or_default() += count,
+        }
+    }
+
+    /// Total events.
+    pub fn events(&self) -> u64 {
+        self.codes.values().map(|c| c.count).sum()
+    }
+}
+
+fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl AddAssign for RuleCounts {
+    fn add_assign(&mut self, o: RuleCounts) {
+        self.line += o.line;
+        self.path += o.path;
+        self.carried += o.carried;
+        self.none += o.none;
+        self.agent += o.agent;
+    }
+}
+
+impl AddAssign for ScanStats {
+    fn add_assign(&mut self, o: ScanStats) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.skipped_binary += o.skipped_binary;
+    }
+}
+
+impl AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        for (code, ct) in o.codes {
+            let mine = self.codes.entry(code).or_default();
+            mine.count += ct.count;
+            mine.jobs.extend(ct.jobs);
+            mine.files.extend(ct.files);
+            mine.first = min_opt(mine.first, ct.first);
+            mine.last = max_opt(mine.last, ct.last);
+            mine.add_examples(ct.examples);
+        }
+        for (job, jt) in o.jobs {
+            let mine = self.jobs.entry(job).or_default();
+            for (code, n) in jt.codes {
+                *mine.codes.entry(code).or_default() += n;
+            }
+            mine.first = min_opt(mine.first, jt.first);
+            mine.last = max_opt(mine.last, jt.last);
+        }
+        for (code, n) in o.unattributed {
+            *self.unattributed.entry(code).or_default() += n;
+        }
+        self.rules += o.rules;
+        self.stats += o.stats;
+        self.errors.extend(o.errors);
+        self.errors.sort();
+    }
+}
+
+/// A line cut to about [`EXCERPT`] characters, keeping the code in view.
+pub fn excerpt(text: &[u8], column: usize) -> String {
+    if text.len() <= EXCERPT {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    let start = column.saturating_sub(EXCERPT / 4).min(text.len() - EXCERPT);
+    // Move off UTF-8 continuation bytes so the cut does not split a character.
+    let start = (start..column.max(start))
+        .find(|&i| text[i] & 0xC0 != 0x80)
+        .unwrap_or(start);
+    let mut end = (start + EXCERPT).min(text.len());
+    while end < text.len() && end > start && text[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    let mut s = String::new();
+    if start > 0 {
+        s.push('…');
+    }
+    s.push_str(&String::from_utf8_lossy(&text[start..end]));
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: u16, job: JobSlot<'static>, line: u64, time: Option<Millis>) -> Event<'static> {
+        Event {
+            code: Code::new(code).unwrap(),
+            job,
+            line,
+            time,
+            text: b"text",
+            column: 0,
+        }
+    }
+
+    fn tally_of(path: &str, events: &[Event<'static>], offset: u64, carry: Option<&[u8]>) -> Tally {
+        let mut acc = Acc::default();
+        for e in events {
+            acc.add(e);
+        }
+        let mut t = Tally::default();
+        acc.drain_into(&mut t, &Arc::from(path), offset, carry);
+        t
+    }
+
+    #[test]
+    fn pending_events_take_the_carry_or_nobody() {
+        let events = [
+            ev(1024, JobSlot::Pending, 1, None),
+            ev(1024, JobSlot::Id(b"J", Rule::Line), 2, Some(5)),
+        ];
+        let t = tally_of("a", &events, 10, Some(b"OLD"));
+        assert_eq!(t.jobs["OLD"].codes[&Code::new(1024).unwrap()], 1);
+        assert_eq!(t.jobs["J"].first, Some(5));
+        assert_eq!((t.rules.carried, t.rules.line), (1, 1));
+        assert_eq!(
+            t.codes[&Code::new(1024).unwrap()]
+                .examples
+                .iter()
+                .map(|e| e.line)
+                .collect::<Vec<_>>(),
+            [11, 12]
+        );
+        let t = tally_of("a", &events, 0, None);
+        assert_eq!(t.unattributed[&Code::new(1024).unwrap()], 1);
+        assert_eq!(t.rules.none, 1);
+    }
+
+    #[test]
+    fn merging_is_order_independent() {
+        let a = tally_of(
+            "a",
+            &[
+                ev(2062, JobSlot::Id(b"J1", Rule::Path), 3, Some(7)),
+                ev(1, JobSlot::Agent, 4, None),
+            ],
+            0,
+            None,
+        );
+        let b = tally_of(
+            "b",
+            &[
+                ev(2062, JobSlot::Id(b"J2", Rule::Line), 1, Some(2)),
+                ev(2062, JobSlot::None, 9, Some(9)),
+            ],
+            0,
+            None,
+        );
+        let c = tally_of("c", &[ev(2062, JobSlot::Pending, 1, None)], 0, Some(b"J1"));
+        let mut x = Tally::default();
+        x += a.clone();
+        x += b.clone();
+        x += c.clone();
+        let mut y = c;
+        y += b;
+        let mut ab = Tally::default();
+        ab += a;
+        y += ab;
+        assert_eq!(x, y);
+        let code = &x.codes[&Code::new(2062).unwrap()];
+        assert_eq!(code.count, 4);
+        assert_eq!(code.jobs.len(), 2);
+        assert_eq!(code.files.len(), 3);
+        assert_eq!((code.first, code.last), (Some(2), Some(9)));
+        assert_eq!(code.examples.len(), 3);
+        assert_eq!(&*code.examples[0].path, "a");
+        assert_eq!(x.unattributed.values().sum::<u64>(), 2);
+        assert_eq!(
+            x.rules,
+            RuleCounts {
+                line: 1,
+                path: 1,
+                carried: 1,
+                none: 1,
+                agent: 1
+            }
+        );
+    }
+
+    #[test]
+    fn excerpts_keep_the_code_in_view() {
+        let mut line = vec![b'x'; 1000];
+        line[700..708].copy_from_slice(b"AZSM1024");
+        let e = excerpt(&line, 700);
+        assert!(e.contains("AZSM1024"));
+        assert!(e.starts_with('…') && e.ends_with('…'));
+        assert!(e.chars().count() <= EXCERPT + 2);
+        let short = excerpt(b"short AZSM1024", 6);
+        assert_eq!(short, "short AZSM1024");
+        let mut utf = "é".repeat(300).into_bytes();
+        utf.extend_from_slice(b" AZSM2062");
+        let e = excerpt(&utf, utf.len() - 8);
+        assert!(!e.contains('\u{FFFD}'), "{e}");
+    }
+}

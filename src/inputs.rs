@@ -1,0 +1,91 @@
+//! What to scan: command-line paths to a sorted list of inputs.
+//!
+//! Directories are walked recursively (in file-name order, so the list is
+//! the same on every run); `-` is standard input. Symbolic links met while
+//! walking are followed only with `--follow` (loops are then detected by
+//! the walker); a link named on the command line is always followed, as in
+//! ripgrep. Entries that cannot be read become [`FileError`]s and the walk
+//! goes on.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::FileError;
+
+/// Where an input's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// One thing to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// How reports name it.
+    pub display: String,
+    /// Where to read it from.
+    pub source: Source,
+}
+
+/// Inputs found under `paths`, and what could not be walked.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The inputs, in argument order, each directory's files sorted.
+    pub inputs: Vec<Input>,
+    /// Paths that could not be walked.
+    pub errors: Vec<FileError>,
+    /// Entries passed over: links not followed, FIFOs, sockets, devices.
+    pub skipped: Vec<String>,
+}
+
+/// Walks `paths`.
+pub fn find(paths: &[PathBuf], follow: bool) -> Found {
+    let mut found = Found::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            found.inputs.push(Input {
+                display: "<stdin>".into(),
+                source: Source::Stdin,
+            });
+            continue;
+        }
+        walk(path, follow, &mut found);
+    }
+    found
+}
+
+fn walk(root: &Path, follow: bool, found: &mut Found) {
+    let walker = WalkDir::new(root)
+        .follow_links(follow)
+        .follow_root_links(true)
+        .sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let ft = e.file_type();
+                let display = e.path().to_string_lossy().into_owned();
+                if ft.is_file() {
+                    found.inputs.push(Input {
+                        display,
+                        source: Source::File(e.into_path()),
+                    });
+                } else if !ft.is_dir() {
+                    found.skipped.push(display);
+                }
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_string_lossy().into_owned();
+                let message = match (err.loop_ancestor(), err.io_error()) {
+                    (Some(a), _) => format!("symbolic link loop back to {}; skipped", a.display()),
+                    (_, Some(io)) => return found.errors.push(FileError::io(&path, io)),
+                    _ => err.to_string(),
+                };
+                found.errors.push(FileError { path, message });
+            }
+        }
+    }
+}

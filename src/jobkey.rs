@@ -1,0 +1,257 @@
+//! Finding the job run a log line names.
+//!
+//! A job key is, case-insensitively, `job[-_ ]?run[-_ ]?(name|id)?` followed
+//! by optional quotes or spaces, `=` or `:`, optional quotes or spaces and the
+//! id `[A-Za-z0-9._-]+`; or a resource-path segment `jobRuns/<id>`. That is
+//! the regex [`BUILTIN_PATTERN`]; the scanner uses a hand-written parser of
+//! the same language instead, because it runs on every line that carries a
+//! code and, backwards, over the lines between them. A property test holds
+//! the two to the same answers.
+//!
+//! Users add their own key forms with `--job-pattern REGEX` (named group
+//! `job`); those run through the regex engine.
+
+use memchr::{memchr2_iter, memrchr, memrchr2_iter};
+use regex::bytes::Regex;
+
+use crate::error::Error;
+
+/// The built-in key language as a regex (the id is group 1). Documentation
+/// and test oracle for [`parse_at`].
+pub const BUILTIN_PATTERN: &str =
+    r#"(?i)job[-_ ]?run(?:[-_ ]?(?:name|id)?["' ]*[=:]["' ]*|s/)([A-Za-z0-9._-]+)"#;
+
+/// Finds job keys in lines.
+#[derive(Clone, Debug, Default)]
+pub struct KeyFinder {
+    user: Option<Regex>,
+}
+
+/// A key's position in a line: where it starts, and its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key {
+    start: usize,
+    id: (usize, usize),
+}
+
+impl KeyFinder {
+    /// A finder for the built-in forms and, if given, the user's pattern,
+    /// which must have a named group `job`.
+    pub fn new(user_pattern: Option<&str>) -> Result<KeyFinder, Error> {
+        let user = match user_pattern {
+            None => None,
+            Some(p) => {
+                let re = Regex::new(p).map_err(|e| Error::JobPattern {
+                    pattern: p.to_string(),
+                    reason: e.to_string(),
+                })?;
+                if !re.capture_names().any(|n| n == Some("job")) {
+                    return Err(Error::JobPattern {
+                        pattern: p.to_string(),
+                        reason: "it has no named group 'job'; write the id part as (?P<job>...), e.g. 'task=(?P<job>[0-9a-f-]{36})'".into(),
+                    });
+                }
+                Some(re)
+            }
+        };
+        Ok(KeyFinder { user })
+    }
+
+    /// The first and the last job id on `line` (one line, no `\n`).
+    pub fn on_line<'a>(&self, line: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+        let mut first: Option<Key> = None;
+        let mut last: Option<Key> = None;
+        let mut note = |k: Key| {
+            if first.is_none_or(|f| k.start < f.start) {
+                first = Some(k);
+            }
+            if last.is_none_or(|l| k.start >= l.start) {
+                last = Some(k);
+            }
+        };
+        builtin_keys(line, &mut note);
+        if let Some(re) = &self.user {
+            for caps in re.captures_iter(line) {
+                if let (Some(whole), Some(job)) = (caps.get(0), caps.name("job")) {
+                    if !job.is_empty() {
+                        note(Key {
+                            start: whole.start(),
+                            id: (job.start(), job.end()),
+                        });
+                    }
+                }
+            }
+        }
+        let (f, l) = (first?, last?);
+        Some((&line[f.id.0..f.id.1], &line[l.id.0..l.id.1]))
+    }
+
+    /// The last job id in `region` (whole lines), searching from its end.
+    pub fn last_in<'a>(&self, region: &'a [u8]) -> Option<&'a [u8]> {
+        // Where the last built-in key starts, found backwards; then the
+        // user's last match, found forwards. The later line wins, and that
+        // line is read again forwards so that overlapping candidates resolve
+        // exactly as on_line resolves them.
+        let builtin = memrchr2_iter(b'j', b'J', region).find(|&p| parse_at(region, p).is_some());
+        let user = self.user.as_ref().and_then(|re| {
+            re.captures_iter(region)
+                .filter(|c| c.name("job").is_some_and(|j| !j.is_empty()))
+                .last()
+                .and_then(|c| c.get(0))
+                .map(|m| m.start())
+        });
+        let at = match (builtin, user) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b)?,
+        };
+        let start = memrchr(b'\n', &region[..at]).map_or(0, |p| p + 1);
+        let end = memchr::memchr(b'\n', &region[at..]).map_or(region.len(), |p| at + p);
+        self.on_line(&region[start..end]).map(|(_, last)| last)
+    }
+}
+
+/// Calls `f` for each built-in key on `line`, leftmost first, not overlapping.
+fn builtin_keys(line: &[u8], f: &mut impl FnMut(Key)) {
+    let mut next = 0;
+    for p in memchr2_iter(b'j', b'J', line) {
+        if p < next {
+            continue;
+        }
+        if let Some(id) = parse_at(line, p) {
+            f(Key { start: p, id });
+            next = id.1;
+        }
+    }
+}
+
+/// Parses a built-in key starting exactly at `at`; returns its id's range.
+#[inline]
+fn parse_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut i = at;
+    i = lit(s, i, b"job")?;
+    i = sep(s, i);
+    i = lit(s, i, b"run")?;
+    if s.get(i).is_some_and(|b| b.eq_ignore_ascii_case(&b's')) && s.get(i + 1) == Some(&b'/') {
+        return id(s, i + 2);
+    }
+    i = sep(s, i);
+    i = lit(s, i, b"name").or_else(|| lit(s, i, b"id")).unwrap_or(i);
+    i = skip_quotes(s, i);
+    if !matches!(s.get(i), Some(b'=' | b':')) {
+        return None;
+    }
+    id(s, skip_quotes(s, i + 1))
+}
+
+#[inline]
+fn lit(s: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    let end = i + word.len();
+    (s.get(i..end)?.eq_ignore_ascii_case(word)).then_some(end)
+}
+
+#[inline]
+fn sep(s: &[u8], i: usize) -> usize {
+    i + usize::from(matches!(s.get(i), Some(b'-' | b'_' | b' ')))
+}
+
+#[inline]
+fn skip_quotes(s: &[u8], mut i: usize) -> usize {
+    while matches!(s.get(i), Some(b'"' | b'\'' | b' ')) {
+        i += 1;
+    }
+    i
+}
+
+#[inline]
+fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
+    let len = s
+        .get(start..)?
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        .count();
+    (len > 0).then_some((start, start + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn first(line: &str) -> Option<String> {
+        KeyFinder::default()
+            .on_line(line.as_bytes())
+            .map(|(f, _)| String::from_utf8_lossy(f).into_owned())
+    }
+
+    #[test]
+    fn recognises_the_documented_forms() {
+        let cases = [
+            ("x jobRunName=X1 y", Some("X1")),
+            (r#"{"jobRunId":"X2"}"#, Some("X2")),
+            (r#"JobRunName: "X3""#, Some("X3")),
+            ("job run: X4", Some("X4")),
+            ("/subscriptions/s/jobDefinitions/d/jobruns/X5/x", Some("X5")),
+            (".../jobRuns/X6", Some("X6")),
+            ("job_run_id = 'X7'", Some("X7")),
+            ("JOB-RUN-NAME:X8", Some("X8")),
+            ("jobrun=a.b_c-9!", Some("a.b_c-9")),
+            ("Job run started", None),
+            ("jobRunName=", None),
+            ("jobRunName \"x\"", None),
+            ("job  run: x", None),
+            ("myjobs run: x", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(first(line).as_deref(), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn first_and_last_on_a_line() {
+        let k = KeyFinder::default();
+        let (f, l) = k
+            .on_line(b"jobRunName=A copied to jobRuns/B and job run: C")
+            .unwrap();
+        assert_eq!((f, l), (&b"A"[..], &b"C"[..]));
+    }
+
+    #[test]
+    fn user_pattern_needs_a_job_group_and_joins_rule_one() {
+        assert!(KeyFinder::new(Some("task=[a-z]+")).is_err());
+        assert!(KeyFinder::new(Some("task=(?P<job>")).is_err());
+        let k = KeyFinder::new(Some("task=(?P<job>[a-z]+)")).unwrap();
+        let (f, l) = k.on_line(b"task=abc then jobRunId=Z").unwrap();
+        assert_eq!((f, l), (&b"abc"[..], &b"Z"[..]));
+        assert_eq!(k.last_in(b"jobRunId=Z\ntask=q\nnothing\n"), Some(&b"q"[..]));
+    }
+
+    #[test]
+    fn last_in_region_takes_the_latest_line_and_its_last_key() {
+        let k = KeyFinder::default();
+        let region = b"jobRunName=A\nJob run started\njobRunName=B x jobRunId=C\nno key here\n";
+        assert_eq!(k.last_in(region), Some(&b"C"[..]));
+        assert_eq!(k.last_in(b"nothing\nat all\n"), None);
+        // A candidate inside an earlier key's id resolves as a forward read does.
+        assert_eq!(
+            k.last_in(b"jobRunName=jobrunid=x\n"),
+            Some(&b"jobrunid"[..])
+        );
+    }
+
+    fn oracle(line: &[u8]) -> Vec<(usize, Vec<u8>)> {
+        let re = Regex::new(BUILTIN_PATTERN).unwrap();
+        re.captures_iter(line)
+            .map(|c| (c.get(0).unwrap().start(), c[1].to_vec()))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn hand_parser_equals_the_regex(line in proptest::collection::vec(
+            prop::sample::select(b"jJoObBrRuUnNsSaAmMeEiIdD-_ '\":=/x9.".to_vec()), 0..40)) {
+            let mut ours = Vec::new();
+            builtin_keys(&line, &mut |k: Key| ours.push((k.start, line[k.id.0..k.id.1].to_vec())));
+            prop_assert_eq!(ours, oracle(&line));
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! `--format text`, the default: the ranked remediation summary for people.
+//!
+//! First what to fix, in rank order, each entry saying why it ranks there,
+//! where it was seen and what to do; then a table of job runs; then what
+//! was scanned. Colour only when asked for (the caller decides from the
+//! terminal, `NO_COLOR` and `--color`). Everything that comes from a log
+//! (paths, lines, job ids) has its control characters escaped, so a log
+//! cannot move the cursor or recolour a terminal.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{CodeCount, Report};
+use crate::code::Severity;
+use crate::rank::Advice;
+
+/// How many job runs the table shows; the JSON report has them all.
+pub const MAX_JOBS: usize = 25;
+const WIDTH: usize = 100;
+const INDENT: &str = "           ";
+
+/// Options of the text format.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Show the scan's duration (only on a terminal: it varies run to run).
+    pub elapsed: Option<Duration>,
+}
+
+struct Styles {
+    bold: Style,
+    dim: Style,
+    critical: Style,
+    error: Style,
+    warning: Style,
+}
+
+impl Styles {
+    fn new(color: bool) -> Styles {
+        if !color {
+            let s = Style::new();
+            return Styles {
+                bold: s,
+                dim: s,
+                critical: s,
+                error: s,
+                warning: s,
+            };
+        }
+        Styles {
+            bold: Style::new().bold(),
+            dim: Style::new().dimmed(),
+            critical: Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            error: Style::new().fg_color(Some(AnsiColor::Red.into())),
+            warning: Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            _ => self.dim,
+        }
+    }
+}
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Escapes control characters (including ESC) that came from a log.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+fn counts(codes: &[CodeCount]) -> String {
+    codes
+        .iter()
+        .map(|c| format!("{} ×{}", c.code, c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Human-readable byte size.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn why(severity: Severity, advice: Advice, scopes: &str) -> String {
+    let sev = match severity {
+        Severity::Critical => format!("critical: {scopes} failed as a whole"),
+        Severity::Error => "error: items failed to copy".to_string(),
+        Severity::Warning if scopes == "items" => {
+            "warning: items were skipped as unsupported".to_string()
+        }
+        _ => format!("{severity}: codes of unknown scope"),
+    };
+    let adv = match advice {
+        Advice::Actionable => "a specific fix is known",
+        Advice::Retry => "the catalog advises retrying (likely transient)",
+        Advice::Unknown => "the code is not in the catalog",
+    };
+    format!("{sev}; {adv}")
+}
+
+/// Writes the text report.
+pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let st = Styles::new(opts.color);
+    let s = &report.summary;
+    if report.remediations.is_empty() {
+        writeln!(
+            out,
+            "{} ({} seen, none of them a finding: success or informational only)",
+            paint(st.bold, "Nothing to fix"),
+            plural(s.events, "event", "events")
+        )?;
+    } else {
+        let affected: std::collections::BTreeSet<&str> = report
+            .jobs
+            .iter()
+            .filter(|j| j.findings > 0)
+            .map(|j| j.job.as_str())
+            .collect();
+        let unattributed: u64 = report
+            .unattributed
+            .iter()
+            .filter(|c| c.code.is_finding())
+            .map(|c| c.count)
+            .sum();
+        let jobs = plural(affected.len() as u64, "job run", "job runs");
+        let findings = plural(s.findings, "finding", "findings");
+        let place = if unattributed > 0 {
+            format!(
+                "{findings}: {} in {jobs}, {unattributed} with no job run",
+                s.findings - unattributed
+            )
+        } else {
+            format!("{findings} in {jobs}")
+        };
+        writeln!(
+            out,
+            "{} {}, {place}",
+            paint(st.bold, "What to fix first:"),
+            plural(
+                report.remediations.len() as u64,
+                "remediation",
+                "remediations"
+            ),
+        )?;
+    }
+    for r in &report.remediations {
+        writeln!(out)?;
+        let label = paint(
+            st.severity(r.severity),
+            &format!("{:<8}", r.severity.to_string().to_uppercase()),
+        );
+        writeln!(
+            out,
+            "{}  {label}  {}",
+            paint(st.bold, &format!("#{:<2}", r.rank)),
+            paint(st.bold, &r.title)
+        )?;
+        writeln!(out, "    codes  {}", counts(&r.counts))?;
+        let scopes = scope_words(r);
+        writeln!(
+            out,
+            "    why    {}; {}, {}",
+            why(r.severity, r.advice, &scopes),
+            plural(r.jobs as u64, "job run", "job runs"),
+            plural(r.events, "event", "events")
+        )?;
+        if let Some(e) = &r.example {
+            writeln!(out, "    where  {}:{}", clean(&e.path), e.line)?;
+            writeln!(out, "{INDENT}{}", paint(st.dim, &clean(&e.text)))?;
+        }
+        if let (Some(a), Some(b)) = (&r.first_seen, &r.last_seen) {
+            writeln!(out, "    when   {a} .. {b}")?;
+        }
+        let wrapped = textwrap::wrap(
+            &r.mitigation,
+            textwrap::Options::new(WIDTH)
+                .initial_indent("    fix    ")
+                .subsequent_indent(INDENT),
+        );
+        for line in wrapped {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out, "    docs   {}", r.doc_urls.join(" "))?;
+    }
+    write_jobs(report, &st, out)?;
+    write_scan(report, opts, &st, out)
+}
+
+fn scope_words(r: &super::RemediationRow) -> String {
+    use crate::code::Scope;
+    let has = |s: Scope| r.codes.iter().any(|c| c.scope() == s);
+    match (has(Scope::Agent), has(Scope::Job), has(Scope::Item)) {
+        (true, true, _) => "the agent or job runs".into(),
+        (true, false, _) => "the agent".into(),
+        (false, true, _) => "job runs".into(),
+        (false, false, true) => "items".into(),
+        _ => "unknown".into(),
+    }
+}
+
+fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<()> {
+    if report.jobs.is_empty() && report.unattributed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    if !report.jobs.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(st.bold, &format!("Job runs ({})", report.jobs.len()))
+        )?;
+        let mut jobs: Vec<_> = report.jobs.iter().collect();
+        jobs.sort_by(|a, b| {
+            b.findings
+                .cmp(&a.findings)
+                .then(b.events.cmp(&a.events))
+                .then(a.job.cmp(&b.job))
+        });
+        let width = jobs
+            .iter()
+            .take(MAX_JOBS)
+            .map(|j| clean(&j.job).chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(7);
+        writeln!(
+            out,
+            "  {:<width$}  {:>7}  {:>8}  {:<24}  {:<24}  CODES",
+            "JOB RUN", "EVENTS", "FINDINGS", "FIRST SEEN", "LAST SEEN"
+        )?;
+        for j in jobs.iter().take(MAX_JOBS) {
+            writeln!(
+                out,
+                "  {:<width$}  {:>7}  {:>8}  {:<24}  {:<24}  {}",
+                clean(&j.job),
+                j.events,
+                j.findings,
+                j.first_seen.as_deref().unwrap_or("-"),
+                j.last_seen.as_deref().unwrap_or("-"),
+                counts(&j.codes)
+            )?;
+        }
+        if jobs.len() > MAX_JOBS {
+            writeln!(
+                out,
+                "  … and {} more (all of them in --format json)",
+                plural((jobs.len() - MAX_JOBS) as u64, "job run", "job runs")
+            )?;
+        }
+    }
+    if !report.unattributed.is_empty() {
+        writeln!(
+            out,
+            "{} {}",
+            paint(st.bold, "No job run:"),
+            counts(&report.unattributed)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_scan(
+    report: &Report,
+    opts: TextOptions,
+    st: &Styles,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let sc = &report.scanned;
+    let mut extra = Vec::new();
+    if sc.skipped_binary > 0 {
+        extra.push(format!(
+            "{} skipped as binary, --binary scans them",
+            sc.skipped_binary
+        ));
+    }
+    if sc.errors > 0 {
+        extra.push(plural(sc.errors, "error", "errors"));
+    }
+    let a = &report.attribution;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {}, {}{}{}",
+        paint(st.bold, "Scanned"),
+        plural(sc.files, "file", "files"),
+        bytes(sc.bytes),
+        if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.join(", "))
+        },
+        opts.elapsed
+            .map_or(String::new(), |d| format!(" in {:.0?}", d))
+    )?;
+    writeln!(
+        out,
+        "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key, {} with no job run, {} agent-level",
+        report.summary.events, a.line, a.path, a.carried, a.none, a.agent
+    )?;
+    for e in &report.errors {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            paint(st.error, "error"),
+            clean(&e.path),
+            clean(&e.message)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("plain"), "plain");
+        assert_eq!(clean("a\u{1b}[31mred\u{7}"), "a\\u{1b}[31mred\\u{7}");
+    }
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
+    }
+}

@@ -1,0 +1,333 @@
+//! Bytes to events: the line scanner.
+//!
+//! A chunk is a run of whole lines. The scanner looks for `AZSM` with a
+//! SIMD substring search and does everything else only at hits: the
+//! boundary and digit check, the line's bounds, its number (newlines are
+//! counted between hits, not per line), its timestamp and job key. Lines
+//! without a code cost one pass of the substring search and, at the
+//! hits, one of the newline counter.
+//!
+//! Job attribution takes the first rule that applies (see the README): a
+//! job key on the line; a GUID in the file's path; the last job key on an
+//! earlier line; none. Rule 3 looks backwards, lazily: only
+//! when a line needs it, and only over the lines since the last look. A
+//! chunk cannot see the lines before it, so its rule-3 events whose key
+//! lies before the chunk are left *pending*, and [`FileScan`] resolves them
+//! when the chunks are put back in order. The result equals a sequential
+//! scan for any chunking; the tests hold it to that.
+
+use std::sync::Arc;
+
+use memchr::memmem;
+use memchr::{memchr, memrchr};
+
+use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
+use crate::code::Code;
+use crate::jobkey::KeyFinder;
+use crate::timestamp;
+
+/// Finds codes and their jobs in chunks of lines.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    finder: memmem::Finder<'static>,
+    keys: KeyFinder,
+}
+
+/// What a chunk's scan knows about the file it belongs to.
+#[derive(Clone, Debug)]
+pub struct FileCtx {
+    /// Display path.
+    pub path: Arc<str>,
+    /// Rule 2: the deepest GUID component of the path.
+    pub path_job: Option<Box<[u8]>>,
+}
+
+impl FileCtx {
+    /// The context of the input shown as `path`.
+    pub fn new(path: &str) -> FileCtx {
+        FileCtx {
+            path: Arc::from(path),
+            path_job: path_job(path).map(|g| g.as_bytes().into()),
+        }
+    }
+}
+
+/// The result of scanning one chunk.
+#[derive(Debug, Default)]
+pub struct ChunkOut {
+    /// Its events; rule-3 events whose key lies before the chunk are pending.
+    pub acc: Acc,
+    /// The last job key in the chunk, which later chunks carry forward.
+    pub last_key: Option<Box<[u8]>>,
+    /// How many `\n` the chunk holds.
+    pub newlines: u64,
+}
+
+impl Scanner {
+    /// A scanner for the built-in job keys plus `keys`' user pattern.
+    pub fn new(keys: KeyFinder) -> Scanner {
+        Scanner {
+            finder: memmem::Finder::new(b"AZSM").into_owned(),
+            keys,
+        }
+    }
+
+    /// Scans `buf`, which starts at a line start and ends at a line end.
+    pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
+        let mut acc = Acc::default();
+        let mut pos = 0; // where the search for the next hit resumes
+        let mut floor = 0; // start of the first line not yet passed
+        let mut counted = 0; // newlines are counted up to here
+        let mut newlines = 0u64;
+        let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
+        let mut searched = 0;
+        let mut codes: Vec<(Code, usize)> = Vec::new();
+        while let Some(rel) = self.finder.find(&buf[pos..]) {
+            let hit = pos + rel;
+            let Some(code) = code_at(buf, hit) else {
+                pos = hit + 1;
+                continue;
+            };
+            let start = memrchr(b'\n', &buf[floor..hit]).map_or(floor, |p| floor + p + 1);
+            let end = memchr(b'\n', &buf[hit..]).map_or(buf.len(), |p| hit + p);
+            let text = buf[start..end]
+                .strip_suffix(b"\r")
+                .unwrap_or(&buf[start..end]);
+
+            codes.clear();
+            codes.push((code, hit - start));
+            let mut q = hit + 4;
+            while let Some(r) = self.finder.find(&buf[q..end]) {
+                if let Some(c) = code_at(buf, q + r) {
+                    codes.push((c, q + r - start));
+                }
+                q += r + 1;
+            }
+            if codes.len() > 1 {
+                codes.sort_unstable();
+                codes.dedup_by_key(|c| c.0);
+            }
+
+            newlines += bytecount::count(&buf[counted..start], b'\n') as u64;
+            counted = start;
+            let keys = self.keys.on_line(text);
+            let job = if codes.iter().all(|c| c.0.is_agent_level()) {
+                JobSlot::Agent
+            } else if let Some((first, _)) = keys {
+                JobSlot::Id(first, Rule::Line)
+            } else if let Some(p) = &ctx.path_job {
+                JobSlot::Id(p, Rule::Path)
+            } else {
+                if let Some(k) = self.keys.last_in(&buf[searched..start]) {
+                    carry = Some(k);
+                }
+                searched = start;
+                carry.map_or(JobSlot::Pending, |k| JobSlot::Id(k, Rule::Carried))
+            };
+            if let Some((_, last)) = keys {
+                carry = Some(last);
+                searched = end;
+            }
+            let time = timestamp::parse_line_start(text);
+            for &(code, column) in &codes {
+                acc.add(&Event {
+                    code,
+                    job: if code.is_agent_level() {
+                        JobSlot::Agent
+                    } else {
+                        job
+                    },
+                    line: newlines + 1,
+                    time,
+                    text,
+                    column,
+                });
+            }
+            if end >= buf.len() {
+                break;
+            }
+            pos = end + 1;
+            floor = pos;
+        }
+        newlines += bytecount::count(&buf[counted..], b'\n') as u64;
+        let last_key = if ctx.path_job.is_some() {
+            None
+        } else {
+            self.keys.last_in(&buf[searched..]).or(carry).map(Box::from)
+        };
+        ChunkOut {
+            acc,
+            last_key,
+            newlines,
+        }
+    }
+}
+
+/// The code whose `AZSM` starts at `hit`, if it stands on ASCII word
+/// boundaries and has exactly four digits.
+#[inline]
+fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
+    if hit > 0 && is_word(buf[hit - 1]) {
+        return None;
+    }
+    let d = buf.get(hit + 4..hit + 8)?;
+    if !d.iter().all(u8::is_ascii_digit) || buf.get(hit + 8).is_some_and(|&b| is_word(b)) {
+        return None;
+    }
+    Some(Code::from_digits([d[0], d[1], d[2], d[3]]))
+}
+
+#[inline]
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Puts a file's chunks back in order: resolves pending rule-3 events and
+/// turns chunk-relative line numbers into file line numbers.
+#[derive(Debug)]
+pub struct FileScan {
+    path: Arc<str>,
+    tally: Tally,
+    carry: Option<Box<[u8]>>,
+    lines: u64,
+}
+
+impl FileScan {
+    /// An empty scan of the file `ctx` describes.
+    pub fn new(ctx: &FileCtx) -> FileScan {
+        FileScan {
+            path: ctx.path.clone(),
+            tally: Tally::default(),
+            carry: None,
+            lines: 0,
+        }
+    }
+
+    /// Adds the next chunk, in file order.
+    pub fn push(&mut self, out: ChunkOut) {
+        out.acc.drain_into(
+            &mut self.tally,
+            &self.path,
+            self.lines,
+            self.carry.as_deref(),
+        );
+        if out.last_key.is_some() {
+            self.carry = out.last_key;
+        }
+        self.lines += out.newlines;
+    }
+
+    /// The file's tally.
+    pub fn finish(self) -> Tally {
+        self.tally
+    }
+}
+
+/// Splits `buf` into chunks of about `size` bytes, each ending after a `\n`
+/// (the last one at the end of `buf`).
+pub fn split_lines(buf: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(buf.len() / size.max(1) + 1);
+    let mut rest = buf;
+    while rest.len() > size {
+        match memchr(b'\n', &rest[size..]) {
+            Some(p) => {
+                let (chunk, tail) = rest.split_at(size + p + 1);
+                chunks.push(chunk);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() || chunks.is_empty() {
+        chunks.push(rest);
+    }
+    chunks
+}
+
+/// Rule 2: the deepest path component that is a GUID, a directory name or
+/// the part of the file name before its first dot.
+pub fn path_job(path: &str) -> Option<&str> {
+    let mut parts = path.split(['/', '\\']).filter(|p| !p.is_empty()).peekable();
+    let mut found = None;
+    while let Some(part) = parts.next() {
+        let part = if parts.peek().is_none() {
+            part.split('.').next().unwrap_or(part)
+        } else {
+            part
+        };
+        if is_guid(part) {
+            found = Some(part);
+        }
+    }
+    found
+}
+
+fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_need_word_boundaries_and_four_digits() {
+        let ok = |s: &str, at: usize| code_at(s.as_bytes(), at).map(|c| c.to_string());
+        assert_eq!(ok("AZSM1024", 0).as_deref(), Some("AZSM1024"));
+        assert_eq!(ok("x AZSM1024.", 2).as_deref(), Some("AZSM1024"));
+        assert_eq!(ok("(AZSM0000)", 1).as_deref(), Some("AZSM0000"));
+        assert_eq!(
+            ok("é AZSM2062é", 3).as_deref(),
+            Some("AZSM2062"),
+            "non-ASCII bytes are not word bytes"
+        );
+        for (s, at) in [
+            ("AZSM10245", 0),
+            ("XAZSM1024", 1),
+            ("AZSM1024X", 0),
+            ("AZSM1024_1", 0),
+            ("_AZSM1024", 1),
+            ("AZSM102", 0),
+            ("AZSM10a4", 0),
+        ] {
+            assert_eq!(ok(s, at), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn guid_path_components() {
+        let g = "38fb0f65-b642-4cb7-a8a0-f406e3e6f85a";
+        let h = "0b0e7f0e-0000-4000-8000-00000000abcd";
+        assert_eq!(
+            path_job(&format!("root/xdmdata/archive/{g}/job.log")),
+            Some(g)
+        );
+        assert_eq!(path_job(&format!("copy log/{g}.log")), Some(g));
+        assert_eq!(
+            path_job(&format!("{g}/x/{h}.log.1")),
+            Some(h),
+            "deepest wins"
+        );
+        assert_eq!(path_job(&format!("{g}/x/{h}x.log")), Some(g));
+        assert_eq!(path_job("var/log/xdatamoved.log"), None);
+        assert_eq!(
+            path_job(&format!("a/{g}.d/b")),
+            None,
+            "a directory name must be the GUID"
+        );
+    }
+
+    #[test]
+    fn split_lines_cuts_after_newlines() {
+        let buf = b"aaaa\nbb\ncccccc\nd";
+        let chunks = split_lines(buf, 3);
+        assert_eq!(chunks, [&b"aaaa\n"[..], b"bb\ncccccc\n", b"d"]);
+        assert_eq!(split_lines(b"", 3), [&b""[..]]);
+        assert_eq!(split_lines(b"abcdef", 2), [&b"abcdef"[..]]);
+    }
+}

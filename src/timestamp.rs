@@ -1,0 +1,204 @@
+//! Timestamps at the start of log lines.
+//!
+//! Agent logs start lines with ISO-8601 times (`2024-03-15T08:55:23.123Z`,
+//! with or without fraction and zone, `T` or a space between date and time);
+//! AzCopy writes `2024/03/15 08:55:23` in UTC. Only lines that carry a code
+//! are parsed, so this is a small hand parser rather than a general one; a
+//! time without a zone is taken as UTC. Times are kept as milliseconds since
+//! the Unix epoch and printed as RFC 3339 in UTC.
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type Millis = i64;
+
+/// The time at the start of `line`, after optional spaces and one `[` or `"`.
+pub fn parse_line_start(line: &[u8]) -> Option<Millis> {
+    let mut s = line;
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    if let [b'[' | b'"', rest @ ..] = s {
+        s = rest;
+    }
+    parse(s).map(|(ms, _)| ms)
+}
+
+/// Parses a time at the start of `s`; returns it and the bytes consumed.
+pub fn parse(s: &[u8]) -> Option<(Millis, usize)> {
+    let year = num(s, 0, 4)?;
+    let slash = match s.get(4)? {
+        b'-' => false,
+        b'/' => true,
+        _ => return None,
+    };
+    let month = num(s, 5, 2)?;
+    if s.get(7)? != s.get(4)? {
+        return None;
+    }
+    let day = num(s, 8, 2)?;
+    match s.get(10)? {
+        b'T' | b't' if !slash => {}
+        b' ' => {}
+        _ => return None,
+    }
+    let hour = num(s, 11, 2)?;
+    let minute = num(s, 14, 2)?;
+    let second = num(s, 17, 2)?;
+    if s.get(13) != Some(&b':') || s.get(16) != Some(&b':') {
+        return None;
+    }
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if matches!(s.get(i), Some(b'.' | b',')) {
+        let digits = s[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        for k in 0..3 {
+            millis = millis * 10
+                + s.get(i + 1 + k)
+                    .filter(|_| k < digits)
+                    .map_or(0, |b| i64::from(b - b'0'));
+        }
+        i += 1 + digits;
+    }
+    let mut offset_minutes = 0;
+    match s.get(i) {
+        Some(b'Z' | b'z') => i += 1,
+        Some(&sign @ (b'+' | b'-')) => {
+            let oh = num(s, i + 1, 2)?;
+            let (om, len) = if s.get(i + 3) == Some(&b':') {
+                (num(s, i + 4, 2)?, 6)
+            } else {
+                (
+                    num(s, i + 3, 2).unwrap_or(0),
+                    if num(s, i + 3, 2).is_some() { 5 } else { 3 },
+                )
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            offset_minutes = (oh * 60 + om) * if sign == b'-' { -1 } else { 1 };
+            i += len;
+        }
+        _ => {}
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some((secs * 1000 + millis, i))
+}
+
+fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
+    let digits = s.get(at..at + len)?;
+    digits.iter().try_fold(0i64, |acc, b| {
+        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+    })
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// RFC 3339 in UTC, with milliseconds only when there are some.
+pub fn format(ms: Millis) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => {
+            let s = ts.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+            if ms.rem_euclid(1000) == 0 {
+                format!("{s}Z")
+            } else {
+                format!("{s}.{:03}Z", ms.rem_euclid(1000))
+            }
+        }
+        Err(_) => ms.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Option<String> {
+        parse_line_start(s.as_bytes()).map(format)
+    }
+
+    #[test]
+    fn parses_the_forms_seen_in_agent_and_azcopy_logs() {
+        assert_eq!(
+            t("2024-03-15T08:55:23Z x").as_deref(),
+            Some("2024-03-15T08:55:23Z")
+        );
+        assert_eq!(
+            t("2024-03-15T08:55:23.123456Z").as_deref(),
+            Some("2024-03-15T08:55:23.123Z")
+        );
+        assert_eq!(
+            t("2024-03-15 08:55:23.5 rest").as_deref(),
+            Some("2024-03-15T08:55:23.500Z")
+        );
+        assert_eq!(
+            t("2024-03-15T08:55:23+02:00").as_deref(),
+            Some("2024-03-15T06:55:23Z")
+        );
+        assert_eq!(
+            t("2024-03-15T00:30:00-0130").as_deref(),
+            Some("2024-03-15T02:00:00Z")
+        );
+        assert_eq!(
+            t("2024/03/15 08:55:23 INFO").as_deref(),
+            Some("2024-03-15T08:55:23Z")
+        );
+        assert_eq!(
+            t("  [2024-02-29T23:59:59Z] x").as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(
+            t("\"2024-01-01T00:00:00\",x").as_deref(),
+            Some("2024-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_time() {
+        for s in [
+            "",
+            "ERROR 2024-03-15T08:55:23Z",
+            "2024-13-15T08:55:23Z",
+            "2024-03-15T24:00:00Z",
+            "2024/03-15 08:55:23",
+            "2024/03/15T08:55:23",
+            "2024-03-15T08:55",
+            "2024-03-15T08:55:23.Z",
+            "20240315T085523Z",
+        ] {
+            assert_eq!(t(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn epoch_arithmetic_matches_jiff() {
+        for (s, want) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2000-03-01T00:00:00Z", 951_868_800_000),
+            ("1969-12-31T23:59:59Z", -1000),
+        ] {
+            assert_eq!(parse(s.as_bytes()).unwrap().0, want, "{s}");
+            let j: jiff::Timestamp = s.parse().unwrap();
+            assert_eq!(j.as_millisecond(), want);
+        }
+    }
+}
