@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::aggregate::Tally;
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
-use crate::mmap::Mapped;
+use crate::mmap::{guarded, Mapped};
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 
 /// Files at least this long are memory-mapped.
@@ -113,13 +113,25 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         Ok(m) => m.len(),
         Err(e) => return fail(&e),
     };
+    let shrank = |tally: &mut Tally, faulted: bool| {
+        let now = file.metadata().map_or(0, |m| m.len());
+        if faulted || now < len {
+            tally.errors.push(truncated(&input.display, len, now));
+        }
+    };
     if len >= opts.mmap_min && !opts.no_mmap {
         if let Ok(map) = Mapped::open(&file) {
-            return scan_mapped(scanner, &input.display, &map, opts);
+            let (mut tally, faulted) = scan_mapped(scanner, &input.display, &map, opts);
+            drop(map);
+            shrank(&mut tally, faulted);
+            return tally;
         }
     }
     if len >= opts.mmap_min.max(MMAP_MIN) {
-        return scan_reader(scanner, &input.display, file, opts);
+        let mut tally = scan_reader(scanner, &input.display, &file, opts);
+        let short = tally.stats.bytes < len && tally.stats.files == 1;
+        shrank(&mut tally, short);
+        return tally;
     }
     thread_local! {
         static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -131,12 +143,26 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
         if let Err(e) = result {
             tally.errors.push(FileError::io(&input.display, &e));
+        } else {
+            shrank(&mut tally, (buf.len() as u64) < len);
         }
         if buf.capacity() > 4 * MMAP_MIN as usize {
             *buf = Vec::new();
         }
         tally
     })
+}
+
+/// The error of a file that shrank (was truncated) while it was read.
+fn truncated(display: &str, was: u64, now: u64) -> FileError {
+    FileError {
+        path: display.to_string(),
+        message: format!(
+            "the file was truncated while azsm read it ({was} bytes at the start, {now} at the end); \
+             the events read before are kept, the rest was not scanned; scan a copy of live logs \
+             for a complete report"
+        ),
+    }
 }
 
 fn looks_binary(head: &[u8]) -> bool {
@@ -164,38 +190,55 @@ pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOption
 }
 
 /// Scans whole lines `buf` in parallel chunks, pushing them in order.
-fn scan_into(scanner: &Scanner, ctx: &FileCtx, buf: &[u8], chunk: usize, file: &mut FileScan) {
+/// Returns whether a pass over `buf` met a truncation fault (see
+/// [`crate::mmap`]; only possible when `buf` is mapped).
+fn scan_into(
+    scanner: &Scanner,
+    ctx: &FileCtx,
+    buf: &[u8],
+    chunk: usize,
+    file: &mut FileScan,
+) -> bool {
     if buf.len() <= chunk {
-        file.push(scanner.scan_chunk(buf, ctx));
-        return;
+        let (out, faulted) = guarded(|| scanner.scan_chunk(buf, ctx));
+        file.push(out);
+        return faulted;
     }
-    let outs: Vec<_> = split_lines(buf, chunk)
+    let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
+    let outs: Vec<_> = chunks
         .into_par_iter()
-        .map(|c| scanner.scan_chunk(c, ctx))
+        .map(|c| guarded(|| scanner.scan_chunk(c, ctx)))
         .collect();
-    for out in outs {
+    let mut faulted = split_faulted;
+    for (out, f) in outs {
+        faulted |= f;
         file.push(out);
     }
+    faulted
 }
 
-fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions) -> Tally {
+/// The mmap path; also says whether a truncation fault was met.
+fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions) -> (Tally, bool) {
     let bytes = map.bytes();
-    if !opts.binary && looks_binary(bytes) {
-        return skipped_binary();
+    let (binary, mut faulted) = guarded(|| !opts.binary && looks_binary(bytes));
+    if binary {
+        return (skipped_binary(), faulted);
     }
     let ctx = FileCtx::new(display);
     let mut file = FileScan::new(&ctx);
     let window = opts.window.max(1);
     let mut start = 0;
-    for w in split_lines(bytes, window) {
-        scan_into(scanner, &ctx, w, opts.chunk, &mut file);
+    let (windows, f) = guarded(|| split_lines(bytes, window));
+    faulted |= f;
+    for w in windows {
+        faulted |= scan_into(scanner, &ctx, w, opts.chunk, &mut file);
         map.release(start, start + w.len());
         start += w.len();
     }
     let mut tally = file.finish();
     tally.stats.files = 1;
     tally.stats.bytes = bytes.len() as u64;
-    tally
+    (tally, faulted)
 }
 
 /// The stream path: reads `reader` in blocks and scans whole lines.
