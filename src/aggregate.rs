@@ -103,9 +103,19 @@ pub struct Acc {
     examples: FxHashMap<Code, Vec<(u64, String)>>,
     rules: RuleCounts,
     pending: u64,
+    keep_secrets: bool,
 }
 
 impl Acc {
+    /// An empty accumulator; its excerpts are redacted unless
+    /// `keep_secrets` (`--no-redact`).
+    pub fn new(keep_secrets: bool) -> Acc {
+        Acc {
+            keep_secrets,
+            ..Acc::default()
+        }
+    }
+
     /// Records one event.
     pub fn add(&mut self, ev: &Event<'_>) {
         let job = match ev.job {
@@ -143,7 +153,7 @@ impl Acc {
         }
         let examples = self.examples.entry(ev.code).or_default();
         if examples.len() < EXAMPLES {
-            examples.push((ev.line, excerpt(ev.text, ev.column)));
+            examples.push((ev.line, excerpt(ev.text, ev.column, !self.keep_secrets)));
         }
     }
 
@@ -376,30 +386,59 @@ impl AddAssign for Tally {
     }
 }
 
-/// A line cut to about [`EXCERPT`] characters, keeping the code in view.
-pub fn excerpt(text: &[u8], column: usize) -> String {
-    if text.len() <= EXCERPT {
-        return String::from_utf8_lossy(text).into_owned();
-    }
-    let start = column.saturating_sub(EXCERPT / 4).min(text.len() - EXCERPT);
-    // Move off UTF-8 continuation bytes so the cut does not split a character.
-    let start = (start..column.max(start))
-        .find(|&i| text[i] & 0xC0 != 0x80)
-        .unwrap_or(start);
-    let mut end = (start + EXCERPT).min(text.len());
-    while end < text.len() && end > start && text[end] & 0xC0 == 0x80 {
-        end -= 1;
-    }
+/// A line cut to about [`EXCERPT`] characters, keeping the code in view,
+/// with secret values replaced by `<redacted>` unless `redact` is false
+/// (see [`crate::redact`]). Every piece of log text in a report is made
+/// here.
+pub fn excerpt(text: &[u8], column: usize, redact: bool) -> String {
+    let (start, end) = if text.len() <= EXCERPT {
+        (0, text.len())
+    } else {
+        let start = column.saturating_sub(EXCERPT / 4).min(text.len() - EXCERPT);
+        // Move off UTF-8 continuation bytes so the cut does not split a character.
+        let start = (start..column.max(start))
+            .find(|&i| text[i] & 0xC0 != 0x80)
+            .unwrap_or(start);
+        let mut end = (start + EXCERPT).min(text.len());
+        while end < text.len() && end > start && text[end] & 0xC0 == 0x80 {
+            end -= 1;
+        }
+        (start, end)
+    };
     let mut s = String::new();
     if start > 0 {
         s.push('…');
     }
-    s.push_str(&String::from_utf8_lossy(&text[start..end]));
+    let mut at = start;
+    if redact {
+        // Look back over the word the cut falls in and a little more, so a
+        // value whose key lies before the cut is still found.
+        let word = text[start.saturating_sub(REDACT_LOOKBACK)..start]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(start.saturating_sub(REDACT_LOOKBACK), |p| {
+                start.saturating_sub(REDACT_LOOKBACK) + p
+            });
+        let lo = word.saturating_sub(64);
+        for (a, b) in crate::redact::spans(&text[lo..end]) {
+            let (a, b) = ((lo + a).max(start), (lo + b).min(end));
+            if a >= b {
+                continue;
+            }
+            s.push_str(&String::from_utf8_lossy(&text[at..a]));
+            s.push_str("<redacted>");
+            at = b;
+        }
+    }
+    s.push_str(&String::from_utf8_lossy(&text[at..end]));
     if end < text.len() {
         s.push('…');
     }
     s
 }
+
+/// How far before an excerpt's cut redaction looks for the start of a word.
+const REDACT_LOOKBACK: usize = 4096;
 
 #[cfg(test)]
 mod tests {
@@ -504,15 +543,15 @@ mod tests {
     fn excerpts_keep_the_code_in_view() {
         let mut line = vec![b'x'; 1000];
         line[700..708].copy_from_slice(b"AZSM1024");
-        let e = excerpt(&line, 700);
+        let e = excerpt(&line, 700, true);
         assert!(e.contains("AZSM1024"));
         assert!(e.starts_with('…') && e.ends_with('…'));
         assert!(e.chars().count() <= EXCERPT + 2);
-        let short = excerpt(b"short AZSM1024", 6);
+        let short = excerpt(b"short AZSM1024", 6, true);
         assert_eq!(short, "short AZSM1024");
         let mut utf = "é".repeat(300).into_bytes();
         utf.extend_from_slice(b" AZSM2062");
-        let e = excerpt(&utf, utf.len() - 8);
+        let e = excerpt(&utf, utf.len() - 8, true);
         assert!(!e.contains('\u{FFFD}'), "{e}");
     }
 }

@@ -77,6 +77,11 @@ pub struct ScanArgs {
     /// are truncated while azsm reads them).
     #[arg(long)]
     pub no_mmap: bool,
+
+    /// Show secret values (SAS signatures, account keys, passwords, bearer
+    /// tokens, URL passwords) in excerpts instead of <redacted>.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 /// `azsm explain`.

@@ -63,7 +63,7 @@ impl ScanConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(ScanConfig {
-            scanner: Scanner::new(keys),
+            scanner: Scanner::new(keys).keep_secrets(args.no_redact),
             read: ReadOptions {
                 binary: args.binary,
                 no_mmap: args.no_mmap,

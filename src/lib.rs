@@ -14,7 +14,8 @@
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
 //!   in windows via [`mmap`], or stream), in parallel;
 //! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`];
-//! - [`aggregate`]: events to mergeable tallies;
+//! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
+//!   redacted by [`redact`];
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
 //! - [`report`]: one model, one file per output format.
 //!
@@ -33,8 +34,11 @@ pub mod jobkey;
 pub mod mmap;
 pub mod rank;
 pub mod read;
+pub mod redact;
 pub mod report;
 pub mod scan;
+#[doc(hidden)]
+pub mod testing;
 pub mod timestamp;
 
 use std::ffi::OsString;

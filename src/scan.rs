@@ -31,6 +31,7 @@ use crate::timestamp;
 pub struct Scanner {
     finder: memmem::Finder<'static>,
     keys: KeyFinder,
+    keep_secrets: bool,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -69,12 +70,20 @@ impl Scanner {
         Scanner {
             finder: memmem::Finder::new(b"AZSM").into_owned(),
             keys,
+            keep_secrets: false,
         }
+    }
+
+    /// Keeps secret values in excerpts (`--no-redact`); by default they are
+    /// redacted ([`crate::redact`]).
+    pub fn keep_secrets(mut self, keep: bool) -> Scanner {
+        self.keep_secrets = keep;
+        self
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = Acc::default();
+        let mut acc = Acc::new(self.keep_secrets);
         let mut pos = 0; // where the search for the next hit resumes
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here

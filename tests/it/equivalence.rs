@@ -5,103 +5,11 @@
 //! parallel path (random chunk sizes), the stream path (random block sizes)
 //! and the mmap path (random windows) must all give the same tally.
 
-use std::collections::BTreeMap;
-
-use azsm::aggregate::Tally;
-use azsm::jobkey::{KeyFinder, BUILTIN_PATTERN};
+use azsm::jobkey::KeyFinder;
 use azsm::read::{self, ReadOptions};
-use azsm::scan::{path_job, Scanner};
+use azsm::scan::Scanner;
+use azsm::testing::{counts, reference};
 use proptest::prelude::*;
-use regex::bytes::Regex;
-
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Counts {
-    codes: BTreeMap<String, u64>,
-    jobs: BTreeMap<String, BTreeMap<String, u64>>,
-    unattributed: BTreeMap<String, u64>,
-    rules: [u64; 5],
-}
-
-fn reference(path: &str, data: &[u8]) -> Counts {
-    let code_re = Regex::new(r"(?-u:\b)AZSM[0-9]{4}(?-u:\b)").unwrap();
-    let key_re = Regex::new(BUILTIN_PATTERN).unwrap();
-    let mut out = Counts::default();
-    let mut carry: Option<String> = None;
-    let path_job = path_job(path).map(String::from);
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if data.ends_with(b"\n") || data.is_empty() {
-        lines.pop();
-    }
-    for line in lines {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let keys: Vec<String> = key_re
-            .captures_iter(line)
-            .map(|c| String::from_utf8_lossy(&c[1]).into_owned())
-            .collect();
-        let mut codes: Vec<String> = code_re
-            .find_iter(line)
-            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
-            .collect();
-        codes.sort();
-        codes.dedup();
-        for code in codes {
-            *out.codes.entry(code.clone()).or_default() += 1;
-            let agent = code.starts_with("AZSM0") && code != "AZSM0000";
-            let (job, rule) = if agent {
-                (None, 4)
-            } else if let Some(k) = keys.first() {
-                (Some(k.clone()), 0)
-            } else if let Some(p) = &path_job {
-                (Some(p.clone()), 1)
-            } else if let Some(c) = &carry {
-                (Some(c.clone()), 2)
-            } else {
-                (None, 3)
-            };
-            out.rules[rule] += 1;
-            match job {
-                Some(j) => *out.jobs.entry(j).or_default().entry(code).or_default() += 1,
-                None => *out.unattributed.entry(code).or_default() += 1,
-            }
-        }
-        if let Some(k) = keys.last() {
-            carry = Some(k.clone());
-        }
-    }
-    out
-}
-
-fn counts(t: &Tally) -> Counts {
-    Counts {
-        codes: t
-            .codes
-            .iter()
-            .map(|(c, v)| (c.to_string(), v.count))
-            .collect(),
-        jobs: t
-            .jobs
-            .iter()
-            .map(|(j, v)| {
-                (
-                    j.clone(),
-                    v.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
-                )
-            })
-            .collect(),
-        unattributed: t
-            .unattributed
-            .iter()
-            .map(|(c, n)| (c.to_string(), *n))
-            .collect(),
-        rules: [
-            t.rules.line,
-            t.rules.path,
-            t.rules.carried,
-            t.rules.none,
-            t.rules.agent,
-        ],
-    }
-}
 
 const FRAGMENTS: &[&str] = &[
     "AZSM1024",

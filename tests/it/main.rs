@@ -6,3 +6,4 @@ mod cli;
 mod equivalence;
 mod fixture_bundle;
 mod live;
+mod secrets;

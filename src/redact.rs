@@ -1,0 +1,241 @@
+//! Secrets out of reports: finds credential values in log text so that
+//! excerpts show `<redacted>` in their place.
+//!
+//! Logs that carry status codes often carry credentials too: SAS URLs,
+//! connection strings, HTTP headers, mount URLs. Reports go to tickets and
+//! CI logs, so every excerpt of a log line is redacted (see
+//! [`crate::aggregate::excerpt`], the one place log text enters a report)
+//! unless `--no-redact` is given. The key stays, the value goes:
+//!
+//! | form | example | shown as |
+//! |---|---|---|
+//! | SAS signature | `?sv=2022-11-02&sig=AbC%2B==` | `&sig=<redacted>` |
+//! | connection-string keys | `AccountKey=…;` `SharedAccessKey=…;` | `AccountKey=<redacted>;` |
+//! | connection-string SAS | `SharedAccessSignature=sv=…&sig=…;` | `SharedAccessSignature=<redacted>;` |
+//! | passwords | `password=…` `pwd: "…"` `passwd=…` | `password=<redacted>` |
+//! | HTTP auth | `Authorization: Bearer …`, `Authorization: Basic …`, `Bearer …` | `Bearer <redacted>` |
+//! | URL user info | `smb://user:pass@host/share` | `smb://user:<redacted>@host/share` |
+//!
+//! Keys match case-insensitively and must not be the tail of a longer word
+//! (`design=` is not `sig=`). A value runs to the next space, quote,
+//! `;`, `,`, `&` (except for `SharedAccessSignature`, whose value is a whole
+//! query string), or bracket. A candidate value that contains an AZSM code
+//! is left alone, so redaction never hides the code being reported; job
+//! keys are not secrets and are never touched.
+
+/// A byte range of a secret value in the text given to [`spans`].
+pub type Span = (usize, usize);
+
+/// Keys whose value follows `=` or `:` (with optional quotes and spaces).
+/// The flag says whether `&` ends the value.
+const KEYS: &[(&[u8], bool)] = &[
+    (b"sig", true),
+    (b"accountkey", true),
+    (b"sharedaccesskey", true),
+    (b"sharedaccesssignature", false),
+    (b"password", true),
+    (b"passwd", true),
+    (b"pwd", true),
+];
+
+/// The secret values in `text`, in order, not overlapping.
+pub fn spans(text: &[u8]) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let found = key_value(text, i)
+            .or_else(|| auth_value(text, i))
+            .or_else(|| url_password(text, i));
+        match found {
+            Some((s, e)) if e > s && !has_code(&text[s..e]) => {
+                out.push((s, e));
+                i = e;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Whether a value ends before `b`.
+fn ends_value(b: u8, amp: bool) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'"' | b'\''
+                | b';'
+                | b','
+                | b'<'
+                | b'>'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'|'
+                | b'\\'
+                | b'`'
+        )
+        || (amp && b == b'&')
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `text[at..]` starts with `word`, case-insensitively, and `word` is not
+/// the tail of a longer word.
+fn word_at(text: &[u8], at: usize, word: &[u8]) -> bool {
+    (at == 0 || !is_word(text[at - 1]))
+        && text
+            .get(at..at + word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+}
+
+fn value_end(text: &[u8], from: usize, amp: bool) -> usize {
+    text[from..]
+        .iter()
+        .position(|&b| ends_value(b, amp))
+        .map_or(text.len(), |p| from + p)
+}
+
+/// `key=value`, `key: value`, `"key":"value"`.
+fn key_value(text: &[u8], at: usize) -> Option<Span> {
+    let &(key, amp) = KEYS.iter().find(|(k, _)| word_at(text, at, k))?;
+    let mut i = at + key.len();
+    while matches!(text.get(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    while matches!(text.get(i), Some(b' ')) {
+        i += 1;
+    }
+    if !matches!(text.get(i), Some(b'=' | b':')) {
+        return None;
+    }
+    i += 1;
+    while text.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if let Some(&q @ (b'"' | b'\'')) = text.get(i) {
+        // A quoted value runs to its closing quote, spaces included.
+        i += 1;
+        let end = memchr::memchr(q, &text[i..]).map_or(text.len(), |p| i + p);
+        return Some((i, end));
+    }
+    Some((i, value_end(text, i, amp)))
+}
+
+/// `Bearer TOKEN` anywhere; `Basic TOKEN` only right after `Authorization`.
+fn auth_value(text: &[u8], at: usize) -> Option<Span> {
+    let scheme = if word_at(text, at, b"bearer") {
+        6
+    } else if word_at(text, at, b"basic") && after_authorization(text, at) {
+        5
+    } else {
+        return None;
+    };
+    let mut i = at + scheme;
+    if text.get(i) != Some(&b' ') {
+        return None;
+    }
+    while text.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let end = value_end(text, i, false);
+    // A token, not a word of prose ("Bearer of bad news").
+    (end - i >= 8).then_some((i, end))
+}
+
+/// `Authorization`, then only quotes, spaces, `:` or `=`, end right before `at`.
+fn after_authorization(text: &[u8], at: usize) -> bool {
+    let mut i = at;
+    while i > 0 && matches!(text[i - 1], b' ' | b'"' | b'\'' | b':' | b'=') {
+        i -= 1;
+    }
+    let key = b"authorization";
+    i >= key.len() && text[i - key.len()..i].eq_ignore_ascii_case(key)
+}
+
+/// The password of `scheme://user:password@host`.
+fn url_password(text: &[u8], at: usize) -> Option<Span> {
+    if !text[at..].starts_with(b"://") {
+        return None;
+    }
+    let from = at + 3;
+    let end = text[from..]
+        .iter()
+        .position(|&b| b == b'@' || b == b'/' || ends_value(b, false))
+        .map(|p| from + p)?;
+    if text[end] != b'@' {
+        return None;
+    }
+    let colon = text[from..end].iter().position(|&b| b == b':')? + from;
+    Some((colon + 1, end))
+}
+
+fn has_code(value: &[u8]) -> bool {
+    value.windows(8).enumerate().any(|(i, w)| {
+        w.starts_with(b"AZSM")
+            && w[4..].iter().all(u8::is_ascii_digit)
+            && (i == 0 || !is_word(value[i - 1]))
+            && value.get(i + 8).is_none_or(|&b| !is_word(b))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redact(s: &str) -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for (a, b) in spans(s.as_bytes()) {
+            out.push_str(&s[last..a]);
+            out.push_str("<redacted>");
+            last = b;
+        }
+        out.push_str(&s[last..]);
+        out
+    }
+
+    #[test]
+    fn keys_stay_values_go() {
+        for (line, want) in [
+            (
+                "GET https://a.blob.core.windows.net/c?sv=2022-11-02&se=2024&sig=Zm9vYmFy%2B%3D&sp=r x",
+                "GET https://a.blob.core.windows.net/c?sv=2022-11-02&se=2024&sig=<redacted>&sp=r x",
+            ),
+            (
+                "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=bXlrZXk+/==;EndpointSuffix=core.windows.net",
+                "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=<redacted>;EndpointSuffix=core.windows.net",
+            ),
+            (
+                "BlobEndpoint=https://a/;SharedAccessSignature=sv=2022&ss=b&sig=abc%3D;x",
+                "BlobEndpoint=https://a/;SharedAccessSignature=<redacted>;x",
+            ),
+            (
+                "Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl AZSM1024",
+                "Authorization: Bearer <redacted> AZSM1024",
+            ),
+            ("authorization=\"Basic dXNlcjpwYXNz\"", "authorization=\"Basic <redacted>\""),
+            ("mount smb://svc:Hunter2!@fs.example/share", "mount smb://svc:<redacted>@fs.example/share"),
+            ("{\"password\": \"s3cr3t\", \"pwd\":\"x y\"}", "{\"password\": \"<redacted>\", \"pwd\":\"<redacted>\"}"),
+            ("PWD=abc&user=me", "PWD=<redacted>&user=me"),
+        ] {
+            assert_eq!(redact(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn prose_codes_and_job_keys_are_left_alone() {
+        for line in [
+            "design=12 basic config, Bearer of news, password policy",
+            "jobRunName=7e3f9a10 statusCode=AZSM1024 sigma=1",
+            "https://host/path@v2 user@example.com",
+            "password=AZSM1024",
+        ] {
+            assert_eq!(redact(line), line);
+        }
+    }
+}
