@@ -78,9 +78,14 @@ pub struct Event<'a> {
     pub line: u64,
     /// The time at the start of the line.
     pub time: Option<Millis>,
-    /// The line, without its line ending.
+    /// The line without its line ending, or (for a line too long to hold,
+    /// see [`crate::longline`]) the part of it around the code.
     pub text: &'a [u8],
-    /// Where the code starts in `text`.
+    /// Where `text` starts in the line (0 when it is the whole line).
+    pub text_start: usize,
+    /// The line's length, without its line ending.
+    pub line_len: usize,
+    /// Where the code starts in the line.
     pub column: usize,
 }
 
@@ -153,7 +158,16 @@ impl Acc {
         }
         let examples = self.examples.entry(ev.code).or_default();
         if examples.len() < EXAMPLES {
-            examples.push((ev.line, excerpt(ev.text, ev.column, !self.keep_secrets)));
+            examples.push((
+                ev.line,
+                excerpt_of(
+                    ev.text,
+                    ev.text_start,
+                    ev.line_len,
+                    ev.column,
+                    !self.keep_secrets,
+                ),
+            ));
         }
     }
 
@@ -391,47 +405,58 @@ impl AddAssign for Tally {
 /// (see [`crate::redact`]). Every piece of log text in a report is made
 /// here.
 pub fn excerpt(text: &[u8], column: usize, redact: bool) -> String {
-    let (start, end) = if text.len() <= EXCERPT {
-        (0, text.len())
+    excerpt_of(text, 0, text.len(), column, redact)
+}
+
+/// [`excerpt`] of a `len`-byte line of which only `text`, starting at line
+/// offset `at`, is at hand; `text` must cover the excerpt (the line from
+/// about [`EXCERPT`] bytes before `column` to as many after it).
+pub fn excerpt_of(text: &[u8], at: usize, len: usize, column: usize, redact: bool) -> String {
+    let have = at + text.len();
+    let byte = |i: usize| if i >= at && i < have { text[i - at] } else { 0 };
+    let (start, end) = if len <= EXCERPT {
+        (0, len)
     } else {
-        let start = column.saturating_sub(EXCERPT / 4).min(text.len() - EXCERPT);
+        let start = column.saturating_sub(EXCERPT / 4).min(len - EXCERPT);
         // Move off UTF-8 continuation bytes so the cut does not split a character.
         let start = (start..column.max(start))
-            .find(|&i| text[i] & 0xC0 != 0x80)
+            .find(|&i| byte(i) & 0xC0 != 0x80)
             .unwrap_or(start);
-        let mut end = (start + EXCERPT).min(text.len());
-        while end < text.len() && end > start && text[end] & 0xC0 == 0x80 {
+        let mut end = (start + EXCERPT).min(len);
+        while end < len && end > start && byte(end) & 0xC0 == 0x80 {
             end -= 1;
         }
         (start, end)
     };
+    // Only what is at hand can be shown (always all of it, for callers
+    // that keep to the contract above).
+    let (start, end) = (start.max(at), end.min(have).max(start.max(at)));
     let mut s = String::new();
     if start > 0 {
         s.push('…');
     }
-    let mut at = start;
+    let mut cur = start;
     if redact {
         // Look back over the word the cut falls in and a little more, so a
         // value whose key lies before the cut is still found.
-        let word = text[start.saturating_sub(REDACT_LOOKBACK)..start]
+        let floor = start.saturating_sub(REDACT_LOOKBACK).max(at);
+        let word = text[floor - at..start - at]
             .iter()
             .rposition(u8::is_ascii_whitespace)
-            .map_or(start.saturating_sub(REDACT_LOOKBACK), |p| {
-                start.saturating_sub(REDACT_LOOKBACK) + p
-            });
-        let lo = word.saturating_sub(64);
-        for (a, b) in crate::redact::spans(&text[lo..end]) {
+            .map_or(floor, |p| floor + p);
+        let lo = word.saturating_sub(64).max(at);
+        for (a, b) in crate::redact::spans(&text[lo - at..end - at]) {
             let (a, b) = ((lo + a).max(start), (lo + b).min(end));
             if a >= b {
                 continue;
             }
-            s.push_str(&String::from_utf8_lossy(&text[at..a]));
+            s.push_str(&String::from_utf8_lossy(&text[cur - at..a - at]));
             s.push_str("<redacted>");
-            at = b;
+            cur = b;
         }
     }
-    s.push_str(&String::from_utf8_lossy(&text[at..end]));
-    if end < text.len() {
+    s.push_str(&String::from_utf8_lossy(&text[cur - at..end - at]));
+    if end < len {
         s.push('…');
     }
     s
@@ -451,6 +476,8 @@ mod tests {
             line,
             time,
             text: b"text",
+            text_start: 0,
+            line_len: 4,
             column: 0,
         }
     }

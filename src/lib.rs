@@ -13,7 +13,8 @@
 //! - [`inputs`]: paths to a sorted list of inputs;
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
 //!   in windows via [`mmap`], or stream), in parallel;
-//! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`];
+//! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`]; lines
+//!   too long to hold go through [`longline`] in segments;
 //! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
 //!   redacted by [`redact`];
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
@@ -30,7 +31,9 @@ pub mod config;
 pub mod error;
 pub mod explain;
 pub mod inputs;
+pub mod interrupt;
 pub mod jobkey;
+pub mod longline;
 pub mod mmap;
 pub mod rank;
 pub mod read;
@@ -167,6 +170,11 @@ fn scan(
     let stdin = io.stdin.take();
     let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
     tally.errors.extend(found.errors);
+    if interrupt::requested() {
+        // Half a scan is no report: say so, print nothing on stdout.
+        let _ = writeln!(io.stderr, "azsm: interrupted; no report written");
+        return Ok(interrupt::EXIT_INTERRUPTED);
+    }
     let report = Report::build(&tally, catalog);
     for e in &report.errors {
         let _ = writeln!(
@@ -188,10 +196,12 @@ fn scan(
         ReportFormat::Json => report::json::write(&report, &mut buf),
     }
     .map_err(Error::Output)?;
-    io.stdout
-        .write_all(&buf)
-        .and_then(|()| io.stdout.flush())
-        .map_err(Error::Output)?;
+    let Some(written) =
+        interrupt::output(|| io.stdout.write_all(&buf).and_then(|()| io.stdout.flush()))
+    else {
+        return Ok(interrupt::EXIT_INTERRUPTED);
+    };
+    written.map_err(Error::Output)?;
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.has_findings() {

@@ -1,10 +1,11 @@
 //! The `azsm` binary: everything happens in [`azsm::run`].
 
 fn main() {
+    azsm::interrupt::install();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
     let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the Ctrl-C handler writes to it too.
+    let mut err = std::io::stderr();
     let mut io = azsm::Io {
         stdout: &mut out,
         stderr: &mut err,

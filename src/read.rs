@@ -24,6 +24,8 @@ use rayon::prelude::*;
 use crate::aggregate::Tally;
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
+use crate::interrupt;
+use crate::longline::LongLine;
 use crate::mmap::{guarded, Mapped};
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 
@@ -35,6 +37,8 @@ pub const WINDOW: usize = 32 << 20;
 pub const CHUNK: usize = 4 << 20;
 /// Block size of the stream path.
 pub const BLOCK: usize = 4 << 20;
+/// A line longer than this is scanned in pieces ([`crate::longline`]).
+pub const LONG_LINE: usize = 1 << 20;
 /// A NUL byte in this many leading bytes marks a file as binary.
 pub const BINARY_PROBE: usize = 8 << 10;
 
@@ -53,6 +57,8 @@ pub struct ReadOptions {
     pub window: usize,
     /// Block size of the stream path.
     pub block: usize,
+    /// Lines longer than this may be scanned in pieces.
+    pub long_line: usize,
 }
 
 impl Default for ReadOptions {
@@ -64,6 +70,7 @@ impl Default for ReadOptions {
             mmap_min: MMAP_MIN,
             window: WINDOW,
             block: BLOCK,
+            long_line: LONG_LINE,
         }
     }
 }
@@ -80,6 +87,7 @@ pub fn scan_all(
     inputs
         .par_iter()
         .map(|input| match &input.source {
+            _ if interrupt::requested() => Tally::default(),
             Source::Stdin => {
                 let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
                 match reader {
@@ -218,6 +226,11 @@ fn scan_into(
 }
 
 /// The mmap path; also says whether a truncation fault was met.
+///
+/// Windows of about [`ReadOptions::window`] bytes end after a newline; a
+/// line that does not end within [`ReadOptions::long_line`] bytes past the
+/// window goes to a [`LongLine`] in `long_line`-sized segments, each
+/// released once fed, so resident memory stays bounded by the window.
 fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions) -> (Tally, bool) {
     let bytes = map.bytes();
     let (binary, mut faulted) = guarded(|| !opts.binary && looks_binary(bytes));
@@ -227,13 +240,34 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
     let ctx = FileCtx::new(display);
     let mut file = FileScan::new(&ctx);
     let window = opts.window.max(1);
+    let long = opts.long_line.max(1);
     let mut start = 0;
-    let (windows, f) = guarded(|| split_lines(bytes, window));
-    faulted |= f;
-    for w in windows {
-        faulted |= scan_into(scanner, &ctx, w, opts.chunk, &mut file);
-        map.release(start, start + w.len());
-        start += w.len();
+    while start < bytes.len() && !interrupt::requested() {
+        let limit = start + window;
+        let (next, f) = guarded(|| next_window(bytes, start, limit, long));
+        faulted |= f;
+        if next > start {
+            faulted |= scan_into(scanner, &ctx, &bytes[start..next], opts.chunk, &mut file);
+            map.release(start, next);
+            start = next;
+            continue;
+        }
+        // A long line starts at `start`.
+        let mut line = LongLine::new(scanner);
+        loop {
+            let seg_end = (start + long).min(bytes.len());
+            let (nl, f) = guarded(|| memchr::memchr(b'\n', &bytes[start..seg_end]));
+            faulted |= f;
+            let upto = nl.map_or(seg_end, |p| start + p);
+            faulted |= guarded(|| line.feed(&bytes[start..upto])).1;
+            map.release(start, upto);
+            if nl.is_some() || upto == bytes.len() {
+                file.push(line.finish(&ctx, nl.is_some()));
+                start = if nl.is_some() { upto + 1 } else { upto };
+                break;
+            }
+            start = upto;
+        }
     }
     let mut tally = file.finish();
     tally.stats.files = 1;
@@ -241,7 +275,29 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
     (tally, faulted)
 }
 
-/// The stream path: reads `reader` in blocks and scans whole lines.
+/// Where the window of whole lines from `start` ends: after the first
+/// newline at or past `limit` (within `long` bytes of it), or the end of
+/// `bytes`. When a line too long for that starts at `start`, returns
+/// `start`; when it starts later, ends the window before it.
+fn next_window(bytes: &[u8], start: usize, limit: usize, long: usize) -> usize {
+    if limit >= bytes.len() {
+        return bytes.len();
+    }
+    let from = limit.min(bytes.len());
+    let to = from.saturating_add(long).min(bytes.len());
+    if let Some(p) = memchr::memchr(b'\n', &bytes[from..to]) {
+        return from + p + 1;
+    }
+    if to == bytes.len() {
+        return bytes.len();
+    }
+    memchr::memrchr(b'\n', &bytes[start..from]).map_or(start, |p| start + p + 1)
+}
+
+/// The stream path: reads `reader` in blocks and scans whole lines; a
+/// line that grows past [`ReadOptions::long_line`] without ending goes to
+/// a [`LongLine`] in pieces, so the buffer never holds more than
+/// `long_line + block` bytes.
 pub fn scan_reader(
     scanner: &Scanner,
     display: &str,
@@ -255,49 +311,55 @@ pub fn scan_reader(
     let mut total = 0u64;
     let mut first = true;
     let mut error = None;
+    let mut long: Option<LongLine<'_>> = None;
     loop {
-        // Fill up to `block` bytes past what is carried over.
-        let want = buf.len() + block;
-        let mut eof = false;
-        while buf.len() < want {
-            match (&mut reader)
-                .take((want - buf.len()) as u64)
-                .read_to_end(&mut buf)
-            {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    error = Some(e);
-                    eof = true;
-                    break;
-                }
-            }
-        }
+        let eof = fill(&mut reader, &mut buf, block, &mut error);
         if first {
             first = false;
             if !opts.binary && looks_binary(&buf) {
                 return skipped_binary();
             }
         }
+        if let Some(mut line) = long.take() {
+            match memchr::memchr(b'\n', &buf) {
+                Some(p) => {
+                    line.feed(&buf[..p]);
+                    file.push(line.finish(&ctx, true));
+                    total += p as u64 + 1;
+                    buf.drain(..=p);
+                }
+                None => {
+                    line.feed(&buf);
+                    total += buf.len() as u64;
+                    buf.clear();
+                    if eof {
+                        file.push(line.finish(&ctx, false));
+                        break;
+                    }
+                    long = Some(line);
+                    continue;
+                }
+            }
+        }
         let cut = if eof {
             buf.len()
         } else {
-            match memchr::memrchr(b'\n', &buf) {
-                Some(p) => p + 1,
-                None => continue, // one long line: read more
-            }
+            memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1)
         };
         if cut > 0 {
             scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file);
             total += cut as u64;
             buf.drain(..cut);
         }
-        if eof {
+        if eof || interrupt::requested() {
             break;
+        }
+        if buf.len() >= opts.long_line {
+            let mut line = LongLine::new(scanner);
+            line.feed(&buf);
+            total += buf.len() as u64;
+            buf.clear();
+            long = Some(line);
         }
     }
     let mut tally = file.finish();
@@ -307,4 +369,27 @@ pub fn scan_reader(
         tally.errors.push(FileError::io(display, &e));
     }
     tally
+}
+
+/// Reads up to `block` more bytes into `buf`; true at end of input (or at
+/// an error, which goes to `error`).
+fn fill(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    block: usize,
+    error: &mut Option<io::Error>,
+) -> bool {
+    let want = buf.len() + block;
+    while buf.len() < want {
+        match reader.take((want - buf.len()) as u64).read_to_end(buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *error = Some(e);
+                return true;
+            }
+        }
+    }
+    false
 }

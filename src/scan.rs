@@ -29,9 +29,9 @@ use crate::timestamp;
 /// Finds codes and their jobs in chunks of lines.
 #[derive(Clone, Debug)]
 pub struct Scanner {
-    finder: memmem::Finder<'static>,
-    keys: KeyFinder,
-    keep_secrets: bool,
+    pub(crate) finder: memmem::Finder<'static>,
+    pub(crate) keys: KeyFinder,
+    pub(crate) keep_secrets: bool,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -149,6 +149,8 @@ impl Scanner {
                     line: newlines + 1,
                     time,
                     text,
+                    text_start: 0,
+                    line_len: text.len(),
                     column,
                 });
             }
@@ -175,7 +177,7 @@ impl Scanner {
 /// The code whose `AZSM` starts at `hit`, if it stands on ASCII word
 /// boundaries and has exactly four digits.
 #[inline]
-fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
+pub(crate) fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
     if hit > 0 && is_word(buf[hit - 1]) {
         return None;
     }

@@ -1,6 +1,7 @@
 //! The line scanner against the plain reference: for any bytes, any chunk
 //! size and any stream block size, the fast paths give the reference's
-//! counts, and all paths give the same tally (examples included).
+//! counts, and all paths give the same tally (examples included), also
+//! when lines are scanned in pieces (`long_line`).
 #![no_main]
 
 use azsm::jobkey::KeyFinder;
@@ -35,4 +36,11 @@ fuzz_target!(|input: &[u8]| {
         ReadOptions { chunk: 1 + a as usize, block: 1 + b as usize, ..opts },
     );
     assert_eq!(streamed, whole);
+    let pieces = read::scan_reader(
+        &scanner,
+        path,
+        data,
+        ReadOptions { chunk: 1 + a as usize, block: 1 + b as usize, long_line: 1 + (c >> 1) as usize, ..opts },
+    );
+    assert_eq!(pieces, whole);
 });

@@ -64,7 +64,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
-    fn all_paths_equal_the_reference(data in corpus(), path in path(), chunk in 1usize..64, block in 1usize..64, window in 1usize..96) {
+    fn all_paths_equal_the_reference(data in corpus(), path in path(), chunk in 1usize..64, block in 1usize..64, window in 1usize..96, long in 1usize..80) {
         let scanner = Scanner::new(KeyFinder::default());
         let whole = read::scan_bytes(&scanner, path, &data, opts(usize::MAX));
         prop_assert_eq!(counts(&whole), reference(path, &data));
@@ -75,11 +75,17 @@ proptest! {
         let streamed = read::scan_reader(&scanner, path, &data[..], ReadOptions { block, ..opts(chunk) });
         prop_assert_eq!(&streamed, &whole);
 
+        // Lines longer than `long` are scanned in pieces (crate::longline).
+        let pieces = read::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) });
+        prop_assert_eq!(&pieces, &whole);
+
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.log");
         std::fs::write(&file, &data).unwrap();
         let input = azsm::inputs::Input { display: path.to_string(), source: azsm::inputs::Source::File(file) };
         let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) });
+        prop_assert_eq!(&mapped, &whole);
+        let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) });
         prop_assert_eq!(&mapped, &whole);
     }
 }

@@ -1,0 +1,59 @@
+//! Ctrl-C: stop promptly, print nothing half-made.
+//!
+//! The binary installs a SIGINT handler ([`install`]; it runs on a thread
+//! of its own). While azsm scans, Ctrl-C ends the process at once with
+//! exit status 130 (128 + SIGINT, what shells expect) and a note on
+//! stderr; nothing has been written to stdout then, because the report is
+//! only ever written whole, from a buffer, at the end. While that final
+//! write is under way ([`output`]), Ctrl-C waits for it to finish, so
+//! stdout never holds half a report. The scan loops also check
+//! [`requested`] and stop early, so no worker keeps the machine busy while
+//! the process exits.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Exit status after Ctrl-C (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+const RUNNING: u8 = 0;
+const WRITING: u8 = 1;
+const STOPPED: u8 = 2;
+
+static STATE: AtomicU8 = AtomicU8::new(RUNNING);
+
+/// Installs the Ctrl-C handler (once; later calls do nothing).
+pub fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Without a handler Ctrl-C still stops azsm (by the signal itself,
+        // before any output), so failing to install one is not fatal.
+        let _ = ctrlc::set_handler(stop);
+    });
+}
+
+fn stop() {
+    if STATE
+        .compare_exchange(RUNNING, STOPPED, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        eprintln!("azsm: interrupted; no report written");
+        std::process::exit(EXIT_INTERRUPTED);
+    }
+}
+
+/// Whether Ctrl-C was pressed.
+pub fn requested() -> bool {
+    STATE.load(Ordering::Relaxed) == STOPPED
+}
+
+/// Runs `write` (the final write of a report) unless Ctrl-C came first;
+/// Ctrl-C during `write` waits until it is done.
+pub fn output<R>(write: impl FnOnce() -> R) -> Option<R> {
+    STATE
+        .compare_exchange(RUNNING, WRITING, Ordering::SeqCst, Ordering::SeqCst)
+        .ok()?;
+    let r = write();
+    // Ctrl-C pressed during the write ended nothing: honour it now.
+    let _ = STATE.compare_exchange(WRITING, RUNNING, Ordering::SeqCst, Ordering::SeqCst);
+    Some(r)
+}
