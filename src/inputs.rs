@@ -5,7 +5,9 @@
 //! walking are followed only with `--follow` (loops are then detected by
 //! the walker); a link named on the command line is always followed, as in
 //! ripgrep. Entries that cannot be read become [`FileError`]s and the walk
-//! goes on.
+//! goes on. FIFOs, sockets and devices are never opened (a FIFO without a
+//! writer, or `/dev/zero`, would never end): they are skipped with a note,
+//! also when named on the command line.
 
 use std::path::{Path, PathBuf};
 
@@ -38,8 +40,9 @@ pub struct Found {
     pub inputs: Vec<Input>,
     /// Paths that could not be walked.
     pub errors: Vec<FileError>,
-    /// Entries passed over: links not followed, FIFOs, sockets, devices.
-    pub skipped: Vec<String>,
+    /// Entries passed over, and why: links not followed, FIFOs, sockets,
+    /// devices. Notes, not errors.
+    pub skipped: Vec<FileError>,
 }
 
 /// Walks `paths`.
@@ -58,6 +61,22 @@ pub fn find(paths: &[PathBuf], follow: bool) -> Found {
     found
 }
 
+/// Why an entry that is neither a file nor a directory is not read.
+pub fn skip_reason(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_symlink() {
+        "symbolic link not followed (--follow follows links met while walking)"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe): skipped, reading it could wait forever; azsm reads regular files and - (stdin)"
+    } else if ft.is_socket() {
+        "a socket: skipped; azsm reads regular files and - (stdin)"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "a device: skipped; azsm reads regular files and - (stdin)"
+    } else {
+        "not a regular file: skipped"
+    }
+}
+
 fn walk(root: &Path, follow: bool, found: &mut Found) {
     let walker = WalkDir::new(root)
         .follow_links(follow)
@@ -74,7 +93,11 @@ fn walk(root: &Path, follow: bool, found: &mut Found) {
                         source: Source::File(e.into_path()),
                     });
                 } else if !ft.is_dir() {
-                    found.skipped.push(display);
+                    let message = skip_reason(&ft).to_string();
+                    found.skipped.push(FileError {
+                        path: display,
+                        message,
+                    });
                 }
             }
             Err(err) => {

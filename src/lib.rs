@@ -169,13 +169,21 @@ fn scan(
         })?;
     let stdin = io.stdin.take();
     let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
-    tally.errors.extend(found.errors);
+    tally.errors.extend(found.errors.iter().cloned());
     if interrupt::requested() {
         // Half a scan is no report: say so, print nothing on stdout.
         let _ = writeln!(io.stderr, "azsm: interrupted; no report written");
         return Ok(interrupt::EXIT_INTERRUPTED);
     }
     let report = Report::build(&tally, catalog);
+    for note in &found.skipped {
+        let _ = writeln!(
+            io.stderr,
+            "azsm: note: {}: {}",
+            report::text::clean(&note.path),
+            report::text::clean(&note.message)
+        );
+    }
     for e in &report.errors {
         let _ = writeln!(
             io.stderr,

@@ -16,8 +16,8 @@
 //! scanned before the failure.
 
 use std::cell::RefCell;
-use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 
 use rayon::prelude::*;
 
@@ -113,12 +113,29 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         t.errors.push(FileError::io(&input.display, e));
         t
     };
-    let file = match File::open(path) {
+    // Non-blocking, so that a file replaced by a FIFO since the walk does
+    // not block the open; checked to be a regular file before any read.
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) => return fail(&e),
     };
     let len = match file.metadata() {
-        Ok(m) => m.len(),
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) => {
+            let mut t = Tally::default();
+            t.errors.push(FileError {
+                path: input.display.clone(),
+                message: format!(
+                    "changed while azsm ran: now {}",
+                    crate::inputs::skip_reason(&m.file_type())
+                ),
+            });
+            return t;
+        }
         Err(e) => return fail(&e),
     };
     let shrank = |tally: &mut Tally, faulted: bool| {

@@ -7,3 +7,4 @@ mod equivalence;
 mod fixture_bundle;
 mod live;
 mod secrets;
+mod special;
