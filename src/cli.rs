@@ -56,8 +56,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long = "threads", value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: one per core).
+    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
     pub threads: Option<usize>,
 
     /// An extra job-key form: a regex with a named group 'job', e.g.
@@ -146,4 +146,14 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// The most worker threads `-j` accepts (checked in [`crate::config`]).
+pub const MAX_THREADS: usize = 1024;
+
+/// `-j N`: a whole number; its range is checked in [`crate::config`].
+fn parse_threads(s: &str) -> Result<usize, String> {
+    s.parse::<usize>().map_err(|_| {
+        format!("expected a whole number of threads from 1 to {MAX_THREADS}, e.g. -j 4")
+    })
 }

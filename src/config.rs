@@ -53,10 +53,13 @@ impl ScanConfig {
     pub fn new(args: &ScanArgs) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
         let threads = match args.threads {
-            Some(0) => {
+            Some(n) if n == 0 || n > crate::cli::MAX_THREADS => {
                 return Err(Error::Argument {
                     flag: "-j/--threads",
-                    message: "it takes a number of threads of at least 1".into(),
+                    message: format!(
+                        "it takes a whole number of threads from 1 to {}, e.g. -j 4",
+                        crate::cli::MAX_THREADS
+                    ),
                 })
             }
             Some(n) => n,

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::code::{Code, Scope, Severity};
 use crate::rank::{self, Advice};
+use crate::report::text::clean;
 
 /// Everything azsm can say about one code.
 #[derive(Clone, Debug, Serialize)]
@@ -84,7 +85,7 @@ pub fn write_explained(infos: &[CodeInfo], out: &mut dyn Write) -> io::Result<()
             writeln!(out)?;
         }
         match &info.message {
-            Some(m) => writeln!(out, "{}  {m}", info.code)?,
+            Some(m) => writeln!(out, "{}  {}", info.code, clean(m))?,
             None => writeln!(out, "{}  (not in the catalog)", info.code)?,
         }
         writeln!(out, "  scope        {}", info.scope)?;
@@ -101,7 +102,7 @@ pub fn write_explained(infos: &[CodeInfo], out: &mut dyn Write) -> io::Result<()
         let opts = textwrap::Options::new(100)
             .initial_indent("  mitigation   ")
             .subsequent_indent("               ");
-        for line in textwrap::wrap(&info.mitigation, opts) {
+        for line in textwrap::wrap(&clean(&info.mitigation), opts) {
             writeln!(out, "{line}")?;
         }
         writeln!(out, "  docs         {}", info.doc_url)?;
@@ -128,7 +129,7 @@ pub fn write_table(infos: &[CodeInfo], out: &mut dyn Write) -> io::Result<()> {
             } else {
                 i.advice.to_string()
             },
-            i.message.as_deref().unwrap_or("")
+            clean(i.message.as_deref().unwrap_or(""))
         )?;
     }
     Ok(())

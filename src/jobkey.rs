@@ -43,7 +43,9 @@ impl KeyFinder {
             Some(p) => {
                 let re = Regex::new(p).map_err(|e| Error::JobPattern {
                     pattern: p.to_string(),
-                    reason: e.to_string(),
+                    reason: format!(
+                        "{e}\n--job-pattern takes a regex with a named group 'job', e.g. 'task=(?P<job>[0-9a-f-]{{36}})'"
+                    ),
                 })?;
                 if !re.capture_names().any(|n| n == Some("job")) {
                     return Err(Error::JobPattern {

@@ -74,7 +74,9 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Escapes control characters (including ESC) that came from a log.
+/// Escapes control characters (including ESC) that came from a log or a
+/// `--catalog` file. Every piece of such text in text output goes through
+/// here; the tests feed random bytes through every path.
 pub fn clean(s: &str) -> Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
@@ -193,7 +195,7 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             out,
             "{}  {label}  {}",
             paint(st.bold, &format!("#{:<2}", r.rank)),
-            paint(st.bold, &r.title)
+            paint(st.bold, &clean(&r.title))
         )?;
         writeln!(out, "    codes  {}", counts(&r.counts))?;
         let scopes = scope_words(r);
@@ -211,8 +213,9 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
         if let (Some(a), Some(b)) = (&r.first_seen, &r.last_seen) {
             writeln!(out, "    when   {a} .. {b}")?;
         }
+        let mitigation = clean(&r.mitigation);
         let wrapped = textwrap::wrap(
-            &r.mitigation,
+            &mitigation,
             textwrap::Options::new(WIDTH)
                 .initial_indent("    fix    ")
                 .subsequent_indent(INDENT),

@@ -2,9 +2,12 @@
 
 mod harness;
 
+mod args;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod interrupt;
 mod live;
+mod output_safety;
 mod secrets;
 mod special;
