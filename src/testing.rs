@@ -103,3 +103,78 @@ pub fn counts(t: &Tally) -> Counts {
         ],
     }
 }
+
+/// The scan fuzz target's oracle, also run over `fuzz/regressions/scan/` by
+/// the tests: the first three bytes choose the chunk size, the stream block
+/// size, the long-line limit and the path; the rest is the log. Panics when
+/// a fast path disagrees with the reference or with another path.
+pub fn check_scan(input: &[u8]) {
+    use crate::jobkey::KeyFinder;
+    use crate::read::{self, ReadOptions};
+    use crate::scan::Scanner;
+    let Some((&[a, b, c], data)) = input.split_first_chunk::<3>() else {
+        return;
+    };
+    let path = if c & 1 == 0 {
+        "var/log/xdatamoved.log"
+    } else {
+        "archive/38fb0f65-b642-4cb7-a8a0-f406e3e6f85a/job.log"
+    };
+    let opts = ReadOptions {
+        binary: true,
+        chunk: usize::MAX,
+        ..ReadOptions::default()
+    };
+    let scanner = Scanner::new(KeyFinder::default());
+    let whole = read::scan_bytes(&scanner, path, data, opts);
+    assert_eq!(
+        counts(&whole),
+        reference(path, data),
+        "fast scan vs reference"
+    );
+    let chunk = 1 + a as usize;
+    let chunked = read::scan_bytes(&scanner, path, data, ReadOptions { chunk, ..opts });
+    assert_eq!(chunked, whole, "chunked vs whole");
+    let block = 1 + b as usize;
+    let streamed = read::scan_reader(
+        &scanner,
+        path,
+        data,
+        ReadOptions {
+            chunk,
+            block,
+            ..opts
+        },
+    );
+    assert_eq!(streamed, whole, "streamed vs whole");
+    let long_line = 1 + (c >> 1) as usize;
+    let pieces = read::scan_reader(
+        &scanner,
+        path,
+        data,
+        ReadOptions {
+            chunk,
+            block,
+            long_line,
+            ..opts
+        },
+    );
+    assert_eq!(pieces, whole, "long lines in pieces vs whole");
+}
+
+/// The catalog fuzz target's oracle: any text parses without panicking,
+/// every accepted row is a code, every warning names a line of the input.
+pub fn check_catalog(input: &[u8]) {
+    let doc = String::from_utf8_lossy(input);
+    let (catalog, warnings) = crate::catalog::Catalog::parse(&doc);
+    for (code, _) in catalog.iter() {
+        assert!(code.to_string().starts_with("AZSM"));
+    }
+    let lines = doc.lines().count() + 1;
+    for w in &warnings {
+        assert!(
+            w.line >= 1 && w.line <= lines,
+            "{w:?} names a line of the input"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod args;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod fuzz_regressions;
 mod interrupt;
 mod live;
 mod output_safety;
