@@ -4,22 +4,34 @@
 //! compile, `-j 0`, an unreadable catalog) fails here, with a message that
 //! names the flag, before a single file is opened.
 
+use std::collections::BTreeSet;
 use std::io::Write;
+use std::path::PathBuf;
 
 use crate::catalog::Catalog;
-use crate::cli::{ColorChoice, ReportFormat, ScanArgs};
+use crate::cli::{ColorChoice, OutputArgs, ReportFormat, ScanArgs};
+use crate::code::{Code, Scope, Severity};
 use crate::error::Error;
 use crate::jobkey::KeyFinder;
 use crate::read::ReadOptions;
 use crate::scan::Scanner;
 
-/// What the process knows about where its output goes.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the process knows about where its output goes. `main` fills it
+/// from the real process; tests set it, so the library never probes the
+/// terminal or the environment itself.
+#[derive(Clone, Debug, Default)]
 pub struct Terminal {
     /// Standard output is a terminal.
     pub stdout_is_terminal: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
+    /// Standard error is a terminal (progress bars go there).
+    pub stderr_is_terminal: bool,
+    /// `CI` is set: a CI runner, never a progress bar.
+    pub ci: bool,
+    /// `GITHUB_STEP_SUMMARY`: the file GitHub Actions shows as the step's
+    /// summary, appended to by `--format github`.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Terminal {
@@ -30,6 +42,132 @@ impl Terminal {
             ColorChoice::Never => false,
             ColorChoice::Auto => self.stdout_is_terminal && !self.no_color,
         }
+    }
+
+    /// Whether a progress bar may be drawn on standard error.
+    pub fn progress(&self, quiet: bool) -> bool {
+        self.stderr_is_terminal && !self.ci && !quiet
+    }
+}
+
+/// `--fail-on`: which findings make the run exit 1.
+///
+/// Severities map as: `error` = critical and error findings; `warning` =
+/// critical, error and warning findings (every finding); info and success
+/// codes are never findings. Codes and `new` look at codes as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Critical or error findings (the default).
+    Error,
+    /// Any finding (critical, error or warning).
+    Warning,
+    /// Never exit 1.
+    Never,
+    /// Any event of these codes, finding or not.
+    Codes(BTreeSet<Code>),
+    /// Any finding of this scope.
+    Scope(Scope),
+    /// Findings new against the baseline (needs `--baseline`).
+    New,
+}
+
+impl FailOn {
+    /// Parses the flag's value.
+    pub fn parse(s: &str) -> Result<FailOn, Error> {
+        let bad = |why: String| {
+            Error::Argument {
+            flag: "--fail-on",
+            message: format!(
+                "{why}; it takes error, warning, never, new, a scope (agent, job, item, unknown) or a comma-separated list of codes like AZSM1024,AZSM2062"
+            ),
+        }
+        };
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "error" => FailOn::Error,
+            "warning" => FailOn::Warning,
+            "never" => FailOn::Never,
+            "new" => FailOn::New,
+            "agent" => FailOn::Scope(Scope::Agent),
+            "job" => FailOn::Scope(Scope::Job),
+            "item" => FailOn::Scope(Scope::Item),
+            "unknown" => FailOn::Scope(Scope::Unknown),
+            "" => return Err(bad("the value is empty".into())),
+            _ => {
+                let codes = s
+                    .split(',')
+                    .map(|c| c.trim().parse::<Code>())
+                    .collect::<Result<BTreeSet<_>, _>>()
+                    .map_err(|e| bad(format!("'{}' is not a threshold", e.0)))?;
+                FailOn::Codes(codes)
+            }
+        })
+    }
+
+    /// Whether a finding or event of `code` meets the threshold; `is_new`
+    /// says whether the baseline marks it new.
+    pub fn met_by(&self, code: Code, is_new: bool) -> bool {
+        let finding = code.is_finding();
+        match self {
+            FailOn::Error => finding && code.severity() <= Severity::Error,
+            FailOn::Warning => finding,
+            FailOn::Never => false,
+            FailOn::Codes(set) => set.contains(&code),
+            FailOn::Scope(scope) => finding && code.scope() == *scope,
+            FailOn::New => finding && is_new,
+        }
+    }
+}
+
+/// Where reports go: the stdout format and the extra files.
+#[derive(Debug)]
+pub struct OutputConfig {
+    /// Format of standard output.
+    pub format: ReportFormat,
+    /// Extra outputs, in the order written.
+    pub files: Vec<(ReportFormat, PathBuf)>,
+    /// When to exit 1.
+    pub fail_on: FailOn,
+    /// The earlier report to compare with.
+    pub baseline: Option<PathBuf>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl OutputConfig {
+    /// Checks `args`.
+    pub fn new(args: &OutputArgs) -> Result<OutputConfig, Error> {
+        let fail_on = FailOn::parse(&args.fail_on)?;
+        if fail_on == FailOn::New && args.baseline.is_none() {
+            return Err(Error::Argument {
+                flag: "--fail-on",
+                message: "'new' needs --baseline FILE, the JSON report to compare with".into(),
+            });
+        }
+        let files = [
+            (ReportFormat::Json, &args.json),
+            (ReportFormat::Sarif, &args.sarif),
+            (ReportFormat::Junit, &args.junit),
+            (ReportFormat::Markdown, &args.markdown),
+            (ReportFormat::Ndjson, &args.ndjson),
+            (ReportFormat::Csv, &args.csv),
+        ]
+        .into_iter()
+        .filter_map(|(f, p)| p.clone().map(|p| (f, p)))
+        .collect();
+        Ok(OutputConfig {
+            format: args.format,
+            files,
+            fail_on,
+            baseline: args.baseline.clone(),
+            quiet: args.quiet,
+        })
+    }
+
+    /// Whether a per-event format is asked for (events are recorded only then).
+    pub fn wants_events(&self) -> bool {
+        std::iter::once(self.format)
+            .chain(self.files.iter().map(|f| f.0))
+            .any(|f| matches!(f, ReportFormat::Ndjson | ReportFormat::Csv))
     }
 }
 
@@ -44,14 +182,15 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Follow links while walking.
     pub follow: bool,
-    /// Report format.
-    pub format: ReportFormat,
+    /// Outputs and exit status.
+    pub output: OutputConfig,
 }
 
 impl ScanConfig {
     /// Checks `args`.
     pub fn new(args: &ScanArgs) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
+        let output = OutputConfig::new(&args.output)?;
         let threads = match args.threads {
             Some(0) => {
                 return Err(Error::Argument {
@@ -63,7 +202,7 @@ impl ScanConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(ScanConfig {
-            scanner: Scanner::new(keys),
+            scanner: Scanner::new(keys).recording_events(output.wants_events()),
             read: ReadOptions {
                 binary: args.binary,
                 no_mmap: args.no_mmap,
@@ -71,7 +210,7 @@ impl ScanConfig {
             },
             threads,
             follow: args.follow,
-            format: args.format,
+            output,
         })
     }
 }

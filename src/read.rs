@@ -79,15 +79,20 @@ pub fn scan_all(
     let stdin = std::sync::Mutex::new(stdin);
     inputs
         .par_iter()
-        .map(|input| match &input.source {
-            Source::Stdin => {
-                let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
-                match reader {
-                    Some(r) => scan_reader(scanner, &input.display, r, opts),
-                    None => Tally::default(),
+        .enumerate()
+        .map(|(i, input)| {
+            let mut tally = match &input.source {
+                Source::Stdin => {
+                    let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
+                    match reader {
+                        Some(r) => scan_reader(scanner, &input.display, r, opts),
+                        None => Tally::default(),
+                    }
                 }
-            }
-            Source::File(_) => scan_input(scanner, input, opts),
+                Source::File(_) => scan_input(scanner, input, opts),
+            };
+            tally.set_input(u32::try_from(i).unwrap_or(u32::MAX));
+            tally
         })
         .reduce(Tally::default, |mut a, b| {
             a += b;

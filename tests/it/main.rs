@@ -5,3 +5,4 @@ mod harness;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod formats;
