@@ -14,7 +14,8 @@
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
 //!   in windows via [`mmap`], or stream), in parallel;
 //! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`];
-//! - [`aggregate`]: events to mergeable tallies;
+//! - [`aggregate`]: events to mergeable tallies ([`progress`] counts
+//!   finished inputs for the progress bar on standard error);
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
 //! - [`report`]: one model, one file per output format; `--fail-on`
 //!   ([`config::FailOn`]) decides the exit status from it;
@@ -36,6 +37,7 @@ pub mod jobkey;
 pub mod kql;
 pub mod merge;
 pub mod mmap;
+pub mod progress;
 pub mod rank;
 pub mod read;
 pub mod report;
@@ -183,7 +185,26 @@ fn scan(
             reason: e.to_string(),
         })?;
     let stdin = io.stdin.take();
-    let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
+    let counters = progress::Progress::default();
+    let show = io.terminal.progress(cfg.output.quiet);
+    let mut tally = progress::watch(
+        show,
+        progress::DELAY,
+        found.inputs.len(),
+        &counters,
+        io.stderr,
+        || {
+            pool.install(|| {
+                read::scan_all_with(
+                    &cfg.scanner,
+                    &found.inputs,
+                    cfg.read,
+                    stdin,
+                    Some(&counters),
+                )
+            })
+        },
+    );
     tally.errors.extend(found.errors);
     tally.sort_events();
     let events = std::mem::take(&mut tally.events);

@@ -25,6 +25,7 @@ use crate::aggregate::Tally;
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
 use crate::mmap::Mapped;
+use crate::progress::Progress;
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 
 /// Files at least this long are memory-mapped.
@@ -76,6 +77,17 @@ pub fn scan_all(
     opts: ReadOptions,
     stdin: Option<Box<dyn Read + Send>>,
 ) -> Tally {
+    scan_all_with(scanner, inputs, opts, stdin, None)
+}
+
+/// [`scan_all`], counting finished inputs and bytes in `progress`.
+pub fn scan_all_with(
+    scanner: &Scanner,
+    inputs: &[Input],
+    opts: ReadOptions,
+    stdin: Option<Box<dyn Read + Send>>,
+    progress: Option<&Progress>,
+) -> Tally {
     let stdin = std::sync::Mutex::new(stdin);
     inputs
         .par_iter()
@@ -92,6 +104,9 @@ pub fn scan_all(
                 Source::File(_) => scan_input(scanner, input, opts),
             };
             tally.set_input(u32::try_from(i).unwrap_or(u32::MAX));
+            if let Some(p) = progress {
+                p.done(tally.stats.bytes);
+            }
             tally
         })
         .reduce(Tally::default, |mut a, b| {
