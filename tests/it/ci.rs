@@ -304,3 +304,51 @@ fn kql_queries_name_the_tables_and_are_stable() {
     assert_eq!(bad.status, 2);
     assert!(bad.stderr.contains("--since"), "{}", bad.stderr);
 }
+
+#[test]
+fn readme_ci_snippets_run() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## In CI and at fleet scale").unwrap();
+    let section = &readme[start..readme[start..].find("\n## How it works").unwrap() + start];
+    let dir = Tree::new();
+    let tmp = dir.path().to_string_lossy().into_owned();
+    let commands: Vec<String> = section
+        .lines()
+        .map(|l| l.trim().trim_start_matches("- "))
+        .map(|l| l.trim_start_matches("run: ").trim_start_matches("script: "))
+        .filter(|l| l.starts_with("azsm scan "))
+        .map(|c| {
+            c.replace("agent-logs", BUNDLE)
+                .replace("$(Common.TestResultsDirectory)", &tmp)
+                .replace("$(Build.ArtifactStagingDirectory)", &tmp)
+        })
+        .collect();
+    assert_eq!(commands.len(), 3, "{commands:?}");
+    let mut written = 0;
+    for c in &commands {
+        let c = c.split(" #").next().unwrap();
+        let args: Vec<String> = c
+            .split_whitespace()
+            .skip(1)
+            .map(|a| {
+                if a.ends_with(".sarif") || a.ends_with(".xml") || a.ends_with(".md") {
+                    written += 1;
+                    if a.starts_with(&tmp) {
+                        a.to_string()
+                    } else {
+                        format!("{tmp}/{a}")
+                    }
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = azsm(&args);
+        assert_eq!(run.status, 1, "{c}: {}", run.stderr);
+    }
+    assert_eq!(written, 4);
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(files, 4);
+}
