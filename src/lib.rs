@@ -115,6 +115,12 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
         }
         Command::Merge(args) => {
             let out = OutputConfig::new(&args.output)?;
+            if out.wants_events() {
+                return Err(Error::Argument {
+                    flag: "--format/--ndjson/--csv",
+                    message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
+                });
+            }
             let mut tally = aggregate::Tally::default();
             for path in &args.reports {
                 tally += merge::read(path, "merge")?;
@@ -289,12 +295,20 @@ fn finish(
                 .map_err(fail)?;
         }
     }
-    let mut buf = Vec::with_capacity(64 << 10);
-    report::render(out.format, &report, &ctx, &mut buf).map_err(Error::Output)?;
-    io.stdout
-        .write_all(&buf)
-        .and_then(|()| io.stdout.flush())
-        .map_err(Error::Output)?;
+    if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
+        // One record per event: stream rather than hold it all twice.
+        let mut w = io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+        report::render(out.format, &report, &ctx, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(Error::Output)?;
+    } else {
+        let mut buf = Vec::with_capacity(64 << 10);
+        report::render(out.format, &report, &ctx, &mut buf).map_err(Error::Output)?;
+        io.stdout
+            .write_all(&buf)
+            .and_then(|()| io.stdout.flush())
+            .map_err(Error::Output)?;
+    }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.fails(&out.fail_on) {

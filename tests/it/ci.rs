@@ -224,6 +224,15 @@ fn merging_two_halves_gives_the_whole() {
     let text = azsm(&["merge", &a, &b]);
     assert_eq!(text.stdout, azsm(&["scan", BUNDLE]).stdout);
     assert_eq!(azsm(&["merge", &a, &b, "--fail-on", "never"]).status, 0);
+    let events = azsm(&["merge", &a, &b, "--format", "ndjson"]);
+    assert_eq!(events.status, 2);
+    assert!(
+        events
+            .stderr
+            .contains("per-event records (ndjson, csv) come from azsm scan"),
+        "{}",
+        events.stderr
+    );
     let sarif = azsm(&["merge", &a, &b, "--format", "sarif"]).json();
     assert_eq!(
         sarif["runs"][0]["results"].as_array().unwrap().len(),
