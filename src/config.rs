@@ -123,8 +123,8 @@ impl FailOn {
 pub struct OutputConfig {
     /// Format of standard output.
     pub format: ReportFormat,
-    /// Extra outputs, in the order written.
-    pub files: Vec<(ReportFormat, PathBuf)>,
+    /// Extra outputs, in the order written, with the flag that asked.
+    pub files: Vec<(ReportFormat, &'static str, PathBuf)>,
     /// When to exit 1.
     pub fail_on: FailOn,
     /// The earlier report to compare with.
@@ -144,15 +144,15 @@ impl OutputConfig {
             });
         }
         let files = [
-            (ReportFormat::Json, &args.json),
-            (ReportFormat::Sarif, &args.sarif),
-            (ReportFormat::Junit, &args.junit),
-            (ReportFormat::Markdown, &args.markdown),
-            (ReportFormat::Ndjson, &args.ndjson),
-            (ReportFormat::Csv, &args.csv),
+            (ReportFormat::Json, "--json", &args.json),
+            (ReportFormat::Sarif, "--sarif", &args.sarif),
+            (ReportFormat::Junit, "--junit", &args.junit),
+            (ReportFormat::Markdown, "--markdown", &args.markdown),
+            (ReportFormat::Ndjson, "--ndjson", &args.ndjson),
+            (ReportFormat::Csv, "--csv", &args.csv),
         ]
         .into_iter()
-        .filter_map(|(f, p)| p.clone().map(|p| (f, p)))
+        .filter_map(|(f, flag, p)| p.clone().map(|p| (f, flag, p)))
         .collect();
         Ok(OutputConfig {
             format: args.format,
@@ -163,12 +163,45 @@ impl OutputConfig {
         })
     }
 
+    /// Reads the baseline and creates the output files: done before any
+    /// scanning, so that a bad `--baseline` or an unwritable `--sarif FILE`
+    /// fails at once.
+    pub fn prepare(&self) -> Result<Prepared, Error> {
+        let baseline = match &self.baseline {
+            Some(p) => Some((p.display().to_string(), crate::merge::baseline_counts(p)?)),
+            None => None,
+        };
+        let files = self
+            .files
+            .iter()
+            .map(|(format, flag, path)| {
+                std::fs::File::create(path)
+                    .map(|f| (*format, *flag, path.clone(), f))
+                    .map_err(|source| Error::OutputFile {
+                        flag,
+                        path: path.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared { baseline, files })
+    }
+
     /// Whether a per-event format is asked for (events are recorded only then).
     pub fn wants_events(&self) -> bool {
         std::iter::once(self.format)
             .chain(self.files.iter().map(|f| f.0))
             .any(|f| matches!(f, ReportFormat::Ndjson | ReportFormat::Csv))
     }
+}
+
+/// What [`OutputConfig::prepare`] opened.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The baseline's path and per-code counts.
+    pub baseline: Option<(String, std::collections::BTreeMap<Code, u64>)>,
+    /// The output files, created and empty.
+    pub files: Vec<(ReportFormat, &'static str, PathBuf, std::fs::File)>,
 }
 
 /// A validated `scan`.

@@ -121,12 +121,21 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
                     message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
                 });
             }
+            let prepared = out.prepare()?;
             let mut tally = aggregate::Tally::default();
             for path in &args.reports {
                 tally += merge::read(path, "merge")?;
             }
             let report = Report::build(&tally, &catalog);
-            finish(report, &out, Context::default(), cli.color, None, io)
+            finish(
+                report,
+                &out,
+                prepared,
+                Context::default(),
+                cli.color,
+                None,
+                io,
+            )
         }
         Command::Kql(args) => {
             let since = kql::since(&args.since)?;
@@ -190,6 +199,7 @@ fn scan(
             threads: cfg.threads,
             reason: e.to_string(),
         })?;
+    let prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
     let counters = progress::Progress::default();
     let show = io.terminal.progress(cfg.output.quiet);
@@ -224,22 +234,22 @@ fn scan(
         root,
         text: Default::default(),
     };
-    finish(report, &cfg.output, ctx, color, Some(started), io)
+    finish(report, &cfg.output, prepared, ctx, color, Some(started), io)
 }
 
-/// Compares with the baseline, writes every output, and decides the exit
-/// status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+/// Compares with the baseline, writes every output (`prepared` holds the
+/// baseline and the created files), and decides the exit status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
 fn finish(
     mut report: Report,
     out: &OutputConfig,
+    prepared: config::Prepared,
     mut ctx: Context,
     color: cli::ColorChoice,
     started: Option<Instant>,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
-    if let Some(path) = &out.baseline {
-        let previous = merge::baseline_counts(path)?;
-        report.compare(&path.display().to_string(), &previous);
+    if let Some((path, previous)) = &prepared.baseline {
+        report.compare(path, previous);
     }
     for e in &report.errors {
         let _ = writeln!(
@@ -255,27 +265,18 @@ fn finish(
             .filter(|_| io.terminal.stdout_is_terminal)
             .map(|s| s.elapsed()),
     };
-    for (format, path) in &out.files {
-        let flag = match format {
-            ReportFormat::Json => "--json",
-            ReportFormat::Sarif => "--sarif",
-            ReportFormat::Junit => "--junit",
-            ReportFormat::Markdown => "--markdown",
-            ReportFormat::Ndjson => "--ndjson",
-            _ => "--csv",
-        };
+    for (format, flag, path, file) in prepared.files {
         let fail = |source| Error::OutputFile {
             flag,
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::create(path).map_err(fail)?;
         let mut w = io::BufWriter::new(file);
         let plain = Context {
             text: report::text::TextOptions::default(),
             ..ctx.clone()
         };
-        report::render(*format, &report, &plain, &mut w)
+        report::render(format, &report, &plain, &mut w)
             .and_then(|()| w.flush())
             .map_err(fail)?;
     }

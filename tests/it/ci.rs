@@ -189,6 +189,7 @@ fn baseline_marks_codes_in_every_format() {
         run.stderr
     );
     assert!(run.stderr.contains("--baseline"), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "checked before the scan");
 }
 
 #[test]
