@@ -539,6 +539,17 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
     let chunked = scan_bytes(&scanner, "x.log", &log, small);
     assert_eq!(whole.events.len(), 800);
     assert_eq!(whole.events, chunked.events);
+    let streamed = azsm::read::scan_reader(
+        &scanner,
+        "x.log",
+        &log[..],
+        ReadOptions {
+            block: 100,
+            chunk: 64,
+            ..ReadOptions::default()
+        },
+    );
+    assert_eq!(whole.events, streamed.events, "the stream path too");
     assert_eq!(chunked.events[0].job.as_deref(), Some("job0"));
     assert_eq!(chunked.events[799].job.as_deref(), Some("job350"));
     assert!(chunked.events.iter().all(|e| e.rule == "carried"));
