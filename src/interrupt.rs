@@ -10,16 +10,16 @@
 //! [`requested`] and stop early, so no worker keeps the machine busy while
 //! the process exits.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 
 /// Exit status after Ctrl-C (128 + SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-const RUNNING: u8 = 0;
-const WRITING: u8 = 1;
-const STOPPED: u8 = 2;
-
-static STATE: AtomicU8 = AtomicU8::new(RUNNING);
+static STOPPED: AtomicBool = AtomicBool::new(false);
+/// Writers of final output hold it shared; Ctrl-C takes it exclusively, so
+/// it waits for writes under way and no write starts after it.
+static GATE: RwLock<()> = RwLock::new(());
 
 /// Installs the Ctrl-C handler (once; later calls do nothing).
 pub fn install() {
@@ -32,28 +32,24 @@ pub fn install() {
 }
 
 fn stop() {
-    if STATE
-        .compare_exchange(RUNNING, STOPPED, Ordering::SeqCst, Ordering::SeqCst)
-        .is_ok()
-    {
-        eprintln!("azsm: interrupted; no report written");
-        std::process::exit(EXIT_INTERRUPTED);
-    }
+    // Held until the process is gone: no output starts any more.
+    let _gate = GATE.write().unwrap_or_else(|e| e.into_inner());
+    STOPPED.store(true, Ordering::SeqCst);
+    eprintln!("azsm: interrupted; no report written");
+    std::process::exit(EXIT_INTERRUPTED);
 }
 
 /// Whether Ctrl-C was pressed.
 pub fn requested() -> bool {
-    STATE.load(Ordering::Relaxed) == STOPPED
+    STOPPED.load(Ordering::Relaxed)
 }
 
 /// Runs `write` (the final write of a report) unless Ctrl-C came first;
 /// Ctrl-C during `write` waits until it is done.
 pub fn output<R>(write: impl FnOnce() -> R) -> Option<R> {
-    STATE
-        .compare_exchange(RUNNING, WRITING, Ordering::SeqCst, Ordering::SeqCst)
-        .ok()?;
-    let r = write();
-    // Ctrl-C pressed during the write ended nothing: honour it now.
-    let _ = STATE.compare_exchange(WRITING, RUNNING, Ordering::SeqCst, Ordering::SeqCst);
-    Some(r)
+    let _gate = GATE.read().unwrap_or_else(|e| e.into_inner());
+    if requested() {
+        return None;
+    }
+    Some(write())
 }

@@ -16,9 +16,13 @@
 //! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`]; lines
 //!   too long to hold go through [`longline`] in segments;
 //! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
-//!   redacted by [`redact`];
+//!   redacted by [`redact`] ([`progress`] counts finished inputs for the
+//!   progress bar on standard error);
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
-//! - [`report`]: one model, one file per output format.
+//! - [`report`]: one model, one file per output format; `--fail-on`
+//!   ([`config::FailOn`]) decides the exit status from it;
+//! - [`merge`]: JSON reports back into tallies (`azsm merge`, `--baseline`);
+//! - [`kql`]: the same tallies as Kusto queries (`azsm kql`).
 //!
 //! [`run`] is the whole program; `main.rs` only calls it, so tests run the
 //! program in-process.
@@ -33,8 +37,11 @@ pub mod explain;
 pub mod inputs;
 pub mod interrupt;
 pub mod jobkey;
+pub mod kql;
 pub mod longline;
+pub mod merge;
 pub mod mmap;
+pub mod progress;
 pub mod rank;
 pub mod read;
 pub mod redact;
@@ -52,9 +59,9 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, ListFormat, ReportFormat, ScopeArg};
 use crate::code::{Code, Scope};
-use crate::config::{ScanConfig, Terminal};
+use crate::config::{OutputConfig, ScanConfig, Terminal};
 use crate::error::Error;
-use crate::report::Report;
+use crate::report::{Context, Report};
 
 /// Exit status: nothing to fix.
 pub const EXIT_CLEAN: i32 = 0;
@@ -113,6 +120,38 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
             let cfg = ScanConfig::new(args)?;
             scan(&cfg, &args.paths, &catalog, cli.color, io)
         }
+        Command::Merge(args) => {
+            let out = OutputConfig::new(&args.output)?;
+            if out.wants_events() {
+                return Err(Error::Argument {
+                    flag: "--format/--ndjson/--csv",
+                    message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
+                });
+            }
+            let prepared = out.prepare()?;
+            let mut tally = aggregate::Tally::default();
+            for path in &args.reports {
+                tally += merge::read(path, "merge")?;
+            }
+            let report = Report::build(&tally, &catalog);
+            finish(
+                report,
+                &out,
+                prepared,
+                Context::default(),
+                cli.color,
+                None,
+                io,
+            )
+        }
+        Command::Kql(args) => {
+            let since = kql::since(&args.since)?;
+            io.stdout
+                .write_all(kql::queries(&catalog, &since).as_bytes())
+                .and_then(|()| io.stdout.flush())
+                .map_err(Error::Output)?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Explain(args) => {
             let codes = args
                 .codes
@@ -167,15 +206,33 @@ fn scan(
             threads: cfg.threads,
             reason: e.to_string(),
         })?;
+    let prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
-    let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
-    tally.errors.extend(found.errors.iter().cloned());
+    let counters = progress::Progress::default();
+    let show = io.terminal.progress(cfg.output.quiet);
+    let mut tally = progress::watch(
+        show,
+        progress::DELAY,
+        found.inputs.len(),
+        &counters,
+        io.stderr,
+        || {
+            pool.install(|| {
+                read::scan_all_with(
+                    &cfg.scanner,
+                    &found.inputs,
+                    cfg.read,
+                    stdin,
+                    Some(&counters),
+                )
+            })
+        },
+    );
     if interrupt::requested() {
         // Half a scan is no report: say so, print nothing on stdout.
         let _ = writeln!(io.stderr, "azsm: interrupted; no report written");
         return Ok(interrupt::EXIT_INTERRUPTED);
     }
-    let report = Report::build(&tally, catalog);
     for note in &found.skipped {
         let _ = writeln!(
             io.stderr,
@@ -183,6 +240,36 @@ fn scan(
             report::text::clean(&note.path),
             report::text::clean(&note.message)
         );
+    }
+    tally.errors.extend(found.errors);
+    tally.sort_events();
+    let events = std::mem::take(&mut tally.events);
+    let mut report = Report::build(&tally, catalog);
+    report.events = events;
+    let root = match paths {
+        [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let ctx = Context {
+        root,
+        text: Default::default(),
+    };
+    finish(report, &cfg.output, prepared, ctx, color, Some(started), io)
+}
+
+/// Compares with the baseline, writes every output (`prepared` holds the
+/// baseline and the created files), and decides the exit status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+fn finish(
+    mut report: Report,
+    out: &OutputConfig,
+    prepared: config::Prepared,
+    mut ctx: Context,
+    color: cli::ColorChoice,
+    started: Option<Instant>,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    if let Some((path, previous)) = &prepared.baseline {
+        report.compare(path, previous);
     }
     for e in &report.errors {
         let _ = writeln!(
@@ -192,31 +279,85 @@ fn scan(
             report::text::clean(&e.message)
         );
     }
-    let mut buf = Vec::with_capacity(64 << 10);
-    match cfg.format {
-        ReportFormat::Text => {
-            let opts = report::text::TextOptions {
-                color: io.terminal.color(color),
-                elapsed: io.terminal.stdout_is_terminal.then(|| started.elapsed()),
-            };
-            report::text::write(&report, opts, &mut buf)
-        }
-        ReportFormat::Json => report::json::write(&report, &mut buf),
-    }
-    .map_err(Error::Output)?;
-    let Some(written) =
-        interrupt::output(|| io.stdout.write_all(&buf).and_then(|()| io.stdout.flush()))
-    else {
-        return Ok(interrupt::EXIT_INTERRUPTED);
+    ctx.text = report::text::TextOptions {
+        color: io.terminal.color(color),
+        elapsed: started
+            .filter(|_| io.terminal.stdout_is_terminal)
+            .map(|s| s.elapsed()),
     };
-    written.map_err(Error::Output)?;
+    // Every output is written whole, or (after Ctrl-C) not at all.
+    match interrupt::output(|| write_outputs(&report, out, prepared.files, &ctx, io)) {
+        None => return Ok(interrupt::EXIT_INTERRUPTED),
+        Some(written) => written?,
+    }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
-    } else if report.has_findings() {
+    } else if report.fails(&out.fail_on) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Writes the output files and the report on stdout.
+fn write_outputs(
+    report: &Report,
+    out: &OutputConfig,
+    files: Vec<(
+        ReportFormat,
+        &'static str,
+        std::path::PathBuf,
+        std::fs::File,
+    )>,
+    ctx: &Context,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    for (format, flag, path, file) in files {
+        let fail = |source| Error::OutputFile {
+            flag,
+            path: path.clone(),
+            source,
+        };
+        let mut w = io::BufWriter::new(file);
+        let plain = Context {
+            text: report::text::TextOptions::default(),
+            ..ctx.clone()
+        };
+        report::render(format, report, &plain, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(fail)?;
+    }
+    if out.format == ReportFormat::Github {
+        if let Some(path) = &io.terminal.step_summary {
+            let fail = |source| Error::OutputFile {
+                flag: "$GITHUB_STEP_SUMMARY",
+                path: path.clone(),
+                source,
+            };
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(fail)?;
+            f.write_all(report::markdown::render(report).as_bytes())
+                .map_err(fail)?;
+        }
+    }
+    if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
+        // One record per event: stream rather than hold it all twice.
+        let mut w = io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+        report::render(out.format, report, ctx, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(Error::Output)?;
+    } else {
+        let mut buf = Vec::with_capacity(64 << 10);
+        report::render(out.format, report, ctx, &mut buf).map_err(Error::Output)?;
+        io.stdout
+            .write_all(&buf)
+            .and_then(|()| io.stdout.flush())
+            .map_err(Error::Output)?;
+    }
+    Ok(())
 }
 
 /// The real process streams.
@@ -224,5 +365,10 @@ pub fn real_terminal() -> Terminal {
     Terminal {
         stdout_is_terminal: io::stdout().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stderr_is_terminal: io::stderr().is_terminal(),
+        ci: std::env::var_os("CI").is_some(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from),
     }
 }

@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::aggregate::{Acc, Event, JobSlot, Rule, EXCERPT};
+use crate::aggregate::{Event, JobSlot, Rule, EXCERPT};
 use crate::code::Code;
 use crate::scan::{code_at, ChunkOut, FileCtx, Scanner};
 use crate::timestamp;
@@ -180,7 +180,7 @@ impl<'s> LongLine<'s> {
         } else {
             JobSlot::Pending
         };
-        let mut acc = Acc::new(self.scanner.keep_secrets);
+        let mut acc = self.scanner.new_acc();
         for (&code, w) in &self.codes {
             let keep = (len.max(w.start) - w.start).min(w.bytes.len());
             acc.add(&Event {

@@ -31,7 +31,8 @@ use crate::timestamp;
 pub struct Scanner {
     pub(crate) finder: memmem::Finder<'static>,
     pub(crate) keys: KeyFinder,
-    pub(crate) keep_secrets: bool,
+    keep_secrets: bool,
+    events: bool,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -71,6 +72,7 @@ impl Scanner {
             finder: memmem::Finder::new(b"AZSM").into_owned(),
             keys,
             keep_secrets: false,
+            events: false,
         }
     }
 
@@ -81,9 +83,26 @@ impl Scanner {
         self
     }
 
+    /// Whether to record every event (for the per-event formats) besides
+    /// the tallies.
+    pub fn recording_events(mut self, on: bool) -> Scanner {
+        self.events = on;
+        self
+    }
+
+    /// An empty accumulator set up as this scanner's options say.
+    pub(crate) fn new_acc(&self) -> Acc {
+        let acc = if self.events {
+            Acc::recording()
+        } else {
+            Acc::default()
+        };
+        acc.keeping_secrets(self.keep_secrets)
+    }
+
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = Acc::new(self.keep_secrets);
+        let mut acc = self.new_acc();
         let mut pos = 0; // where the search for the next hit resumes
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here
@@ -91,6 +110,7 @@ impl Scanner {
         let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
+        let mut clock = timestamp::Cache::default();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
             let Some(code) = code_at(buf, hit) else {
@@ -137,7 +157,7 @@ impl Scanner {
                 carry = Some(last);
                 searched = end;
             }
-            let time = timestamp::parse_line_start(text);
+            let time = clock.line_start(text);
             for &(code, column) in &codes {
                 acc.add(&Event {
                     code,

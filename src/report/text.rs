@@ -191,9 +191,12 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             st.severity(r.severity),
             &format!("{:<8}", r.severity.to_string().to_uppercase()),
         );
+        let change = r
+            .change
+            .map_or(String::new(), |c| format!("  [{}]", c.as_str()));
         writeln!(
             out,
-            "{}  {label}  {}",
+            "{}  {label}  {}{change}",
             paint(st.bold, &format!("#{:<2}", r.rank)),
             paint(st.bold, &clean(&r.title))
         )?;
@@ -340,6 +343,29 @@ fn write_scan(
         "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key, {} with no job run, {} agent-level",
         report.summary.events, a.line, a.path, a.carried, a.none, a.agent
     )?;
+    if let Some(b) = &report.baseline {
+        let t = |c: super::Change| b.totals.get(&c).copied().unwrap_or(0);
+        let resolved: Vec<String> = report
+            .resolved()
+            .iter()
+            .map(|r| format!("{} ×{}", r.code, r.previous))
+            .collect();
+        writeln!(
+            out,
+            "  against {}: {} new, {} increased, {} unchanged, {} decreased, {} resolved codes{}",
+            clean(&b.path),
+            t(super::Change::New),
+            t(super::Change::Increased),
+            t(super::Change::Unchanged),
+            t(super::Change::Decreased),
+            t(super::Change::Resolved),
+            if resolved.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", resolved.join(", "))
+            }
+        )?;
+    }
     for e in &report.errors {
         writeln!(
             out,

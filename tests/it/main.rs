@@ -3,9 +3,11 @@
 mod harness;
 
 mod args;
+mod ci;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod formats;
 mod fuzz_regressions;
 mod interrupt;
 mod live;

@@ -8,16 +8,42 @@ use crate::harness::{azsm, azsm_stdin, Tree};
 
 /// Every structured output format of `azsm scan`, and how to parse it.
 fn parses(format: &str, out: &str) -> Result<(), String> {
+    let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).map_err(|e| e.to_string());
     match format {
-        "json" => serde_json::from_str::<serde_json::Value>(out)
+        "json" => json(out).map(|_| ()),
+        "sarif" => json(out).map(|v| crate::formats::assert_valid_sarif(&v)),
+        "ndjson" => out.lines().try_for_each(|l| json(l).map(|_| ())),
+        "junit" => roxmltree::Document::parse(out)
             .map(|_| ())
             .map_err(|e| e.to_string()),
+        "csv" => {
+            let mut r = csv::Reader::from_reader(out.as_bytes());
+            let width = r.headers().map_err(|e| e.to_string())?.len();
+            for rec in r.records() {
+                let rec = rec.map_err(|e| e.to_string())?;
+                if rec.len() != width {
+                    return Err(format!("{} fields, not {width}", rec.len()));
+                }
+            }
+            Ok(())
+        }
+        "markdown" => {
+            crate::formats::check_markdown_tables(out);
+            Ok(())
+        }
+        "github" => out
+            .lines()
+            .all(|l| l.starts_with("::"))
+            .then_some(())
+            .ok_or_else(|| "a line that is not a workflow command".to_string()),
         other => Err(format!("no parser for {other}")),
     }
 }
 
-/// The structured formats that exist.
-const STRUCTURED: &[&str] = &["json"];
+/// The machine formats that exist.
+const STRUCTURED: &[&str] = &[
+    "json", "sarif", "ndjson", "junit", "csv", "markdown", "github",
+];
 
 /// No control character but `\n` (so no ESC, no BEL, no CR).
 fn assert_inert(what: &str, out: &str) {
@@ -42,7 +68,7 @@ fn hostile() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(150))]
+    #![proptest_config(ProptestConfig::with_cases(60))]
 
     #[test]
     fn any_bytes_give_inert_text_and_well_formed_reports(data in hostile()) {
