@@ -81,20 +81,22 @@ pub fn read(path: &Path, flag: &'static str) -> Result<Tally, Error> {
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    parse(&bytes).map_err(fail)
+}
+
+/// Reads a JSON report's bytes back into a tally; the error says what is
+/// wrong with them.
+pub fn parse(bytes: &[u8]) -> Result<Tally, String> {
     let v: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| fail(format!("not JSON ({e})")))?;
+        serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
     match v.get("version").and_then(|v| v.as_u64()) {
         Some(n) if n == u64::from(VERSION) => {}
-        Some(n) => {
-            return Err(fail(format!(
-                "schema version {n}, this azsm reads {VERSION}"
-            )))
-        }
-        None => return Err(fail("no \"version\" key".into())),
+        Some(n) => return Err(format!("schema version {n}, this azsm reads {VERSION}")),
+        None => return Err("no \"version\" key".into()),
     }
-    let r: In = serde_json::from_value(v).map_err(|e| fail(format!("not a report ({e})")))?;
+    let r: In = serde_json::from_value(v).map_err(|e| format!("not a report ({e})"))?;
     debug_assert_eq!(r.version, VERSION);
-    to_tally(r).map_err(fail)
+    to_tally(r)
 }
 
 fn code(s: &str) -> Result<Code, String> {

@@ -178,3 +178,21 @@ pub fn check_catalog(input: &[u8]) {
         );
     }
 }
+
+/// The merge fuzz target's oracle: any bytes read as a JSON report either
+/// fail with a reason or give a tally that ranks and renders as a report
+/// which reads back to the same tally.
+pub fn check_merge(input: &[u8]) {
+    let Ok(tally) = crate::merge::parse(input) else {
+        return;
+    };
+    let render = |t: &Tally| {
+        let report = crate::report::Report::build(t, crate::catalog::Catalog::embedded());
+        let mut out = Vec::new();
+        crate::report::json::write(&report, &mut out).expect("rendering to memory");
+        out
+    };
+    let once = render(&tally);
+    let again = crate::merge::parse(&once).expect("a rendered report reads back");
+    assert_eq!(render(&again), once, "a report survives a round trip");
+}

@@ -36,3 +36,13 @@ fn catalog_regressions_hold() {
         assert!(r.is_ok(), "{name}");
     }
 }
+
+#[test]
+fn merge_regressions_hold() {
+    let inputs = inputs("merge");
+    assert!(!inputs.is_empty());
+    for (name, input) in inputs {
+        let r = std::panic::catch_unwind(|| azsm::testing::check_merge(&input));
+        assert!(r.is_ok(), "{name}");
+    }
+}
