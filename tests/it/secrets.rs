@@ -117,3 +117,47 @@ fn no_redact_shows_the_values() {
     assert!(run.stdout.contains("Corr3ct-H0rse-Battery"));
     assert!(leak(&run.stdout).is_some(), "the leak check sees values");
 }
+
+mod never_hides_the_code {
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "sig=",
+        "AccountKey=",
+        "password=",
+        "pwd:",
+        "\"",
+        "'",
+        " ",
+        "&",
+        ";",
+        "Bearer ",
+        "Authorization: Basic ",
+        "smb://u:",
+        "@",
+        "/",
+        "abc",
+        "xyz123",
+        "=",
+        "jobRunName=",
+        "é",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Whatever surrounds it, the code an excerpt is made for stays
+        /// visible after redaction.
+        #[test]
+        fn the_code_survives_redaction(
+            before in proptest::collection::vec(prop::sample::select(PIECES), 0..40),
+            after in proptest::collection::vec(prop::sample::select(PIECES), 0..40),
+            sep in prop::sample::select(vec![" ", "=", ":", "\"", "&", ";", "@", "/"]),
+        ) {
+            let head = format!("{}{sep}", before.concat());
+            let line = format!("{head}AZSM2062 {}", after.concat());
+            let shown = azsm::aggregate::excerpt(line.as_bytes(), head.len(), true);
+            prop_assert!(shown.contains("AZSM2062"), "{line:?} -> {shown:?}");
+        }
+    }
+}
