@@ -86,7 +86,7 @@ pub struct ScanArgs {
     pub no_mmap: bool,
 
     /// Show secret values (SAS signatures, account keys, passwords, bearer
-    /// tokens, URL passwords) in excerpts instead of <redacted>.
+    /// tokens, URL passwords) in excerpts instead of redacting them.
     #[arg(long)]
     pub no_redact: bool,
 }

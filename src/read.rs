@@ -10,10 +10,15 @@
 //! - **stream**: standard input (and any reader) is read in blocks, each
 //!   scanned up to its last newline while the rest waits for the next block.
 //!
+//! On the mmap and stream paths a line longer than [`LONG_LINE`] goes to a
+//! [`LongLine`] in pieces, so no line costs more memory than a window.
+//!
 //! Inputs themselves are scanned in parallel too, and their tallies merged
 //! with `+=`, which is order-independent, so the report does not depend on
 //! scheduling. A failing input adds a [`FileError`] and keeps what was
-//! scanned before the failure.
+//! scanned before the failure. A file that shrinks while it is read (or
+//! whose mapping faults, see [`crate::mmap`]) is such a failure: "truncated
+//! while azsm read it". Only regular files are opened, non-blocking.
 
 use std::cell::RefCell;
 use std::io::{self, Read};
