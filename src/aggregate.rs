@@ -581,7 +581,7 @@ pub fn excerpt_of(text: &[u8], at: usize, len: usize, column: usize, redact: boo
             .iter()
             .rposition(u8::is_ascii_whitespace)
             .map_or(floor, |p| floor + p);
-        let lo = word.saturating_sub(64).max(at);
+        let lo = word.saturating_sub(REDACT_KEY).max(at);
         for (a, b) in crate::redact::spans(&text[lo - at..end - at]) {
             let (a, b) = ((lo + a).max(start), (lo + b).min(end));
             if a >= b {
@@ -600,7 +600,9 @@ pub fn excerpt_of(text: &[u8], at: usize, len: usize, column: usize, redact: boo
 }
 
 /// How far before an excerpt's cut redaction looks for the start of a word.
-const REDACT_LOOKBACK: usize = 4096;
+pub const REDACT_LOOKBACK: usize = 4096;
+/// How far before that word redaction looks for a key (`Authorization:`).
+pub const REDACT_KEY: usize = 64;
 
 #[cfg(test)]
 mod tests {

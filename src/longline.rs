@@ -9,30 +9,33 @@
 //! - the line's first [`HEAD`] bytes (its timestamp);
 //! - the last [`OVERLAP`] bytes seen, so a code or key cut by a segment
 //!   boundary is found whole in the next pass;
-//! - per distinct code (at most 10,000), where it first occurs and about
-//!   [`BEFORE`] + [`AFTER`] bytes around it, enough for its excerpt;
+//! - per distinct code (at most 10,000), where it first occurs and the
+//!   [`BEFORE`] + [`AFTER`] bytes (about 4.6 KB) around it, all its excerpt
+//!   and the excerpt's redaction look at;
 //! - the line's first and last job key.
 //!
 //! At the end of the line it produces the same [`ChunkOut`] a chunk holding
 //! just that line would have produced: same events, same attribution, same
-//! excerpts (the tests and the fuzz target hold the two equal). Two limits
+//! excerpts (the tests and the fuzz target hold the two equal). The limit
 //! of the bounded view: a job key longer than [`OVERLAP`] bytes that
-//! straddles a segment boundary is cut, and redaction looks back only
-//! [`BEFORE`] bytes for a secret's key.
+//! straddles a segment boundary is cut.
 
 use std::collections::BTreeMap;
 
-use crate::aggregate::{Event, JobSlot, Rule, EXCERPT};
+use crate::aggregate::{Event, JobSlot, Rule, EXCERPT, REDACT_KEY, REDACT_LOOKBACK};
 use crate::code::Code;
 use crate::scan::{code_at, ChunkOut, FileCtx, Scanner};
 use crate::timestamp;
 
 /// Bytes of the line's start kept for its timestamp.
 pub const HEAD: usize = 4096;
-/// Bytes carried from one segment to the next.
-pub const OVERLAP: usize = 4096;
-/// Bytes kept before a code's first occurrence (excerpt and redaction).
-pub const BEFORE: usize = 512;
+/// Bytes carried from one segment to the next (enough for a code's
+/// [`BEFORE`] bytes to be at hand when it is found).
+pub const OVERLAP: usize = BEFORE + 256;
+/// Bytes kept before a code's first occurrence: all that its excerpt and
+/// the excerpt's redaction look at ([`crate::aggregate::excerpt_of`]), so
+/// that the excerpt is the same as for the line held whole.
+pub const BEFORE: usize = EXCERPT + REDACT_LOOKBACK + REDACT_KEY + 16;
 /// Bytes kept from a code's first occurrence on.
 pub const AFTER: usize = EXCERPT + 16;
 
