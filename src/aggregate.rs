@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::error::FileError;
+use crate::items::{ItemAcc, Items};
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -34,6 +35,9 @@ pub enum Rule {
     Path,
     /// 3: the last job key on an earlier line of the same file.
     Carried,
+    /// A structured record's job field: an export's `JobRunName` column,
+    /// a job-run JSON's `name`.
+    Column,
     /// 4: none; also every agent-level (`AZSM0xxx`) event.
     None,
 }
@@ -47,6 +51,8 @@ pub struct RuleCounts {
     pub path: u64,
     /// Rule 3.
     pub carried: u64,
+    /// Structured records (exports, job-run JSON).
+    pub column: u64,
     /// Rule 4, job-scope and item-scope events.
     pub none: u64,
     /// Agent-level events, never attributed.
@@ -82,6 +88,9 @@ pub struct Event<'a> {
     pub text: &'a [u8],
     /// Where the code starts in `text`.
     pub column: usize,
+    /// The item (file or directory) path the event is about, for item-scope
+    /// codes, when known; see [`crate::items`].
+    pub item: Option<&'a [u8]>,
 }
 
 const NO_JOB: u32 = u32::MAX;
@@ -101,6 +110,7 @@ pub struct Acc {
     names: Vec<Box<[u8]>>,
     cells: FxHashMap<(Code, u32), Cell>,
     examples: FxHashMap<Code, Vec<(u64, String)>>,
+    items: FxHashMap<Code, ItemAcc>,
     rules: RuleCounts,
     pending: u64,
 }
@@ -114,6 +124,7 @@ impl Acc {
                     Rule::Line => self.rules.line += 1,
                     Rule::Path => self.rules.path += 1,
                     Rule::Carried => self.rules.carried += 1,
+                    Rule::Column => self.rules.column += 1,
                     Rule::None => self.rules.none += 1,
                 }
                 self.intern(id)
@@ -144,6 +155,9 @@ impl Acc {
         let examples = self.examples.entry(ev.code).or_default();
         if examples.len() < EXAMPLES {
             examples.push((ev.line, excerpt(ev.text, ev.column)));
+        }
+        if let Some(item) = ev.item {
+            self.items.entry(ev.code).or_default().add(item, ev.line);
         }
     }
 
@@ -200,6 +214,10 @@ impl Acc {
                 text,
             }));
         }
+        for (code, items) in self.items {
+            let ct = tally.codes.entry(code).or_default();
+            ct.items.merge(items.finish(path, line_offset));
+        }
     }
 }
 
@@ -229,6 +247,8 @@ pub struct CodeTally {
     pub last: Option<Millis>,
     /// The first [`EXAMPLES`] locations in `(path, line)` order.
     pub examples: Vec<Example>,
+    /// The item paths of its events, for item-scope codes.
+    pub items: Items,
 }
 
 impl CodeTally {
@@ -250,6 +270,45 @@ pub struct JobTally {
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
     pub last: Option<Millis>,
+    /// What job-run JSON said about the run.
+    pub run: RunInfo,
+}
+
+/// What `az storage-mover job-run show` says about a run. Fields merge by
+/// taking the known value, or the larger of two, so that merging stays
+/// order-independent (two documents about one run normally agree).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunInfo {
+    /// `status`, e.g. `Failed`.
+    pub status: Option<String>,
+    /// `agentName`.
+    pub agent: Option<String>,
+    /// `executionStartTime`.
+    pub start: Option<Millis>,
+    /// `executionEndTime`.
+    pub end: Option<Millis>,
+    /// `itemsFailed`.
+    pub items_failed: Option<u64>,
+    /// `itemsTransferred`.
+    pub items_transferred: Option<u64>,
+}
+
+impl RunInfo {
+    /// Whether anything is known.
+    pub fn is_known(&self) -> bool {
+        *self != RunInfo::default()
+    }
+}
+
+impl AddAssign for RunInfo {
+    fn add_assign(&mut self, o: RunInfo) {
+        self.status = self.status.take().max(o.status);
+        self.agent = self.agent.take().max(o.agent);
+        self.start = self.start.max(o.start);
+        self.end = self.end.max(o.end);
+        self.items_failed = self.items_failed.max(o.items_failed);
+        self.items_transferred = self.items_transferred.max(o.items_transferred);
+    }
 }
 
 /// What the scan did, apart from events.
@@ -334,6 +393,7 @@ impl AddAssign for RuleCounts {
         self.line += o.line;
         self.path += o.path;
         self.carried += o.carried;
+        self.column += o.column;
         self.none += o.none;
         self.agent += o.agent;
     }
@@ -357,6 +417,7 @@ impl AddAssign for Tally {
             mine.first = min_opt(mine.first, ct.first);
             mine.last = max_opt(mine.last, ct.last);
             mine.add_examples(ct.examples);
+            mine.items.merge(ct.items);
         }
         for (job, jt) in o.jobs {
             let mine = self.jobs.entry(job).or_default();
@@ -365,6 +426,7 @@ impl AddAssign for Tally {
             }
             mine.first = min_opt(mine.first, jt.first);
             mine.last = max_opt(mine.last, jt.last);
+            mine.run += jt.run;
         }
         for (code, n) in o.unattributed {
             *self.unattributed.entry(code).or_default() += n;
@@ -413,6 +475,7 @@ mod tests {
             time,
             text: b"text",
             column: 0,
+            item: None,
         }
     }
 
@@ -494,6 +557,7 @@ mod tests {
                 line: 1,
                 path: 1,
                 carried: 1,
+                column: 0,
                 none: 1,
                 agent: 1
             }

@@ -22,19 +22,25 @@
 //! program in-process.
 
 pub mod aggregate;
+pub mod archive;
 pub mod catalog;
 pub mod cli;
 pub mod code;
 pub mod config;
+pub mod decompress;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod inputs;
+pub mod items;
 pub mod jobkey;
+pub mod jobrun;
 pub mod mmap;
 pub mod rank;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod sniff;
 pub mod timestamp;
 
 use std::ffi::OsString;
@@ -163,7 +169,7 @@ fn scan(
     let stdin = io.stdin.take();
     let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
     tally.errors.extend(found.errors);
-    let report = Report::build(&tally, catalog);
+    let report = Report::build_with(&tally, catalog, cfg.items);
     for e in &report.errors {
         let _ = writeln!(
             io.stderr,

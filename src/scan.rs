@@ -22,7 +22,8 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
-use crate::code::Code;
+use crate::code::{Code, Scope};
+use crate::items;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
 
@@ -130,6 +131,11 @@ impl Scanner {
             }
             let time = timestamp::parse_line_start(text);
             for &(code, column) in &codes {
+                let item = if code.scope() == Scope::Item {
+                    items::in_line(text, column)
+                } else {
+                    None
+                };
                 acc.add(&Event {
                     code,
                     job: if code.is_agent_level() {
@@ -141,6 +147,7 @@ impl Scanner {
                     time,
                     text,
                     column,
+                    item,
                 });
             }
             if end >= buf.len() {

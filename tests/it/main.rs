@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod archives;
 mod cli;
 mod equivalence;
 mod fixture_bundle;

@@ -1,0 +1,327 @@
+//! Affected items: which files and folders an item-scope code hit.
+//!
+//! A user wants to know which files failed with AZSM2062 and under which
+//! folders. For item-scope codes (`AZSM2xxx`) the item path comes from an
+//! export's `ItemPath` column, or from the log line, found by
+//! [`in_line`]. Per code, [`Items`] keeps:
+//!
+//! - the number of events with a path;
+//! - exact counts per parent directory, for a deterministic sample of at
+//!   most [`DIR_SAMPLE`] directories: those whose (fixed, unseeded) hash is
+//!   smallest. When a code hits no more directories than that, the counts
+//!   are complete and the top directories exact; beyond it, `sampled` says
+//!   so. Keeping "the smallest hashes" is commutative and associative, so
+//!   the result does not depend on how inputs and chunks were split or
+//!   merged;
+//! - the first [`MAX_EXAMPLES`] item paths in (input, line) order.
+//!
+//! Memory per code is therefore bounded whatever the number of items.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+/// Directories counted per code, at most.
+pub const DIR_SAMPLE: usize = 4096;
+/// Example paths kept per code; the largest `--items`.
+pub const MAX_EXAMPLES: usize = 100;
+
+/// The item path on a log line, for the code at `column`, if any. The rule
+/// (also in the README):
+/// 1. the value of a key whose name ends in `path` (case-insensitive:
+///    `path=`, `itemPath:`, `"file_path":"..."`), quoted or up to the next
+///    space, comma or quote;
+/// 2. otherwise the first word that starts with `/`, `\\` or a drive
+///    (`C:\`), up to the next space, with trailing `,;:)]"'` removed.
+pub fn in_line(text: &[u8], _column: usize) -> Option<&[u8]> {
+    keyed(text).or_else(|| bare(text))
+}
+
+fn keyed(text: &[u8]) -> Option<&[u8]> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(p) = memchr::memmem::find(&lower[from..], b"path") {
+        let at = from + p;
+        from = at + 4;
+        if lower.get(from).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let mut i = from;
+        while matches!(text.get(i), Some(b'"' | b'\'' | b' ')) {
+            i += 1;
+        }
+        if !matches!(text.get(i), Some(b'=' | b':')) {
+            continue;
+        }
+        i += 1;
+        while text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let value = match text.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let rest = &text[i + 1..];
+                &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
+            }
+            _ => {
+                let rest = &text[i..];
+                let end = rest
+                    .iter()
+                    .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            }
+        };
+        if !value.is_empty() {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn bare(text: &[u8]) -> Option<&[u8]> {
+    text.split(|b| matches!(b, b' ' | b'\t'))
+        .map(|w| w.trim_ascii_start())
+        .find(|w| {
+            w.starts_with(b"/")
+                || w.starts_with(b"\\\\")
+                || (w.len() > 2 && w[0].is_ascii_alphabetic() && &w[1..3] == b":\\")
+        })
+        .map(|w| {
+            let mut w = w;
+            while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\''] = w {
+                w = rest;
+            }
+            w
+        })
+        .filter(|w| w.len() > 1)
+}
+
+/// The directory of an item path: up to its last `/` or `\` (`/` for a
+/// top-level absolute path, `.` for a bare name).
+pub fn parent(path: &str) -> &str {
+    let trimmed = path.trim_end_matches(['/', '\\']);
+    match trimmed.rfind(['/', '\\']) {
+        Some(0) => &trimmed[..1],
+        Some(i) => &trimmed[..i],
+        None => ".",
+    }
+}
+
+fn dir_hash(dir: &str) -> u64 {
+    let mut h = FxHasher::default();
+    dir.hash(&mut h);
+    h.finish()
+}
+
+/// Item paths of one code; see the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Items {
+    /// Events that named an item.
+    pub total: u64,
+    /// Events per directory, keyed by (hash, directory): the sample.
+    dirs: BTreeMap<(u64, String), u64>,
+    /// Whether directories beyond the sample were seen.
+    pub sampled: bool,
+    /// The first item paths, in (input, line) order.
+    pub examples: Vec<(Arc<str>, u64, String)>,
+}
+
+impl Items {
+    /// Adds `other`.
+    pub fn merge(&mut self, other: Items) {
+        self.total += other.total;
+        self.sampled |= other.sampled;
+        for (k, n) in other.dirs {
+            *self.dirs.entry(k).or_default() += n;
+        }
+        self.prune();
+        self.examples.extend(other.examples);
+        self.examples.sort();
+        self.examples.truncate(MAX_EXAMPLES);
+    }
+
+    fn prune(&mut self) {
+        while self.dirs.len() > DIR_SAMPLE {
+            self.dirs.pop_last();
+            self.sampled = true;
+        }
+    }
+
+    /// The `k` directories with most events (ties by name).
+    pub fn top_dirs(&self, k: usize) -> Vec<(&str, u64)> {
+        let mut all: Vec<(&str, u64)> = self
+            .dirs
+            .iter()
+            .map(|((_, d), &n)| (d.as_str(), n))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        all.truncate(k);
+        all
+    }
+
+    /// The first `k` distinct item paths.
+    pub fn example_paths(&self, k: usize) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, _, p) in &self.examples {
+            if out.len() == k {
+                break;
+            }
+            if !out.contains(&p.as_str()) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Distinct directories in the sample.
+    pub fn dir_count(&self) -> usize {
+        self.dirs.len()
+    }
+}
+
+/// Item paths of one code within one chunk (lines relative to the chunk).
+#[derive(Debug, Default)]
+pub struct ItemAcc {
+    total: u64,
+    dirs: FxHashMap<String, u64>,
+    examples: Vec<(u64, String)>,
+}
+
+impl ItemAcc {
+    /// Records `path`, seen on chunk line `line`.
+    pub fn add(&mut self, path: &[u8], line: u64) {
+        let path = String::from_utf8_lossy(path);
+        self.total += 1;
+        *self.dirs.entry(parent(&path).to_string()).or_default() += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push((line, path.into_owned()));
+        }
+    }
+
+    /// The summary, with lines shifted by `offset` and named after `input`.
+    pub fn finish(self, input: &Arc<str>, offset: u64) -> Items {
+        let mut items = Items {
+            total: self.total,
+            dirs: self
+                .dirs
+                .into_iter()
+                .map(|(d, n)| ((dir_hash(&d), d), n))
+                .collect(),
+            sampled: false,
+            examples: self
+                .examples
+                .into_iter()
+                .map(|(l, p)| (input.clone(), l + offset, p))
+                .collect(),
+        };
+        items.prune();
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(line: &str) -> Option<String> {
+        in_line(line.as_bytes(), 0).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    #[test]
+    fn paths_on_lines() {
+        let cases = [
+            (
+                "2024-03-15T08:20:00Z Failed F /export/data/b.txt 1024 AZSM2062 permission denied",
+                Some("/export/data/b.txt"),
+            ),
+            (
+                "ERROR copy failed for /export/data/a.txt status=AZSM2062 (x)",
+                Some("/export/data/a.txt"),
+            ),
+            (
+                "read failed path=/share/caf.txt AZSM2063",
+                Some("/share/caf.txt"),
+            ),
+            (
+                r#"{"itemPath":"dir one/f.txt","statusCode":"AZSM2062"}"#,
+                Some("dir one/f.txt"),
+            ),
+            ("filePath: 'a b/c' AZSM2062", Some("a b/c")),
+            (
+                r"copy of \\srv\share\x.doc, AZSM2062",
+                Some(r"\\srv\share\x.doc"),
+            ),
+            (r"copy of C:\data\x.doc: AZSM2062", Some(r"C:\data\x.doc")),
+            ("item (/export/big.iso) AZSM2026", None),
+            ("AZSM2062 no path here / at all", None),
+            ("pathological=1 AZSM2062", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(found(line).as_deref(), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("/export/data/b.txt"), "/export/data");
+        assert_eq!(parent("/b.txt"), "/");
+        assert_eq!(parent("b.txt"), ".");
+        assert_eq!(parent(r"\\srv\share\x"), r"\\srv\share");
+        assert_eq!(parent("a/dir/"), "a");
+    }
+
+    #[test]
+    fn the_sample_is_the_same_however_merged() {
+        let input: Arc<str> = Arc::from("x");
+        let mut parts = Vec::new();
+        for chunk in 0..6u64 {
+            let mut acc = ItemAcc::default();
+            for i in 0..2000u64 {
+                let dir = (i * 7 + chunk * 13) % 3000;
+                acc.add(format!("/d{dir}/f{i}").as_bytes(), i + 1);
+            }
+            parts.push(acc.finish(&input, chunk * 10_000));
+        }
+        let mut forward = Items::default();
+        for p in parts.iter().cloned() {
+            forward.merge(p);
+        }
+        let mut pairs = Items::default();
+        for pair in parts.chunks(2).rev() {
+            let mut a = pair[1].clone();
+            a.merge(pair[0].clone());
+            pairs.merge(a);
+        }
+        assert_eq!(forward, pairs);
+        assert_eq!(forward.total, 12_000);
+        assert!(!forward.sampled, "3000 directories fit the sample");
+        assert_eq!(forward.dir_count(), 3000);
+        assert_eq!(forward.examples.len(), MAX_EXAMPLES);
+        assert_eq!(forward.examples[0].1, 1);
+
+        let mut big = ItemAcc::default();
+        for i in 0..(DIR_SAMPLE as u64 + 10) {
+            big.add(format!("/d{i}/f").as_bytes(), i + 1);
+        }
+        let big = big.finish(&input, 0);
+        assert!(big.sampled);
+        assert_eq!(big.dir_count(), DIR_SAMPLE);
+    }
+
+    #[test]
+    fn top_directories_and_examples() {
+        let input: Arc<str> = Arc::from("x");
+        let mut acc = ItemAcc::default();
+        for (i, p) in ["/a/1", "/b/1", "/a/2", "/a/1", "/c/1", "/b/2"]
+            .iter()
+            .enumerate()
+        {
+            acc.add(p.as_bytes(), i as u64 + 1);
+        }
+        let items = acc.finish(&input, 0);
+        assert_eq!(items.top_dirs(2), [("/a", 3), ("/b", 2)]);
+        assert_eq!(items.example_paths(3), ["/a/1", "/b/1", "/a/2"]);
+    }
+}
