@@ -13,8 +13,9 @@
 //!
 //! Rows are read one at a time (CSV records, JSON array elements, JSON
 //! lines), so an export of any size takes the memory of one row. An event's
-//! `line` is the row's number (1 = the first data row); its example text is
-//! the row's main columns joined by spaces.
+//! `line` is the row's number (1 = the first data row; in JSON Lines, the
+//! line number); its example text is the row's main columns joined by
+//! spaces.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -122,7 +123,7 @@ pub fn parse_time(s: &str) -> Option<Millis> {
 }
 
 /// Scans the export `reader` (of the given kind), shown as `display`.
-pub fn scan(display: &str, reader: impl Read, kind: Kind, _binary: bool) -> Tally {
+pub fn scan(display: &str, reader: impl Read, kind: Kind) -> Tally {
     let mut sink = Sink::new(display);
     let mut counted = Counted {
         inner: reader,
@@ -162,7 +163,8 @@ impl Sink {
         }
     }
 
-    fn row(&mut self, row: &Row) {
+    /// Adds a row; `line` is its row number (its line in JSON Lines).
+    fn row(&mut self, row: &Row, line: u64) {
         self.rows += 1;
         let Some(code) = strict_code(&row.code) else {
             return;
@@ -205,7 +207,7 @@ impl Sink {
         self.acc.add(&Event {
             code,
             job: slot,
-            line: self.rows,
+            line,
             time: parse_time(&row.time),
             text: text.as_bytes(),
             column,
@@ -259,12 +261,15 @@ fn csv_rows(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
                         *f = String::from_utf8_lossy(value).into_owned();
                     }
                 }
-                sink.row(&row);
+                let n = sink.rows + 1;
+                sink.row(&row, n);
             }
-            Err(e) => return Err(format!(
+            Err(e) => {
+                return Err(format!(
                 "the CSV export is malformed after row {} ({e}); the rows before are in the report",
                 sink.rows
-            )),
+            ))
+            }
         }
     }
 }
@@ -293,7 +298,8 @@ fn json_rows(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             while let Some(map) = seq.next_element::<BTreeMap<String, Value>>()? {
-                self.0.row(&row_of(map));
+                let n = self.0.rows + 1;
+                self.0.row(&row_of(map), n);
             }
             Ok(())
         }
@@ -326,7 +332,7 @@ fn json_lines(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
             continue;
         }
         match serde_json::from_slice::<BTreeMap<String, Value>>(&line) {
-            Ok(map) => sink.row(&row_of(map)),
+            Ok(map) => sink.row(&row_of(map), number),
             Err(e) => {
                 return Err(format!(
                     "line {number} of the JSON Lines export is not a row object ({e}); the rows before are in the report"

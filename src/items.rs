@@ -28,14 +28,14 @@ pub const DIR_SAMPLE: usize = 4096;
 /// Example paths kept per code; the largest `--items`.
 pub const MAX_EXAMPLES: usize = 100;
 
-/// The item path on a log line, for the code at `column`, if any. The rule
+/// The item path on a log line, if any. The rule
 /// (also in the README):
 /// 1. the value of a key whose name ends in `path` (case-insensitive:
 ///    `path=`, `itemPath:`, `"file_path":"..."`), quoted or up to the next
 ///    space, comma or quote;
 /// 2. otherwise the first word that starts with `/`, `\\` or a drive
 ///    (`C:\`), up to the next space, with trailing `,;:)]"'` removed.
-pub fn in_line(text: &[u8], _column: usize) -> Option<&[u8]> {
+pub fn in_line(text: &[u8]) -> Option<&[u8]> {
     keyed(text).or_else(|| bare(text))
 }
 
@@ -226,7 +226,7 @@ mod tests {
     use super::*;
 
     fn found(line: &str) -> Option<String> {
-        in_line(line.as_bytes(), 0).map(|p| String::from_utf8_lossy(p).into_owned())
+        in_line(line.as_bytes()).map(|p| String::from_utf8_lossy(p).into_owned())
     }
 
     #[test]

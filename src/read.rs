@@ -248,7 +248,7 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             t
         }
         Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => {
-            crate::export::scan(display, reader, kind, env.opts.binary)
+            crate::export::scan(display, reader, kind)
         }
         Kind::JobRun => crate::jobrun::scan(display, reader),
         _ => scan_reader(env.scanner, display, reader, env.opts),

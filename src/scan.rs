@@ -132,7 +132,7 @@ impl Scanner {
             let time = timestamp::parse_line_start(text);
             for &(code, column) in &codes {
                 let item = if code.scope() == Scope::Item {
-                    items::in_line(text, column)
+                    items::in_line(text)
                 } else {
                     None
                 };

@@ -308,21 +308,30 @@ fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<(
             .unwrap_or(6)
             .max(7);
         // The service's facts on runs, when job-run JSON was scanned.
-        let runs = jobs.iter().any(|j| j.status.is_some() || j.agent.is_some());
-        let run_cols = |status: &str,
-                        agent: &str,
-                        start: &str,
-                        end: &str,
-                        failed: &str,
-                        ok: &str| {
-            if runs {
-                format!(
-                    "{status:<26}  {agent:<16}  {start:<24}  {end:<24}  {failed:>7}  {ok:>11}  "
+        let shown = || jobs.iter().take(MAX_JOBS);
+        let runs = shown().any(|j| j.status.is_some() || j.agent.is_some());
+        let sw = shown()
+            .filter_map(|j| j.status.as_deref())
+            .map(|t| clean(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let aw = shown()
+            .filter_map(|j| j.agent.as_deref())
+            .map(|t| clean(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let run_cols =
+            |status: &str, agent: &str, start: &str, end: &str, failed: &str, ok: &str| {
+                if runs {
+                    format!(
+                    "{status:<sw$}  {agent:<aw$}  {start:<24}  {end:<24}  {failed:>6}  {ok:>11}  "
                 )
-            } else {
-                String::new()
-            }
-        };
+                } else {
+                    String::new()
+                }
+            };
         writeln!(
             out,
             "  {:<width$}  {}{:>7}  {:>8}  {:<24}  {:<24}  CODES",
@@ -342,8 +351,7 @@ fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<(
         )?;
         let num = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
         for j in jobs.iter().take(MAX_JOBS) {
-            writeln!(
-                out,
+            let row = format!(
                 "  {:<width$}  {}{:>7}  {:>8}  {:<24}  {:<24}  {}",
                 clean(&j.job),
                 run_cols(
@@ -359,7 +367,8 @@ fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<(
                 j.first_seen.as_deref().unwrap_or("-"),
                 j.last_seen.as_deref().unwrap_or("-"),
                 counts(&j.codes)
-            )?;
+            );
+            writeln!(out, "{}", row.trim_end())?;
         }
         if jobs.len() > MAX_JOBS {
             writeln!(

@@ -5,4 +5,7 @@ mod harness;
 mod archives;
 mod cli;
 mod equivalence;
+mod exports;
 mod fixture_bundle;
+mod items;
+mod jobruns;
