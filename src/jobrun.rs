@@ -11,7 +11,8 @@
 //! table. An event's `line` is the run's position in the document (1 = the
 //! first run), its time the run's end (or start).
 //!
-//! These documents are small (one object per run), so one is parsed whole.
+//! These documents are small (one object per run), so one is parsed whole,
+//! up to [`MAX_DOC`] bytes.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -22,15 +23,26 @@ use crate::aggregate::{Acc, Event, JobSlot, Rule, RunInfo, Tally};
 use crate::error::FileError;
 use crate::export::{parse_time, strict_code};
 
+/// The largest job-run document read (a `list` of thousands of runs is a
+/// few MiB).
+pub const MAX_DOC: u64 = 256 << 20;
+
 /// Scans the job-run JSON `reader`, shown as `display`.
-pub fn scan(display: &str, mut reader: impl Read) -> Tally {
+pub fn scan(display: &str, reader: impl Read) -> Tally {
     let mut tally = Tally::default();
     let mut bytes = Vec::new();
-    let read = reader.read_to_end(&mut bytes);
+    let read = reader.take(MAX_DOC + 1).read_to_end(&mut bytes);
     tally.stats.files = 1;
     tally.stats.bytes = bytes.len() as u64;
     if let Err(e) = read {
         tally.errors.push(FileError::io(display, &e));
+        return tally;
+    }
+    if bytes.len() as u64 > MAX_DOC {
+        tally.errors.push(FileError {
+            path: display.to_string(),
+            message: "looks like job-run JSON but is larger than 256 MiB; split the list (az storage-mover job-run list per job definition)".into(),
+        });
         return tally;
     }
     let doc: Value = match serde_json::from_slice(&bytes) {
