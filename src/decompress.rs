@@ -14,7 +14,7 @@
 //! corrupt stream) are rewritten to say which format was being decoded.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A compression format azsm decodes.
@@ -106,6 +106,7 @@ impl<R: Read> Read for Named<R> {
 #[derive(Clone, Debug)]
 pub struct Budget {
     left: Arc<AtomicU64>,
+    exceeded: Arc<AtomicBool>,
     limit: u64,
 }
 
@@ -121,6 +122,7 @@ impl Budget {
     pub fn new(limit: u64) -> Budget {
         Budget {
             left: Arc::new(AtomicU64::new(limit)),
+            exceeded: Arc::new(AtomicBool::new(false)),
             limit,
         }
     }
@@ -135,7 +137,7 @@ impl Budget {
 
     /// True once a stream has gone past the budget.
     pub fn is_spent(&self) -> bool {
-        self.left.load(Ordering::Relaxed) == 0 && self.limit > 0
+        self.exceeded.load(Ordering::Relaxed)
     }
 
     fn take(&self, n: u64) -> bool {
@@ -166,6 +168,7 @@ impl<R: Read> Read for Budgeted<R> {
             Ok(n)
         } else {
             self.budget.left.store(0, Ordering::Relaxed);
+            self.budget.exceeded.store(true, Ordering::Relaxed);
             Err(self.budget.error())
         }
     }
@@ -265,10 +268,12 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap_err();
         assert!(err.to_string().contains("--max-expand"), "{err}");
+        assert!(budget.is_spent());
         let ok = Budget::new(100);
         out.clear();
         ok.wrap(&[b'x'; 100][..]).read_to_end(&mut out).unwrap();
         assert_eq!(out.len(), 100);
+        assert!(!ok.is_spent(), "exactly the budget is within it");
     }
 
     #[test]

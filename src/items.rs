@@ -40,12 +40,15 @@ pub fn in_line(text: &[u8]) -> Option<&[u8]> {
 }
 
 fn keyed(text: &[u8]) -> Option<&[u8]> {
-    let lower = text.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(p) = memchr::memmem::find(&lower[from..], b"path") {
-        let at = from + p;
-        from = at + 4;
-        if lower.get(from).is_some_and(|b| b.is_ascii_alphanumeric()) {
+    for at in memchr::memchr2_iter(b'p', b'P', text) {
+        if !text
+            .get(at..at + 4)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"path"))
+        {
+            continue;
+        }
+        let from = at + 4;
+        if text.get(from).is_some_and(|b| b.is_ascii_alphanumeric()) {
             continue;
         }
         let mut i = from;
@@ -181,11 +184,16 @@ impl Items {
     }
 }
 
-/// Item paths of one code within one chunk (lines relative to the chunk).
+/// Item paths of one code within one chunk or export (lines relative to
+/// the chunk). Bounded like [`Items`]: once it holds twice [`DIR_SAMPLE`]
+/// directories it keeps the [`DIR_SAMPLE`] smallest hashes and from then on
+/// ignores directories hashing above the cut, which can never be in the
+/// final sample; the kept counts stay exact.
 #[derive(Debug, Default)]
 pub struct ItemAcc {
     total: u64,
-    dirs: FxHashMap<String, u64>,
+    dirs: FxHashMap<String, (u64, u64)>,
+    cut: Option<u64>,
     examples: Vec<(u64, String)>,
 }
 
@@ -194,10 +202,28 @@ impl ItemAcc {
     pub fn add(&mut self, path: &[u8], line: u64) {
         let path = String::from_utf8_lossy(path);
         self.total += 1;
-        *self.dirs.entry(parent(&path).to_string()).or_default() += 1;
+        let dir = parent(&path);
+        if let Some((_, n)) = self.dirs.get_mut(dir) {
+            *n += 1;
+        } else {
+            let h = dir_hash(dir);
+            if self.cut.is_none_or(|c| h <= c) {
+                self.dirs.insert(dir.to_string(), (h, 1));
+                if self.dirs.len() >= 2 * DIR_SAMPLE {
+                    self.shrink();
+                }
+            }
+        }
         if self.examples.len() < MAX_EXAMPLES {
             self.examples.push((line, path.into_owned()));
         }
+    }
+
+    fn shrink(&mut self) {
+        let mut hashes: Vec<u64> = self.dirs.values().map(|v| v.0).collect();
+        let (_, &mut cut, _) = hashes.select_nth_unstable(DIR_SAMPLE - 1);
+        self.dirs.retain(|_, v| v.0 <= cut);
+        self.cut = Some(cut);
     }
 
     /// The summary, with lines shifted by `offset` and named after `input`.
@@ -207,9 +233,9 @@ impl ItemAcc {
             dirs: self
                 .dirs
                 .into_iter()
-                .map(|(d, n)| ((dir_hash(&d), d), n))
+                .map(|(d, (h, n))| ((h, d), n))
                 .collect(),
-            sampled: false,
+            sampled: self.cut.is_some(),
             examples: self
                 .examples
                 .into_iter()
@@ -308,6 +334,27 @@ mod tests {
         let big = big.finish(&input, 0);
         assert!(big.sampled);
         assert_eq!(big.dir_count(), DIR_SAMPLE);
+
+        // One accumulator that shrinks on the way equals many that do not.
+        let path = |i: u64| format!("/d{}/f", (i * 7919) % 20_000);
+        let mut one = ItemAcc::default();
+        let mut parts = Items::default();
+        for block in 0..30u64 {
+            let mut small = ItemAcc::default();
+            for i in block * 1000..(block + 1) * 1000 {
+                one.add(path(i).as_bytes(), i + 1);
+                small.add(path(i).as_bytes(), i + 1);
+            }
+            parts.merge(small.finish(&input, 0));
+        }
+        let one = one.finish(&input, 0);
+        assert!(one.sampled);
+        assert_eq!(one, parts);
+        assert_eq!(
+            one.top_dirs(1)[0].1,
+            2,
+            "10 000 folders hit twice each, exactly counted"
+        );
     }
 
     #[test]

@@ -360,3 +360,31 @@ fn archives_are_walked_in_directories_too() {
     assert_eq!(run.json()["summary"]["events"], 24);
     assert!(Path::new(&dir).join("1234/bundle.tar.zst").exists());
 }
+
+#[test]
+fn a_corrupt_zip_entry_is_named_and_the_other_entries_are_scanned() {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("a.log", stored).unwrap();
+    z.write_all(b"jobRunName=J AZSM1024 first\nXXXXXXXXXXXXXXXXXXXX\n")
+        .unwrap();
+    z.start_file("b.log", stored).unwrap();
+    z.write_all(b"jobRunName=J AZSM1060 second\n").unwrap();
+    let mut bytes = z.finish().unwrap().into_inner();
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"XXXXXXXXXXXXXXXXXXXX")
+        .unwrap();
+    bytes[at] = b'Y';
+    let tree = Tree::new().file("logs.zip", bytes);
+    let arg = tree.arg("logs.zip");
+    let run = azsm(&["scan", "--format", "json", &arg]);
+    assert_eq!(run.status, 2);
+    let r = run.json();
+    assert_eq!(r["errors"][0]["path"], format!("{arg}!/a.log"));
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("zip entry is corrupt or truncated"), "{msg}");
+    // The damaged entry's lines and the next entry are still counted.
+    assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1), ("AZSM1060", 1)]));
+}
