@@ -83,6 +83,7 @@ impl Scanner {
         let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
+        let mut clock = timestamp::Cache::default();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
             let Some(code) = code_at(buf, hit) else {
@@ -129,7 +130,7 @@ impl Scanner {
                 carry = Some(last);
                 searched = end;
             }
-            let time = timestamp::parse_line_start(text);
+            let time = clock.line_start(text);
             for &(code, column) in &codes {
                 let item = if code.scope() == Scope::Item {
                     items::in_line(text)
