@@ -19,7 +19,9 @@
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use memchr::memmem;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
@@ -30,23 +32,32 @@ pub const MAX_EXAMPLES: usize = 100;
 
 /// The item path on a log line, if any. The rule
 /// (also in the README):
-/// 1. the value of a key whose name ends in `path` (case-insensitive:
-///    `path=`, `itemPath:`, `"file_path":"..."`), quoted or up to the next
-///    space, comma or quote;
-/// 2. otherwise the first word that starts with `/`, `\\` or a drive
-///    (`C:\`), up to the next space, with trailing `,;:)]"'` removed.
+/// 1. the value of a key whose name ends in `path`, `Path` or `PATH`
+///    (`path=`, `itemPath:`, `"file_path":"..."`, `ITEM_PATH=`), quoted or
+///    up to the next space, comma or quote;
+/// 2. otherwise the first word (after a space or tab, or at the line
+///    start) that starts with `/`, `\\` or a drive (`C:\`) and is longer
+///    than one character, up to the next space or tab, with trailing
+///    `,;:)]"'` removed.
 pub fn in_line(text: &[u8]) -> Option<&[u8]> {
     keyed(text).or_else(|| bare(text))
 }
 
 fn keyed(text: &[u8]) -> Option<&[u8]> {
-    for at in memchr::memchr2_iter(b'p', b'P', text) {
-        if !text
-            .get(at..at + 4)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"path"))
-        {
-            continue;
-        }
+    static LOWER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    static UPPER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let lower = LOWER.get_or_init(|| memmem::Finder::new(b"ath"));
+    let upper = UPPER.get_or_init(|| memmem::Finder::new(b"ATH"));
+    let mut hits = lower
+        .find_iter(text)
+        .chain(upper.find_iter(text))
+        .filter(|&a| a > 0 && matches!(text[a - 1], b'p' | b'P'))
+        .map(|a| a - 1)
+        .collect::<Vec<_>>();
+    if hits.len() > 1 {
+        hits.sort_unstable();
+    }
+    for at in hits {
         let from = at + 4;
         if text.get(from).is_some_and(|b| b.is_ascii_alphanumeric()) {
             continue;
@@ -84,28 +95,33 @@ fn keyed(text: &[u8]) -> Option<&[u8]> {
 }
 
 fn bare(text: &[u8]) -> Option<&[u8]> {
-    text.split(|b| matches!(b, b' ' | b'\t'))
-        .map(|w| w.trim_ascii_start())
-        .find(|w| {
-            w.starts_with(b"/")
-                || w.starts_with(b"\\\\")
-                || (w.len() > 2 && w[0].is_ascii_alphabetic() && &w[1..3] == b":\\")
-        })
-        .map(|w| {
-            let mut w = w;
-            while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\''] = w {
-                w = rest;
-            }
-            w
-        })
-        .filter(|w| w.len() > 1)
+    for p in memchr::memchr2_iter(b'/', b'\\', text) {
+        let drive =
+            p >= 2 && text[p] == b'\\' && text[p - 1] == b':' && text[p - 2].is_ascii_alphabetic();
+        let start = if drive { p - 2 } else { p };
+        if start > 0 && !matches!(text[start - 1], b' ' | b'\t') {
+            continue;
+        }
+        if !drive && text[p] == b'\\' && text.get(p + 1) != Some(&b'\\') {
+            continue;
+        }
+        let end = memchr::memchr2(b' ', b'\t', &text[start..]).map_or(text.len(), |e| start + e);
+        let mut w = &text[start..end];
+        while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\'' | b'\r'] = w {
+            w = rest;
+        }
+        if w.len() > 1 {
+            return Some(w);
+        }
+    }
+    None
 }
 
 /// The directory of an item path: up to its last `/` or `\` (`/` for a
 /// top-level absolute path, `.` for a bare name).
 pub fn parent(path: &str) -> &str {
     let trimmed = path.trim_end_matches(['/', '\\']);
-    match trimmed.rfind(['/', '\\']) {
+    match memchr::memrchr2(b'/', b'\\', trimmed.as_bytes()) {
         Some(0) => &trimmed[..1],
         Some(i) => &trimmed[..i],
         None => ".",
@@ -193,6 +209,10 @@ impl Items {
 pub struct ItemAcc {
     total: u64,
     dirs: FxHashMap<String, (u64, u64)>,
+    /// The last directory seen and its events not yet in `dirs`: items of
+    /// one folder tend to come in runs.
+    last: String,
+    last_n: u64,
     cut: Option<u64>,
     examples: Vec<(u64, String)>,
 }
@@ -203,19 +223,36 @@ impl ItemAcc {
         let path = String::from_utf8_lossy(path);
         self.total += 1;
         let dir = parent(&path);
+        if self.last_n > 0 && self.last == dir {
+            self.last_n += 1;
+        } else {
+            self.flush();
+            self.last.clear();
+            self.last.push_str(dir);
+            self.last_n = 1;
+        }
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push((line, path.into_owned()));
+        }
+    }
+
+    /// Moves the last directory's pending events into `dirs`.
+    fn flush(&mut self) {
+        let (dir, add) = (self.last.as_str(), self.last_n);
+        if add == 0 {
+            return;
+        }
+        self.last_n = 0;
         if let Some((_, n)) = self.dirs.get_mut(dir) {
-            *n += 1;
+            *n += add;
         } else {
             let h = dir_hash(dir);
             if self.cut.is_none_or(|c| h <= c) {
-                self.dirs.insert(dir.to_string(), (h, 1));
+                self.dirs.insert(dir.to_string(), (h, add));
                 if self.dirs.len() >= 2 * DIR_SAMPLE {
                     self.shrink();
                 }
             }
-        }
-        if self.examples.len() < MAX_EXAMPLES {
-            self.examples.push((line, path.into_owned()));
         }
     }
 
@@ -227,7 +264,8 @@ impl ItemAcc {
     }
 
     /// The summary, with lines shifted by `offset` and named after `input`.
-    pub fn finish(self, input: &Arc<str>, offset: u64) -> Items {
+    pub fn finish(mut self, input: &Arc<str>, offset: u64) -> Items {
+        self.flush();
         let mut items = Items {
             total: self.total,
             dirs: self
