@@ -131,48 +131,65 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         Ok(m) => m.len(),
         Err(e) => return fail(&e),
     };
-    let head = match sniff_head(&file) {
-        Ok(h) => h,
-        Err(e) => return fail(&e),
-    };
-    let kind = sniff::kind(&head);
-    if kind != Kind::Text {
-        let env = Env::new(scanner, opts);
-        if kind == Kind::Zip {
-            return crate::archive::scan_zip(&env, &input.display, file);
-        }
-        return match (&file).seek(io::SeekFrom::Start(0)) {
-            Ok(_) => scan_stream(&env, &input.display, file, Level::Top),
-            Err(e) => fail(&e),
+    let mapped = len >= opts.mmap_min && !opts.no_mmap;
+    if mapped || len >= opts.mmap_min.max(MMAP_MIN) {
+        let head = match sniff_head(&file) {
+            Ok(h) => h,
+            Err(e) => return fail(&e),
         };
-    }
-    if let Err(e) = (&file).seek(io::SeekFrom::Start(0)) {
-        return fail(&e);
-    }
-    if len >= opts.mmap_min && !opts.no_mmap {
-        if let Ok(map) = Mapped::open(&file) {
-            return scan_mapped(scanner, &input.display, &map, opts);
+        let kind = sniff::kind(&head);
+        if let Err(e) = (&file).seek(io::SeekFrom::Start(0)) {
+            return fail(&e);
         }
-    }
-    if len >= opts.mmap_min.max(MMAP_MIN) {
+        if kind != Kind::Text {
+            return scan_kind(scanner, input, opts, kind, file);
+        }
+        if mapped {
+            if let Ok(map) = Mapped::open(&file) {
+                return scan_mapped(scanner, &input.display, &map, opts);
+            }
+        }
         return scan_reader(scanner, &input.display, file, opts);
     }
     thread_local! {
         static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    BUF.with(|buf| {
+    // The buffer stays borrowed only while a plain log is scanned in one
+    // piece (no parallel chunks, so rayon cannot run another input on this
+    // thread meanwhile); anything else is streamed from the file afterwards.
+    let plain = BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         buf.clear();
         let result = (&file).read_to_end(&mut buf);
-        let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
-        if let Err(e) = result {
-            tally.errors.push(FileError::io(&input.display, &e));
-        }
+        let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
+        let tally = (kind == Kind::Text).then(|| {
+            let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
+            if let Err(e) = &result {
+                tally.errors.push(FileError::io(&input.display, e));
+            }
+            tally
+        });
         if buf.capacity() > 4 * MMAP_MIN as usize {
             *buf = Vec::new();
         }
-        tally
-    })
+        (tally, kind)
+    });
+    match plain {
+        (Some(tally), _) => tally,
+        (None, kind) => match (&file).seek(io::SeekFrom::Start(0)) {
+            Ok(_) => scan_kind(scanner, input, opts, kind, file),
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+/// Scans a file whose first bytes say it is not a plain log.
+fn scan_kind(scanner: &Scanner, input: &Input, opts: ReadOptions, kind: Kind, file: File) -> Tally {
+    let env = Env::new(scanner, opts);
+    if kind == Kind::Zip {
+        return crate::archive::scan_zip(&env, &input.display, file);
+    }
+    scan_stream(&env, &input.display, file, Level::Top)
 }
 
 /// The first [`sniff::HEAD`] bytes of `file`.

@@ -388,3 +388,23 @@ fn a_corrupt_zip_entry_is_named_and_the_other_entries_are_scanned() {
     // The damaged entry's lines and the next entry are still counted.
     assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1), ("AZSM1060", 1)]));
 }
+
+#[test]
+fn small_compressed_files_that_expand_past_a_chunk_scan_in_parallel() {
+    // Each decompresses to more than one 4 MiB chunk, so its blocks are
+    // scanned in parallel while other inputs run: the same report on any
+    // number of threads.
+    let line = b"2024-03-15T08:00:00Z jobRunName=J AZSM1024 retry\n";
+    let plain: Vec<u8> = line.repeat((4_600_000 / line.len()) + 1);
+    let n = (plain.len() / line.len()) as u64;
+    let mut tree = Tree::new();
+    for i in 0..4 {
+        tree = tree.file(&format!("l{i}.log.gz"), gz(&plain));
+    }
+    tree = tree.file("small.log", line);
+    let one = azsm(&["scan", "--format", "json", "-j", "1", &tree.arg("")]);
+    let four = azsm(&["scan", "--format", "json", "-j", "2", &tree.arg("")]);
+    assert_eq!(one.status, 1, "{}", one.stderr);
+    assert_eq!(one.stdout, four.stdout);
+    assert_eq!(code_counts(&one.json()), cc(&[("AZSM1024", 4 * n + 1)]));
+}
