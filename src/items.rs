@@ -19,9 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
-
-use memchr::memmem;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
@@ -32,36 +30,65 @@ pub const MAX_EXAMPLES: usize = 100;
 
 /// The item path on a log line, if any. The rule
 /// (also in the README):
-/// 1. the value of a key whose name ends in `path`, `Path` or `PATH`
+/// 1. the value of a key whose name ends in `path`, in any case
 ///    (`path=`, `itemPath:`, `"file_path":"..."`, `ITEM_PATH=`), quoted or
 ///    up to the next space, comma or quote;
 /// 2. otherwise the first word (after a space or tab, or at the line
 ///    start) that starts with `/`, `\\` or a drive (`C:\`) and is longer
 ///    than one character, up to the next space or tab, with trailing
-///    `,;:)]"'` removed.
+///    `,;:)]"'` removed;
+/// 3. otherwise, in a copy-log record (a `TransferResult` word such as
+///    `Failed`, then the item type `F` or `D`), the first later word that is
+///    neither a number, nor a code, nor a `key=value` pair (relative paths:
+///    `Failed F 3335124 users/alice/a.docx`).
 pub fn in_line(text: &[u8]) -> Option<&[u8]> {
-    keyed(text).or_else(|| bare(text))
+    keyed(text)
+        .or_else(|| bare(text))
+        .or_else(|| copy_log(text))
+}
+
+/// Rule 3: in a copy-log record (a `TransferResult` word, then the item
+/// type `F` or `D`), the first later word that is neither a number nor a
+/// code nor a `key=value` pair.
+fn copy_log(text: &[u8]) -> Option<&[u8]> {
+    let mut words = text
+        .split(|b| matches!(b, b' ' | b'\t'))
+        .filter(|w| !w.is_empty());
+    loop {
+        let w = words.next()?;
+        let result = match w.first() {
+            Some(b'F') => w == b"Failed",
+            Some(b'T') => w == b"Transferred",
+            Some(b'U') => w == b"Unsupported",
+            Some(b'E') => w == b"Excluded",
+            Some(b'N') => w == b"NoCopyNecessary",
+            _ => false,
+        };
+        if result {
+            break;
+        }
+    }
+    if !matches!(words.next()?, b"F" | b"D") {
+        return None;
+    }
+    words.find(|w| {
+        let number = w.iter().all(u8::is_ascii_digit);
+        let code = w.len() == 8 && w.starts_with(b"AZSM");
+        !(number || code || w.contains(&b'='))
+    })
 }
 
 fn keyed(text: &[u8]) -> Option<&[u8]> {
-    static LOWER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    static UPPER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    let lower = LOWER.get_or_init(|| memmem::Finder::new(b"ath"));
-    let upper = UPPER.get_or_init(|| memmem::Finder::new(b"ATH"));
-    let mut hits = lower
-        .find_iter(text)
-        .chain(upper.find_iter(text))
-        .filter(|&a| a > 0 && matches!(text[a - 1], b'p' | b'P'))
-        .map(|a| a - 1)
-        .collect::<Vec<_>>();
-    if hits.len() > 1 {
-        hits.sort_unstable();
-    }
-    for at in hits {
-        let from = at + 4;
-        if text.get(from).is_some_and(|b| b.is_ascii_alphanumeric()) {
+    // Look back from each `=` or `:` over quotes and spaces for `path`.
+    for sep in memchr::memchr2_iter(b'=', b':', text) {
+        let mut k = sep;
+        while k > 0 && matches!(text[k - 1], b'"' | b'\'' | b' ') {
+            k -= 1;
+        }
+        if k < 4 || !text[k - 4..k].eq_ignore_ascii_case(b"path") {
             continue;
         }
+        let from = k;
         let mut i = from;
         while matches!(text.get(i), Some(b'"' | b'\'' | b' ')) {
             i += 1;
@@ -319,6 +346,16 @@ mod tests {
             ),
             (r"copy of C:\data\x.doc: AZSM2062", Some(r"C:\data\x.doc")),
             ("item (/export/big.iso) AZSM2026", None),
+            (
+                "2024-03-15T08:00:00Z AZSM2071 Failed F 3335124 users/alice/a.docx retry=AZSM2071",
+                Some("users/alice/a.docx"),
+            ),
+            (
+                "t Unsupported D 6809857 hr/x.bin Details=\"input/output error\"",
+                Some("hr/x.bin"),
+            ),
+            ("t Failed F 12 AZSM2062 k=v", None),
+            ("Failed to copy F AZSM2062", None),
             ("AZSM2062 no path here / at all", None),
             ("pathological=1 AZSM2062", None),
         ];
