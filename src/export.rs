@@ -123,8 +123,9 @@ pub fn parse_time(s: &str) -> Option<Millis> {
 }
 
 /// Scans the export `reader` (of the given kind), shown as `display`.
-pub fn scan(display: &str, reader: impl Read, kind: Kind) -> Tally {
-    let mut sink = Sink::new(display);
+/// With `record`, every event is also kept for the per-event formats.
+pub fn scan(display: &str, reader: impl Read, kind: Kind, record: bool) -> Tally {
+    let mut sink = Sink::new(display, record);
     let mut counted = Counted {
         inner: reader,
         n: 0,
@@ -155,10 +156,14 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(display: &str) -> Sink {
+    fn new(display: &str, record: bool) -> Sink {
         Sink {
             path: Arc::from(display),
-            acc: Acc::default(),
+            acc: if record {
+                Acc::recording()
+            } else {
+                Acc::default()
+            },
             rows: 0,
         }
     }

@@ -207,18 +207,41 @@ impl Items {
         all
     }
 
-    /// The first `k` distinct item paths.
-    pub fn example_paths(&self, k: usize) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for (_, _, p) in &self.examples {
+    /// The first `k` distinct item paths, each where it was first seen
+    /// (input, line, item).
+    pub fn example_paths(&self, k: usize) -> Vec<(&str, u64, &str)> {
+        let mut out: Vec<(&str, u64, &str)> = Vec::new();
+        for (input, line, p) in &self.examples {
             if out.len() == k {
                 break;
             }
-            if !out.contains(&p.as_str()) {
-                out.push(p);
+            if !out.iter().any(|e| e.2 == p) {
+                out.push((input, *line, p));
             }
         }
         out
+    }
+
+    /// Items as a report shows them (`azsm merge`): `dirs` are the folders
+    /// listed, `examples` (input, line, item) the paths listed.
+    pub fn restore(
+        total: u64,
+        dirs: Vec<(String, u64)>,
+        sampled: bool,
+        examples: Vec<(Arc<str>, u64, String)>,
+    ) -> Items {
+        let mut items = Items {
+            total,
+            dirs: dirs
+                .into_iter()
+                .map(|(d, n)| ((dir_hash(&d), d), n))
+                .collect(),
+            sampled,
+            examples,
+        };
+        items.examples.sort();
+        items.prune();
+        items
     }
 
     /// Distinct directories in the sample.
@@ -444,6 +467,10 @@ mod tests {
         }
         let items = acc.finish(&input, 0);
         assert_eq!(items.top_dirs(2), [("/a", 3), ("/b", 2)]);
-        assert_eq!(items.example_paths(3), ["/a/1", "/b/1", "/a/2"]);
+        assert_eq!(
+            items.example_paths(3),
+            [("x", 1, "/a/1"), ("x", 2, "/b/1"), ("x", 3, "/a/2")],
+            "distinct paths, each where first seen"
+        );
     }
 }

@@ -27,8 +27,9 @@ use crate::export::{parse_time, strict_code};
 /// few MiB).
 pub const MAX_DOC: u64 = 256 << 20;
 
-/// Scans the job-run JSON `reader`, shown as `display`.
-pub fn scan(display: &str, reader: impl Read) -> Tally {
+/// Scans the job-run JSON `reader`, shown as `display`; with `record`,
+/// every event is also kept for the per-event formats.
+pub fn scan(display: &str, reader: impl Read, record: bool) -> Tally {
     let mut tally = Tally::default();
     let mut bytes = Vec::new();
     let read = reader.take(MAX_DOC + 1).read_to_end(&mut bytes);
@@ -65,7 +66,7 @@ pub fn scan(display: &str, reader: impl Read) -> Tally {
     };
     let path: Arc<str> = Arc::from(display);
     for (i, run) in runs.into_iter().enumerate() {
-        add_run(&mut tally, &path, i as u64 + 1, run);
+        add_run(&mut tally, &path, i as u64 + 1, run, record);
     }
     tally
 }
@@ -85,7 +86,13 @@ fn run_name(run: &Map<String, Value>) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-fn add_run(tally: &mut Tally, path: &Arc<str>, position: u64, run: &Map<String, Value>) {
+fn add_run(
+    tally: &mut Tally,
+    path: &Arc<str>,
+    position: u64,
+    run: &Map<String, Value>,
+    record: bool,
+) {
     let props = run
         .get("properties")
         .and_then(Value::as_object)
@@ -115,7 +122,11 @@ fn add_run(tally: &mut Tally, path: &Arc<str>, position: u64, run: &Map<String, 
     if let Some(ws) = props.get("warnings").and_then(Value::as_array) {
         issues.extend(ws.iter().filter_map(Value::as_object));
     }
-    let mut acc = Acc::default();
+    let mut acc = if record {
+        Acc::recording()
+    } else {
+        Acc::default()
+    };
     for issue in issues {
         let Some(raw) = issue.get("code").and_then(Value::as_str) else {
             continue;

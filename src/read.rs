@@ -34,6 +34,7 @@ use crate::decompress::{self, Budget};
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
 use crate::mmap::Mapped;
+use crate::progress::Progress;
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 use crate::sniff::{self, Kind};
 
@@ -91,21 +92,40 @@ pub fn scan_all(
     opts: ReadOptions,
     stdin: Option<Box<dyn Read + Send>>,
 ) -> Tally {
+    scan_all_with(scanner, inputs, opts, stdin, None)
+}
+
+/// [`scan_all`], counting finished inputs and bytes in `progress`.
+pub fn scan_all_with(
+    scanner: &Scanner,
+    inputs: &[Input],
+    opts: ReadOptions,
+    stdin: Option<Box<dyn Read + Send>>,
+    progress: Option<&Progress>,
+) -> Tally {
     let stdin = std::sync::Mutex::new(stdin);
     inputs
         .par_iter()
-        .map(|input| match &input.source {
-            Source::Stdin => {
-                let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
-                match reader {
-                    Some(r) => {
-                        let env = Env::new(scanner, opts);
-                        scan_stream(&env, &input.display, r, Level::Top)
+        .enumerate()
+        .map(|(i, input)| {
+            let mut tally = match &input.source {
+                Source::Stdin => {
+                    let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
+                    match reader {
+                        Some(r) => {
+                            let env = Env::new(scanner, opts);
+                            scan_stream(&env, &input.display, r, Level::Top)
+                        }
+                        None => Tally::default(),
                     }
-                    None => Tally::default(),
                 }
+                Source::File(_) => scan_input(scanner, input, opts),
+            };
+            tally.set_input(u32::try_from(i).unwrap_or(u32::MAX));
+            if let Some(p) = progress {
+                p.done(tally.stats.bytes);
             }
-            Source::File(_) => scan_input(scanner, input, opts),
+            tally
         })
         .reduce(Tally::default, |mut a, b| {
             a += b;
@@ -265,9 +285,9 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             t
         }
         Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => {
-            crate::export::scan(display, reader, kind)
+            crate::export::scan(display, reader, kind, env.scanner.records_events())
         }
-        Kind::JobRun => crate::jobrun::scan(display, reader),
+        Kind::JobRun => crate::jobrun::scan(display, reader, env.scanner.records_events()),
         _ => scan_reader(env.scanner, display, reader, env.opts),
     }
 }

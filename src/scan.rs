@@ -32,6 +32,7 @@ use crate::timestamp;
 pub struct Scanner {
     finder: memmem::Finder<'static>,
     keys: KeyFinder,
+    events: bool,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -70,12 +71,29 @@ impl Scanner {
         Scanner {
             finder: memmem::Finder::new(b"AZSM").into_owned(),
             keys,
+            events: false,
         }
+    }
+
+    /// Whether to record every event (for the per-event formats) besides
+    /// the tallies.
+    pub fn recording_events(mut self, on: bool) -> Scanner {
+        self.events = on;
+        self
+    }
+
+    /// Whether every event is recorded (see [`Scanner::recording_events`]).
+    pub fn records_events(&self) -> bool {
+        self.events
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = Acc::default();
+        let mut acc = if self.events {
+            Acc::recording()
+        } else {
+            Acc::default()
+        };
         let mut pos = 0; // where the search for the next hit resumes
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here

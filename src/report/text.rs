@@ -189,9 +189,12 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             st.severity(r.severity),
             &format!("{:<8}", r.severity.to_string().to_uppercase()),
         );
+        let change = r
+            .change
+            .map_or(String::new(), |c| format!("  [{}]", c.as_str()));
         writeln!(
             out,
-            "{}  {label}  {}",
+            "{}  {label}  {}{change}",
             paint(st.bold, &format!("#{:<2}", r.rank)),
             paint(st.bold, &r.title)
         )?;
@@ -262,7 +265,7 @@ fn write_items(
         let paths = items
             .examples
             .iter()
-            .map(|p| clean(p).into_owned())
+            .map(|p| clean(&p.item).into_owned())
             .collect::<Vec<_>>()
             .join(", ");
         writeln!(out, "{INDENT}{}", paint(st.dim, &format!("e.g. {paths}")))?;
@@ -435,6 +438,29 @@ fn write_scan(
         "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key{column}, {} with no job run, {} agent-level",
         report.summary.events, a.line, a.path, a.carried, a.none, a.agent
     )?;
+    if let Some(b) = &report.baseline {
+        let t = |c: super::Change| b.totals.get(&c).copied().unwrap_or(0);
+        let resolved: Vec<String> = report
+            .resolved()
+            .iter()
+            .map(|r| format!("{} ×{}", r.code, r.previous))
+            .collect();
+        writeln!(
+            out,
+            "  against {}: {} new, {} increased, {} unchanged, {} decreased, {} resolved codes{}",
+            clean(&b.path),
+            t(super::Change::New),
+            t(super::Change::Increased),
+            t(super::Change::Unchanged),
+            t(super::Change::Decreased),
+            t(super::Change::Resolved),
+            if resolved.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", resolved.join(", "))
+            }
+        )?;
+    }
     for e in &report.errors {
         writeln!(
             out,

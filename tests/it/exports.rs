@@ -82,8 +82,14 @@ fn a_portal_csv_export_gives_one_event_per_row_with_a_code() {
     // ItemPath: quoted commas and doubled quotes are read as CSV.
     let items = &c["items"];
     assert_eq!(items["total"], 5);
+    let paths: Vec<&Value> = items["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["item"])
+        .collect();
     assert_eq!(
-        items["examples"],
+        serde_json::json!(paths),
         serde_json::json!([
             "finance/2024/q1.xlsx",
             "finance/2024/q2.xlsx",
@@ -119,7 +125,7 @@ fn json_exports_compact_or_pretty_and_json_lines() {
         "2024-03-16T10:00:00.123Z"
     );
     assert_eq!(
-        code(&r, "AZSM2062")["items"]["examples"][0],
+        code(&r, "AZSM2062")["items"]["examples"][0]["item"],
         "media/raw/a.mov"
     );
     assert!(
@@ -222,4 +228,43 @@ fn exports_report_the_same_text_and_json_whatever_the_thread_count() {
     assert!(one.stdout.contains(
         "    items  AZSM2062: 6 items; folders finance/2024 ×3, . ×1, hr/pay ×1, media/raw ×1\n"
     ), "{}", one.stdout);
+}
+
+#[test]
+fn per_event_formats_carry_export_rows_and_their_items() {
+    let run = azsm(&["scan", "--format", "ndjson", CSV]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let recs: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 7, "one record per row with a code");
+    let rules: Vec<&str> = recs.iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        ["column", "column", "column", "column", "column", "column", "none"]
+    );
+    assert_eq!(recs[2]["line"], 3);
+    assert_eq!(recs[2]["item"], "finance/2024/\"draft\", v2.docx");
+    assert_eq!(recs[6]["job"], Value::Null);
+    assert_eq!(recs[6]["item"], "orphan.txt");
+
+    let csv_run = azsm(&["scan", "--format", "csv", CSV]);
+    let mut rdr = csv::Reader::from_reader(csv_run.stdout.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 7);
+    assert_eq!(&rows[2][10], "finance/2024/\"draft\", v2.docx");
+
+    // Job-scope events name no item.
+    let run = azsm(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "fixtures/jobruns/job-run-list.json",
+    ]);
+    let first: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "AZSM1024");
+    assert_eq!(first["item"], Value::Null);
+    assert_eq!(first["rule"], "column");
 }

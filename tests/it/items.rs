@@ -7,6 +7,18 @@ use crate::harness::*;
 
 const BUNDLE: &str = "fixtures/support-bundle";
 
+/// The example item paths of `items`, without where they were seen.
+fn paths(items: &Value) -> Value {
+    Value::Array(
+        items["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["item"].clone())
+            .collect(),
+    )
+}
+
 fn items_of(r: &Value, c: &str) -> Value {
     r["codes"]
         .as_array()
@@ -24,30 +36,35 @@ fn the_bundle_lines_name_their_items() {
     let r = azsm(&["scan", "--format", "json", BUNDLE]).json();
     // Two copy-log lines (bare paths) and `copy failed for /export/data/a.txt`,
     // in (input, line) order: the copy log sorts before var/log.
+    let copy = format!("{BUNDLE}/root/xdmdata/copy log/5d7a2c4e-5555-4e6f-8a9b-0c1d2e3f4a5b.log");
     assert_eq!(
         items_of(&r, "AZSM2062"),
         serde_json::json!({
             "total": 3,
             "top_dirs": [{"dir": "/export/data", "count": 3}],
-            "examples": ["/export/data/b.txt", "/export/data/c.txt", "/export/data/a.txt"],
+            "examples": [
+                {"item": "/export/data/b.txt", "path": copy, "line": 1},
+                {"item": "/export/data/c.txt", "path": copy, "line": 2},
+                {"item": "/export/data/a.txt", "path": format!("{BUNDLE}/var/log/xdatamoved.log"), "line": 3}
+            ],
             "dirs_sampled": false
         })
     );
     // `path=` wins over bare words; invalid UTF-8 is shown as U+FFFD.
     assert_eq!(
-        items_of(&r, "AZSM2063")["examples"],
+        paths(&items_of(&r, "AZSM2063")),
         serde_json::json!(["/share/caf\u{FFFD}.txt"])
     );
     // Two codes on one line share its item.
     for c in ["AZSM2024", "AZSM2026"] {
         assert_eq!(
-            items_of(&r, c)["examples"],
+            paths(&items_of(&r, c)),
             serde_json::json!(["/export/big.iso"]),
             "{c}"
         );
     }
     assert_eq!(
-        items_of(&r, "AZSM2080")["examples"],
+        paths(&items_of(&r, "AZSM2080")),
         serde_json::json!(["/export/data/z.bin"])
     );
     assert_eq!(
@@ -77,15 +94,18 @@ fn items_k_bounds_what_is_shown() {
         &tree.arg("x.log"),
     ])
     .json();
+    let items = items_of(&r, "AZSM2062");
+    assert_eq!(items["total"], 7);
     assert_eq!(
-        items_of(&r, "AZSM2062"),
-        serde_json::json!({
-            "total": 7,
-            "top_dirs": [{"dir": "/share/a", "count": 3}, {"dir": "/share/b", "count": 2}],
-            "examples": ["/share/a/f0.txt", "/share/b/f1.txt"],
-            "dirs_sampled": false
-        })
+        items["top_dirs"],
+        serde_json::json!([{"dir": "/share/a", "count": 3}, {"dir": "/share/b", "count": 2}])
     );
+    assert_eq!(
+        paths(&items),
+        serde_json::json!(["/share/a/f0.txt", "/share/b/f1.txt"])
+    );
+    assert_eq!(items["examples"][1]["line"], 2);
+    assert_eq!(items["dirs_sampled"], false);
     let text = azsm(&["scan", "--items", "2", &tree.arg("x.log")]).stdout;
     assert!(
         text.contains("    items  AZSM2062: 7 items; folders /share/a ×3, /share/b ×2\n"),

@@ -3,9 +3,11 @@
 mod harness;
 
 mod archives;
+mod ci;
 mod cli;
 mod equivalence;
 mod exports;
 mod fixture_bundle;
+mod formats;
 mod items;
 mod jobruns;

@@ -1,0 +1,242 @@
+//! `azsm merge`, and `--baseline`: JSON reports back into tallies.
+//!
+//! A JSON report carries, per code, its count, first/last seen, first
+//! examples and every input it was seen in with its count and first line
+//! (`sites`); per job run, its per-code counts and first/last seen. That
+//! is all a [`Tally`] holds apart from the per-event records, so reading
+//! reports back and adding them with `+=` gives exactly the tally of one
+//! scan over all their inputs, and [`crate::report::Report::build`] ranks
+//! it the same way (the test suite checks this on the fixture bundle split
+//! in two). Inputs present in two reports would be counted twice: merge
+//! reports of disjoint inputs (one per agent, one per day of rotated logs).
+//!
+//! Job-run facts (`status`, `agent`, ...) merge exactly. Affected items
+//! merge from what a report lists: item totals and example paths exactly,
+//! folder counts only for the folders each report lists (its `--items`
+//! top folders), so a merged folder ranking is exact when every report
+//! lists all its folders (`--items 100` and fewer folders per code).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, RunInfo, Site, Tally};
+use crate::code::Code;
+use crate::error::{Error, FileError};
+use crate::items::Items;
+use crate::report::{DirCount, ItemExample, SiteRow, VERSION};
+use crate::timestamp::{self, Millis};
+
+#[derive(Deserialize)]
+struct In {
+    version: u32,
+    scanned: InScanned,
+    attribution: RuleCounts,
+    codes: Vec<InCode>,
+    jobs: Vec<InJob>,
+    unattributed: Vec<InCount>,
+    #[serde(default)]
+    errors: Vec<FileError>,
+}
+
+#[derive(Deserialize)]
+struct InScanned {
+    files: u64,
+    bytes: u64,
+    skipped_binary: u64,
+}
+
+#[derive(Deserialize)]
+struct InCode {
+    code: String,
+    count: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    examples: Vec<InExample>,
+    sites: Option<Vec<SiteRow>>,
+    #[serde(default)]
+    items: Option<InItems>,
+}
+
+#[derive(Deserialize)]
+struct InItems {
+    total: u64,
+    top_dirs: Vec<DirCount>,
+    examples: Vec<ItemExample>,
+    dirs_sampled: bool,
+}
+
+#[derive(Deserialize)]
+struct InExample {
+    path: String,
+    line: u64,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct InJob {
+    job: String,
+    codes: Vec<InCount>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    execution_start: Option<String>,
+    #[serde(default)]
+    execution_end: Option<String>,
+    #[serde(default)]
+    items_failed: Option<u64>,
+    #[serde(default)]
+    items_transferred: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct InCount {
+    code: String,
+    count: u64,
+}
+
+/// Reads the report at `path` back into a tally; `flag` names the option
+/// for error messages.
+pub fn read(path: &Path, flag: &'static str) -> Result<Tally, Error> {
+    let fail = |reason: String| Error::Report {
+        flag,
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| fail(format!("not JSON ({e})")))?;
+    match v.get("version").and_then(|v| v.as_u64()) {
+        Some(n) if n == u64::from(VERSION) => {}
+        Some(n) => {
+            return Err(fail(format!(
+                "schema version {n}, this azsm reads {VERSION}"
+            )))
+        }
+        None => return Err(fail("no \"version\" key".into())),
+    }
+    let r: In = serde_json::from_value(v).map_err(|e| fail(format!("not a report ({e})")))?;
+    debug_assert_eq!(r.version, VERSION);
+    to_tally(r).map_err(fail)
+}
+
+fn code(s: &str) -> Result<Code, String> {
+    s.parse::<Code>().map_err(|e| e.to_string())
+}
+
+fn time(s: &Option<String>) -> Result<Option<Millis>, String> {
+    match s {
+        None => Ok(None),
+        Some(s) => timestamp::parse(s.as_bytes())
+            .map(|(t, _)| Some(t))
+            .ok_or_else(|| format!("'{s}' is not a time")),
+    }
+}
+
+fn to_tally(r: In) -> Result<Tally, String> {
+    let mut t = Tally::default();
+    let mut paths: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut intern = |p: String| -> Arc<str> {
+        paths
+            .entry(p)
+            .or_insert_with_key(|p| Arc::from(p.as_str()))
+            .clone()
+    };
+    for c in r.codes {
+        let sites = c.sites.ok_or_else(|| {
+            format!(
+                "code {} has no \"sites\" (the report was written by an older azsm): scan again to merge",
+                c.code
+            )
+        })?;
+        let mut ct = CodeTally {
+            count: c.count,
+            first: time(&c.first_seen)?,
+            last: time(&c.last_seen)?,
+            ..CodeTally::default()
+        };
+        for s in sites {
+            let p = intern(s.path);
+            ct.files.insert(p.clone());
+            ct.sites.insert(
+                p,
+                Site {
+                    count: s.count,
+                    line: s.line,
+                },
+            );
+        }
+        ct.examples = c
+            .examples
+            .into_iter()
+            .map(|e| Example {
+                path: intern(e.path),
+                line: e.line,
+                text: e.text,
+            })
+            .collect();
+        if let Some(items) = c.items {
+            ct.items = Items::restore(
+                items.total,
+                items
+                    .top_dirs
+                    .into_iter()
+                    .map(|d| (d.dir, d.count))
+                    .collect(),
+                items.dirs_sampled,
+                items
+                    .examples
+                    .into_iter()
+                    .map(|e| (intern(e.path), e.line, e.item))
+                    .collect(),
+            );
+        }
+        t.codes.insert(code(&c.code)?, ct);
+    }
+    for j in r.jobs {
+        let mut jt = JobTally {
+            first: time(&j.first_seen)?,
+            last: time(&j.last_seen)?,
+            run: RunInfo {
+                status: j.status,
+                agent: j.agent,
+                start: time(&j.execution_start)?,
+                end: time(&j.execution_end)?,
+                items_failed: j.items_failed,
+                items_transferred: j.items_transferred,
+            },
+            ..JobTally::default()
+        };
+        for c in j.codes {
+            let c_ = code(&c.code)?;
+            jt.codes.insert(c_, c.count);
+            t.codes
+                .get_mut(&c_)
+                .ok_or_else(|| format!("job {} lists {} which is not in \"codes\"", j.job, c.code))?
+                .jobs
+                .insert(j.job.clone());
+        }
+        t.jobs.insert(j.job, jt);
+    }
+    for c in r.unattributed {
+        t.unattributed.insert(code(&c.code)?, c.count);
+    }
+    t.rules = r.attribution;
+    t.stats.files = r.scanned.files;
+    t.stats.bytes = r.scanned.bytes;
+    t.stats.skipped_binary = r.scanned.skipped_binary;
+    t.errors = r.errors;
+    Ok(t)
+}
+
+/// Per-code counts of the report at `path`, for `--baseline`.
+pub fn baseline_counts(path: &Path) -> Result<BTreeMap<Code, u64>, Error> {
+    let t = read(path, "--baseline")?;
+    Ok(t.codes.iter().map(|(&c, t)| (c, t.count)).collect())
+}
