@@ -268,3 +268,25 @@ fn per_event_formats_carry_export_rows_and_their_items() {
     assert_eq!(first["item"], Value::Null);
     assert_eq!(first["rule"], "column");
 }
+
+#[test]
+fn merged_export_reports_keep_their_items() {
+    let dir = Tree::new();
+    let a = dir.arg("a.json");
+    let b = dir.arg("b.json");
+    assert_eq!(
+        azsm(&["scan", CSV, "--json", &a, "--format", "text"]).status,
+        1
+    );
+    assert_eq!(
+        azsm(&["scan", JSON, JSONL, "--json", &b, "--format", "text"]).status,
+        1
+    );
+    let whole = azsm(&["scan", CSV, JSON, JSONL, "--format", "json"]);
+    let merged = azsm(&["merge", &a, &b, "--format", "json"]);
+    assert_eq!(merged.status, 1, "{}", merged.stderr);
+    // Each report lists all of its folders (fewer than --items), so the
+    // merge is exact.
+    assert_eq!(merged.stdout, whole.stdout);
+    assert_eq!(code(&merged.json(), "AZSM2062")["items"]["total"], 6);
+}

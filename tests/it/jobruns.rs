@@ -131,3 +131,23 @@ fn broken_job_run_json_is_an_error_naming_the_file() {
         run.stderr
     );
 }
+
+#[test]
+fn merged_reports_keep_the_runs_facts() {
+    let dir = Tree::new();
+    let a = dir.arg("a.json");
+    let b = dir.arg("b.json");
+    assert_eq!(
+        azsm(&["scan", LIST, "--json", &a, "--format", "text"]).status,
+        1
+    );
+    assert_eq!(
+        azsm(&["scan", REST, "--json", &b, "--format", "text"]).status,
+        1
+    );
+    let whole = azsm(&["scan", LIST, REST, "--format", "json"]);
+    let merged = azsm(&["merge", &a, &b, "--format", "json"]);
+    assert_eq!(merged.status, 1, "{}", merged.stderr);
+    assert_eq!(merged.stdout, whole.stdout, "byte for byte");
+    assert_eq!(job(&merged.json(), R2)["items_transferred"], 4031);
+}
