@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::error::FileError;
+use crate::items::{ItemAcc, Items};
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -34,6 +35,9 @@ pub enum Rule {
     Path,
     /// 3: the last job key on an earlier line of the same file.
     Carried,
+    /// A structured record's job field: an export's `JobRunName` column,
+    /// a job-run JSON's `name`.
+    Column,
     /// 4: none; also every agent-level (`AZSM0xxx`) event.
     None,
 }
@@ -47,6 +51,8 @@ pub struct RuleCounts {
     pub path: u64,
     /// Rule 3.
     pub carried: u64,
+    /// Structured records (exports, job-run JSON).
+    pub column: u64,
     /// Rule 4, job-scope and item-scope events.
     pub none: u64,
     /// Agent-level events, never attributed.
@@ -87,6 +93,9 @@ pub struct Event<'a> {
     pub line_len: usize,
     /// Where the code starts in the line.
     pub column: usize,
+    /// The item (file or directory) path the event is about, for item-scope
+    /// codes, when known; see [`crate::items`].
+    pub item: Option<&'a [u8]>,
 }
 
 const NO_JOB: u32 = u32::MAX;
@@ -100,13 +109,14 @@ struct Cell {
 }
 
 /// One recorded event, kept only when a per-event format is asked for.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Rec {
     line: u64,
     code: Code,
     job: u32,
     rule: &'static str,
     time: Option<Millis>,
+    item: Option<Box<str>>,
 }
 
 /// One event with everything resolved, for the per-event formats
@@ -123,10 +133,12 @@ pub struct EventRow {
     pub code: Code,
     /// Its job run, if attributed.
     pub job: Option<Arc<str>>,
-    /// The attribution rule: `line`, `path`, `carried`, `none` or `agent`.
+    /// The attribution rule: `line`, `path`, `carried`, `column`, `none` or `agent`.
     pub rule: &'static str,
     /// The time at the start of its line.
     pub time: Option<Millis>,
+    /// The item path, for item-scope codes that name one.
+    pub item: Option<Box<str>>,
 }
 
 /// A per-chunk accumulator; see the module docs.
@@ -136,6 +148,7 @@ pub struct Acc {
     names: Vec<Box<[u8]>>,
     cells: FxHashMap<(Code, u32), Cell>,
     examples: FxHashMap<Code, Vec<(u64, String)>>,
+    items: FxHashMap<Code, ItemAcc>,
     rules: RuleCounts,
     pending: u64,
     records: Option<Vec<Rec>>,
@@ -162,6 +175,14 @@ impl Acc {
 
     /// Records one event.
     pub fn add(&mut self, ev: &Event<'_>) {
+        // Item paths are log text too: redacted like excerpts.
+        let item = ev.item.map(|p| {
+            if self.keep_secrets {
+                std::borrow::Cow::Borrowed(p)
+            } else {
+                crate::redact::apply(p)
+            }
+        });
         let (job, rule) = match ev.job {
             JobSlot::Id(id, rule) => {
                 let name = match rule {
@@ -176,6 +197,10 @@ impl Acc {
                     Rule::Carried => {
                         self.rules.carried += 1;
                         "carried"
+                    }
+                    Rule::Column => {
+                        self.rules.column += 1;
+                        "column"
                     }
                     Rule::None => {
                         self.rules.none += 1;
@@ -204,6 +229,7 @@ impl Acc {
                 job,
                 rule,
                 time: ev.time,
+                item: item.as_deref().map(|p| String::from_utf8_lossy(p).into()),
             });
         }
         let cell = self.cells.entry((ev.code, job)).or_insert(Cell {
@@ -234,6 +260,9 @@ impl Acc {
                     !self.keep_secrets,
                 ),
             ));
+        }
+        if let Some(item) = &item {
+            self.items.entry(ev.code).or_default().add(item, ev.line);
         }
     }
 
@@ -314,6 +343,7 @@ impl Acc {
                     job,
                     rule,
                     time: r.time,
+                    item: r.item,
                 });
             }
         }
@@ -324,6 +354,10 @@ impl Acc {
                 line: line + line_offset,
                 text,
             }));
+        }
+        for (code, items) in self.items {
+            let ct = tally.codes.entry(code).or_default();
+            ct.items.merge(items.finish(path, line_offset));
         }
     }
 }
@@ -363,6 +397,8 @@ pub struct CodeTally {
     pub last: Option<Millis>,
     /// The first [`EXAMPLES`] locations in `(path, line)` order.
     pub examples: Vec<Example>,
+    /// The item paths of its events, for item-scope codes.
+    pub items: Items,
     /// Per input: events and first line (one SARIF result each).
     pub sites: BTreeMap<Arc<str>, Site>,
 }
@@ -386,6 +422,45 @@ pub struct JobTally {
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
     pub last: Option<Millis>,
+    /// What job-run JSON said about the run.
+    pub run: RunInfo,
+}
+
+/// What `az storage-mover job-run show` says about a run. Fields merge by
+/// taking the known value, or the larger of two, so that merging stays
+/// order-independent (two documents about one run normally agree).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunInfo {
+    /// `status`, e.g. `Failed`.
+    pub status: Option<String>,
+    /// `agentName`.
+    pub agent: Option<String>,
+    /// `executionStartTime`.
+    pub start: Option<Millis>,
+    /// `executionEndTime`.
+    pub end: Option<Millis>,
+    /// `itemsFailed`.
+    pub items_failed: Option<u64>,
+    /// `itemsTransferred`.
+    pub items_transferred: Option<u64>,
+}
+
+impl RunInfo {
+    /// Whether anything is known.
+    pub fn is_known(&self) -> bool {
+        *self != RunInfo::default()
+    }
+}
+
+impl AddAssign for RunInfo {
+    fn add_assign(&mut self, o: RunInfo) {
+        self.status = self.status.take().max(o.status);
+        self.agent = self.agent.take().max(o.agent);
+        self.start = self.start.max(o.start);
+        self.end = self.end.max(o.end);
+        self.items_failed = self.items_failed.max(o.items_failed);
+        self.items_transferred = self.items_transferred.max(o.items_transferred);
+    }
 }
 
 /// What the scan did, apart from events.
@@ -486,6 +561,7 @@ impl AddAssign for RuleCounts {
         self.line += o.line;
         self.path += o.path;
         self.carried += o.carried;
+        self.column += o.column;
         self.none += o.none;
         self.agent += o.agent;
     }
@@ -509,6 +585,7 @@ impl AddAssign for Tally {
             mine.first = min_opt(mine.first, ct.first);
             mine.last = max_opt(mine.last, ct.last);
             mine.add_examples(ct.examples);
+            mine.items.merge(ct.items);
             for (path, site) in ct.sites {
                 let m = mine.sites.entry(path).or_insert(Site {
                     count: 0,
@@ -525,6 +602,7 @@ impl AddAssign for Tally {
             }
             mine.first = min_opt(mine.first, jt.first);
             mine.last = max_opt(mine.last, jt.last);
+            mine.run += jt.run;
         }
         for (code, n) in o.unattributed {
             *self.unattributed.entry(code).or_default() += n;
@@ -618,6 +696,7 @@ mod tests {
             text_start: 0,
             line_len: 4,
             column: 0,
+            item: None,
         }
     }
 
@@ -699,6 +778,7 @@ mod tests {
                 line: 1,
                 path: 1,
                 carried: 1,
+                column: 0,
                 none: 1,
                 agent: 1
             }

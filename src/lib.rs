@@ -28,15 +28,20 @@
 //! program in-process.
 
 pub mod aggregate;
+pub mod archive;
 pub mod catalog;
 pub mod cli;
 pub mod code;
 pub mod config;
+pub mod decompress;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod inputs;
 pub mod interrupt;
+pub mod items;
 pub mod jobkey;
+pub mod jobrun;
 pub mod kql;
 pub mod longline;
 pub mod merge;
@@ -47,6 +52,7 @@ pub mod read;
 pub mod redact;
 pub mod report;
 pub mod scan;
+pub mod sniff;
 #[doc(hidden)]
 pub mod testing;
 pub mod timestamp;
@@ -244,7 +250,7 @@ fn scan(
     tally.errors.extend(found.errors);
     tally.sort_events();
     let events = std::mem::take(&mut tally.events);
-    let mut report = Report::build(&tally, catalog);
+    let mut report = Report::build_with(&tally, catalog, cfg.items);
     report.events = events;
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),

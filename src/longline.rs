@@ -199,6 +199,8 @@ impl<'s> LongLine<'s> {
                 text_start: w.start,
                 line_len: len,
                 column: w.column,
+                // Item paths are looked for in lines held whole only.
+                item: None,
             });
         }
         let last_key = match &ctx.path_job {

@@ -9,6 +9,12 @@
 //! it the same way (the test suite checks this on the fixture bundle split
 //! in two). Inputs present in two reports would be counted twice: merge
 //! reports of disjoint inputs (one per agent, one per day of rotated logs).
+//!
+//! Job-run facts (`status`, `agent`, ...) merge exactly. Affected items
+//! merge from what a report lists: item totals and example paths exactly,
+//! folder counts only for the folders each report lists (its `--items`
+//! top folders), so a merged folder ranking is exact when every report
+//! lists all its folders (`--items 100` and fewer folders per code).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,10 +22,11 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, Site, Tally};
+use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, RunInfo, Site, Tally};
 use crate::code::Code;
 use crate::error::{Error, FileError};
-use crate::report::{SiteRow, VERSION};
+use crate::items::Items;
+use crate::report::{DirCount, ItemExample, SiteRow, VERSION};
 use crate::timestamp::{self, Millis};
 
 #[derive(Deserialize)]
@@ -49,6 +56,16 @@ struct InCode {
     last_seen: Option<String>,
     examples: Vec<InExample>,
     sites: Option<Vec<SiteRow>>,
+    #[serde(default)]
+    items: Option<InItems>,
+}
+
+#[derive(Deserialize)]
+struct InItems {
+    total: u64,
+    top_dirs: Vec<DirCount>,
+    examples: Vec<ItemExample>,
+    dirs_sampled: bool,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +81,18 @@ struct InJob {
     codes: Vec<InCount>,
     first_seen: Option<String>,
     last_seen: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    execution_start: Option<String>,
+    #[serde(default)]
+    execution_end: Option<String>,
+    #[serde(default)]
+    items_failed: Option<u64>,
+    #[serde(default)]
+    items_transferred: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -154,12 +183,36 @@ fn to_tally(r: In) -> Result<Tally, String> {
                 text: e.text,
             })
             .collect();
+        if let Some(items) = c.items {
+            ct.items = Items::restore(
+                items.total,
+                items
+                    .top_dirs
+                    .into_iter()
+                    .map(|d| (d.dir, d.count))
+                    .collect(),
+                items.dirs_sampled,
+                items
+                    .examples
+                    .into_iter()
+                    .map(|e| (intern(e.path), e.line, e.item))
+                    .collect(),
+            );
+        }
         t.codes.insert(code(&c.code)?, ct);
     }
     for j in r.jobs {
         let mut jt = JobTally {
             first: time(&j.first_seen)?,
             last: time(&j.last_seen)?,
+            run: RunInfo {
+                status: j.status,
+                agent: j.agent,
+                start: time(&j.execution_start)?,
+                end: time(&j.execution_end)?,
+                items_failed: j.items_failed,
+                items_transferred: j.items_transferred,
+            },
             ..JobTally::default()
         };
         for c in j.codes {

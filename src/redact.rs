@@ -1,5 +1,5 @@
 //! Secrets out of reports: finds credential values in log text so that
-//! excerpts show `<redacted>` in their place.
+//! excerpts (and item paths) show `<redacted>` in their place.
 //!
 //! Logs that carry status codes often carry credentials too: SAS URLs,
 //! connection strings, HTTP headers, mount URLs. Reports go to tickets and
@@ -55,6 +55,24 @@ pub fn spans(text: &[u8]) -> Vec<Span> {
         }
     }
     out
+}
+
+/// `text` with every secret value replaced by `<redacted>` (for short
+/// texts shown whole, like item paths).
+pub fn apply(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let spans = spans(text);
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b) in spans {
+        out.extend_from_slice(&text[at..a]);
+        out.extend_from_slice(b"<redacted>");
+        at = b;
+    }
+    out.extend_from_slice(&text[at..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether a value ends before `b`.

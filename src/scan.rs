@@ -22,7 +22,8 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
-use crate::code::Code;
+use crate::code::{Code, Scope};
+use crate::items;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
 
@@ -88,6 +89,11 @@ impl Scanner {
     pub fn recording_events(mut self, on: bool) -> Scanner {
         self.events = on;
         self
+    }
+
+    /// Whether every event is recorded (see [`Scanner::recording_events`]).
+    pub fn records_events(&self) -> bool {
+        self.events
     }
 
     /// An empty accumulator set up as this scanner's options say.
@@ -159,6 +165,11 @@ impl Scanner {
             }
             let time = clock.line_start(text);
             for &(code, column) in &codes {
+                let item = if code.scope() == Scope::Item {
+                    items::in_line(text)
+                } else {
+                    None
+                };
                 acc.add(&Event {
                     code,
                     job: if code.is_agent_level() {
@@ -172,6 +183,7 @@ impl Scanner {
                     text_start: 0,
                     line_len: text.len(),
                     column,
+                    item,
                 });
             }
             if end >= buf.len() {

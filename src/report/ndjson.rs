@@ -2,9 +2,10 @@
 //!
 //! Records come in input order, then line order (the codes of one line in
 //! code order), the same for any thread count. Keys: `path`, `line`,
-//! `code`, `job` (null when none), `rule` (line, path, carried, none,
-//! agent), `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding`,
-//! and with `--baseline` `change` (the code's: new, increased, ...).
+//! `code`, `job` (null when none), `rule` (line, path, carried, column,
+//! none, agent), `item` (the item path of an item-scope event, or null),
+//! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding`, and with
+//! `--baseline` `change` (the code's: new, increased, ...).
 
 use std::io::{self, Write};
 
@@ -30,6 +31,8 @@ pub struct Record<'a> {
     pub job: Option<&'a str>,
     /// The attribution rule.
     pub rule: &'static str,
+    /// The item path (item-scope codes), when the event names one.
+    pub item: Option<&'a str>,
     /// The line's time.
     pub time: Option<String>,
     /// The code's scope.
@@ -61,6 +64,7 @@ impl<'a> Record<'a> {
             code: e.code,
             job: e.job.as_deref(),
             rule: e.rule,
+            item: e.item.as_deref(),
             time: e.time.map(timestamp::format),
             scope: e.code.scope(),
             severity: e.code.severity(),

@@ -8,7 +8,7 @@
 use azsm::jobkey::KeyFinder;
 use azsm::read::{self, ReadOptions};
 use azsm::scan::Scanner;
-use azsm::testing::{counts, reference};
+use azsm::testing::{counts, reference, without_items};
 use proptest::prelude::*;
 
 const FRAGMENTS: &[&str] = &[
@@ -30,6 +30,9 @@ const FRAGMENTS: &[&str] = &[
     "password=",
     "sig=",
     "Bearer ",
+    " /export/d1/f.txt ",
+    " /export/d2/g h ",
+    "path=/s/x.doc",
     " ",
     " ",
     "x",
@@ -79,8 +82,9 @@ proptest! {
         prop_assert_eq!(&streamed, &whole);
 
         // Lines longer than `long` are scanned in pieces (crate::longline).
+        // (Item paths are looked for in lines held whole only.)
         let pieces = read::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) });
-        prop_assert_eq!(&pieces, &whole);
+        prop_assert_eq!(without_items(&pieces), without_items(&whole));
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.log");
@@ -89,7 +93,7 @@ proptest! {
         let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) });
         prop_assert_eq!(&mapped, &whole);
         let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) });
-        prop_assert_eq!(&mapped, &whole);
+        prop_assert_eq!(without_items(&mapped), without_items(&whole));
     }
 }
 

@@ -505,7 +505,11 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
     let mut rdr = csv::Reader::from_reader(csv_run.stdout.as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["path", "line", "code", "job", "rule", "time", "scope", "severity", "finding", "change"]
+        // `item` was added after `change` by the item-paths work (issue 5).
+        [
+            "path", "line", "code", "job", "rule", "time", "scope", "severity", "finding",
+            "change", "item"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), recs.len());
@@ -515,6 +519,7 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
         assert_eq!(&row[2], rec["code"].as_str().unwrap());
         assert_eq!(&row[3], rec["job"].as_str().unwrap_or(""));
         assert_eq!(&row[4], rec["rule"].as_str().unwrap());
+        assert_eq!(&row[10], rec["item"].as_str().unwrap_or(""));
     }
 }
 

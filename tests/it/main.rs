@@ -2,14 +2,18 @@
 
 mod harness;
 
+mod archives;
 mod args;
 mod ci;
 mod cli;
 mod equivalence;
+mod exports;
 mod fixture_bundle;
 mod formats;
 mod fuzz_regressions;
 mod interrupt;
+mod items;
+mod jobruns;
 mod live;
 mod output_safety;
 mod secrets;

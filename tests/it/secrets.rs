@@ -25,6 +25,7 @@ const SECRETS: &[&str] = &[
     "LoNgK3yV4lu3",
     "EnD0fK3y",
     "Zr8Q2mW4xN6pL0kJ9hG7fD5sA3qE1tY8uI6oP4aS2dF=",
+    "ItemPa55word",
 ];
 
 /// The first leaked fragment (any 8 bytes of a secret) in `out`.
@@ -76,7 +77,7 @@ fn redaction_keeps_codes_job_keys_and_keys() {
         .flat_map(|c| c["examples"].as_array().unwrap().clone())
         .map(|e| e["text"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(texts.len(), 10, "one example per line of the fixture");
+    assert_eq!(texts.len(), 11, "one example per line of the fixture");
     for (want, needle) in [
         ("AZSM1024", "&sig=<redacted>"),
         ("AZSM1001", "AccountName=acct02;AccountKey=<redacted>…"),
@@ -91,6 +92,10 @@ fn redaction_keeps_codes_job_keys_and_keys() {
         ("AZSM1021", "\"pwd\":\"<redacted>\""),
         ("AZSM1022", "…<redacted>; context AZSM1022"),
         ("AZSM1023", "SharedAccessKey=<redacted>"),
+        (
+            "AZSM2062",
+            "path=smb://svc-copy:<redacted>@fs01/share/a.txt",
+        ),
     ] {
         let t = texts
             .iter()
