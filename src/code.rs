@@ -61,10 +61,12 @@ impl Code {
     }
 
     /// The code whose four ASCII digits are `digits`. The caller has checked
-    /// that they are digits (the scanner does, byte by byte).
+    /// that they are digits (the scanner does, byte by byte); a byte that is
+    /// not one (a mapped file rewritten between the check and this read)
+    /// counts as 9 rather than overflowing, so this never panics.
     #[inline]
     pub fn from_digits(digits: [u8; 4]) -> Code {
-        let d = |i: usize| u16::from(digits[i].wrapping_sub(b'0'));
+        let d = |i: usize| u16::from(digits[i].wrapping_sub(b'0')).min(9);
         Code(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3))
     }
 
@@ -285,6 +287,14 @@ impl fmt::Display for Subcategory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_that_changed_after_the_check_never_overflow() {
+        // A mapped file rewritten between the scanner's check and its read.
+        assert_eq!(Code::from_digits(*b"1024").number(), 1024);
+        assert_eq!(Code::from_digits(*b"\xff\xff\xff\xff").number(), 9999);
+        assert_eq!(Code::from_digits(*b"\0\0\0\0").number(), 9999);
+    }
 
     fn c(s: &str) -> Code {
         s.parse().unwrap()

@@ -213,11 +213,13 @@ pub(crate) fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
     if hit > 0 && is_word(buf[hit - 1]) {
         return None;
     }
-    let d = buf.get(hit + 4..hit + 8)?;
+    // One copy, checked and converted: the bytes may be a mapped file that
+    // changes under us (see crate::mmap), so they are read once.
+    let d: [u8; 4] = buf.get(hit + 4..hit + 8)?.try_into().ok()?;
     if !d.iter().all(u8::is_ascii_digit) || buf.get(hit + 8).is_some_and(|&b| is_word(b)) {
         return None;
     }
-    Some(Code::from_digits([d[0], d[1], d[2], d[3]]))
+    Some(Code::from_digits(d))
 }
 
 #[inline]

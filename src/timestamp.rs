@@ -131,7 +131,7 @@ fn tail(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
 
 fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
     let digits = s.get(at..at + len)?;
-    digits.iter().try_fold(0i64, |acc, b| {
+    digits.iter().try_fold(0i64, |acc, &b| {
         b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
     })
 }

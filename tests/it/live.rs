@@ -72,7 +72,8 @@ fn truncation_under_running_scans_never_kills_azsm() {
         let status = out.status.code().unwrap_or(-1);
         assert!(
             status == 1 || status == 2 || status == 0,
-            "round {round}: {status}"
+            "round {round}: exit {status}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
         let report: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("round {round}: the report is not JSON: {e}"));
