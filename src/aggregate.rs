@@ -3,7 +3,9 @@
 //! The scanner hands each event to an [`Acc`], a cheap per-chunk accumulator
 //! (hash maps keyed by small integers, job ids interned). A finished chunk
 //! is drained into a [`Tally`]: per code, per job run, unattributed, per
-//! attribution rule. Tallies merge with `+=`, and merging is commutative and
+//! attribution rule, and per code and sub-cause (a generic code splits
+//! into as many problems as the words on its lines tell apart). Tallies
+//! merge with `+=`, and merging is commutative and
 //! associative (sets, sums, minima, maxima, and the first examples in
 //! `(path, line)` order), so files and chunks combine in any order, on any
 //! number of threads, to the same result.
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
 use crate::timestamp::Millis;
@@ -53,6 +56,15 @@ pub struct RuleCounts {
     pub agent: u64,
 }
 
+/// Events the time window left out, or could not place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WindowCounts {
+    /// Events outside `--since`/`--until`: not counted anywhere else.
+    pub outside: u64,
+    /// Counted events whose line has no time.
+    pub untimed: u64,
+}
+
 /// The job an event belongs to, as the scanner knows it.
 #[derive(Clone, Copy, Debug)]
 pub enum JobSlot<'a> {
@@ -82,27 +94,36 @@ pub struct Event<'a> {
     pub text: &'a [u8],
     /// Where the code starts in `text`.
     pub column: usize,
+    /// The sub-cause the words on the line give the code, if any.
+    pub cause: Option<Hit>,
 }
 
 const NO_JOB: u32 = u32::MAX;
 const PENDING: u32 = u32::MAX - 1;
+const NO_CAUSE: u16 = u16::MAX;
 
 #[derive(Clone, Copy, Debug)]
 struct Cell {
     count: u64,
     first: Option<Millis>,
     last: Option<Millis>,
+    healthy: bool,
 }
+
+/// An example line before its file line number is known: chunk line, text
+/// around the code, the sub-cause's words.
+type Sample = (u64, String, Option<String>);
 
 /// A per-chunk accumulator; see the module docs.
 #[derive(Debug, Default)]
 pub struct Acc {
     ids: FxHashMap<Box<[u8]>, u32>,
     names: Vec<Box<[u8]>>,
-    cells: FxHashMap<(Code, u32), Cell>,
-    examples: FxHashMap<Code, Vec<(u64, String)>>,
+    cells: FxHashMap<(Code, u32, u16), Cell>,
+    examples: FxHashMap<(Code, u16), Vec<Sample>>,
     rules: RuleCounts,
     pending: u64,
+    window: WindowCounts,
 }
 
 impl Acc {
@@ -131,20 +152,31 @@ impl Acc {
                 NO_JOB
             }
         };
-        let cell = self.cells.entry((ev.code, job)).or_insert(Cell {
+        let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
+        let cell = self.cells.entry((ev.code, job, cause)).or_insert(Cell {
             count: 0,
             first: None,
             last: None,
+            healthy: ev.cause.is_some_and(|h| h.healthy),
         });
         cell.count += 1;
-        if let Some(t) = ev.time {
-            cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
-            cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+        match ev.time {
+            Some(t) => {
+                cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
+                cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+            }
+            None => self.window.untimed += 1,
         }
-        let examples = self.examples.entry(ev.code).or_default();
+        let examples = self.examples.entry((ev.code, cause)).or_default();
         if examples.len() < EXAMPLES {
-            examples.push((ev.line, excerpt(ev.text, ev.column)));
+            let matched = ev.cause.map(|h| excerpt(&ev.text[h.start..h.end], 0));
+            examples.push((ev.line, excerpt(ev.text, ev.column), matched));
         }
+    }
+
+    /// Records an event that the time window leaves out.
+    pub fn add_outside(&mut self) {
+        self.window.outside += 1;
     }
 
     fn intern(&mut self, id: &[u8]) -> u32 {
@@ -187,20 +219,35 @@ impl Acc {
             rules.none += self.pending;
         }
         tally.rules += rules;
+        tally.window += self.window;
         let mut names: FxHashMap<u32, Option<String>> = FxHashMap::default();
-        for ((code, job), cell) in self.cells {
+        for ((code, job, cause), cell) in self.cells {
             let job = names.entry(job).or_insert_with(|| name(job)).clone();
-            tally.add_cell(code, job, cell.count, cell.first, cell.last, path);
+            tally.add_cell(code, job, cause_id(cause), &cell, path);
         }
-        for (code, examples) in self.examples {
-            let ct = tally.codes.entry(code).or_default();
-            ct.add_examples(examples.into_iter().map(|(line, text)| Example {
-                path: path.clone(),
-                line: line + line_offset,
-                text,
-            }));
+        for ((code, cause), examples) in self.examples {
+            let examples: Vec<Example> = examples
+                .into_iter()
+                .map(|(line, text, matched)| Example {
+                    path: path.clone(),
+                    line: line + line_offset,
+                    text,
+                    matched,
+                })
+                .collect();
+            let key = (code, cause_id(cause));
+            tally
+                .causes
+                .entry(key)
+                .or_default()
+                .add_examples(examples.iter().cloned());
+            tally.codes.entry(code).or_default().add_examples(examples);
         }
     }
+}
+
+fn cause_id(raw: u16) -> Option<CauseId> {
+    (raw != NO_CAUSE).then_some(CauseId(raw))
 }
 
 /// Where a code was seen.
@@ -212,6 +259,8 @@ pub struct Example {
     pub line: u64,
     /// The line, cut to about [`EXCERPT`] characters around the code.
     pub text: String,
+    /// The words of the line that gave the event its sub-cause.
+    pub matched: Option<String>,
 }
 
 /// Everything known about one code.
@@ -219,6 +268,8 @@ pub struct Example {
 pub struct CodeTally {
     /// Events.
     pub count: u64,
+    /// Of which a healthy sub-cause says they are not errors.
+    pub healthy: u64,
     /// Job runs it was attributed to.
     pub jobs: BTreeSet<String>,
     /// Inputs it was seen in.
@@ -246,6 +297,8 @@ impl CodeTally {
 pub struct JobTally {
     /// Events per code.
     pub codes: BTreeMap<Code, u64>,
+    /// Events of finding codes that a healthy sub-cause says are not errors.
+    pub healthy: u64,
     /// Earliest time on one of its lines.
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
@@ -268,12 +321,16 @@ pub struct ScanStats {
 pub struct Tally {
     /// Per code.
     pub codes: BTreeMap<Code, CodeTally>,
+    /// Per code and sub-cause (`None`: no trigger matched).
+    pub causes: BTreeMap<(Code, Option<CauseId>), CodeTally>,
     /// Per job run id.
     pub jobs: BTreeMap<String, JobTally>,
     /// Events with no job run, per code.
     pub unattributed: BTreeMap<Code, u64>,
     /// Events per attribution rule.
     pub rules: RuleCounts,
+    /// Events the time window left out or could not place.
+    pub window: WindowCounts,
     /// Files and bytes.
     pub stats: ScanStats,
     /// Inputs that failed.
@@ -285,27 +342,39 @@ impl Tally {
         &mut self,
         code: Code,
         job: Option<String>,
-        count: u64,
-        first: Option<Millis>,
-        last: Option<Millis>,
+        cause: Option<CauseId>,
+        cell: &Cell,
         path: &Arc<str>,
     ) {
-        let ct = self.codes.entry(code).or_default();
-        ct.count += count;
-        ct.first = min_opt(ct.first, first);
-        ct.last = max_opt(ct.last, last);
-        if !ct.files.contains(path) {
-            ct.files.insert(path.clone());
+        let healthy = if cell.healthy { cell.count } else { 0 };
+        for ct in [
+            self.codes.entry(code).or_default(),
+            self.causes.entry((code, cause)).or_default(),
+        ] {
+            ct.count += cell.count;
+            ct.healthy += healthy;
+            ct.first = min_opt(ct.first, cell.first);
+            ct.last = max_opt(ct.last, cell.last);
+            if !ct.files.contains(path) {
+                ct.files.insert(path.clone());
+            }
+            if let Some(job) = &job {
+                if !ct.jobs.contains(job) {
+                    ct.jobs.insert(job.clone());
+                }
+            }
         }
         match job {
             Some(job) => {
-                let jt = self.jobs.entry(job.clone()).or_default();
-                *jt.codes.entry(code).or_default() += count;
-                jt.first = min_opt(jt.first, first);
-                jt.last = max_opt(jt.last, last);
-                ct.jobs.insert(job);
+                let jt = self.jobs.entry(job).or_default();
+                *jt.codes.entry(code).or_default() += cell.count;
+                if code.is_finding() {
+                    jt.healthy += healthy;
+                }
+                jt.first = min_opt(jt.first, cell.first);
+                jt.last = max_opt(jt.last, cell.last);
             }
-            None => *self.unattributed.entry(code).or_default() += count,
+            None => *self.unattributed.entry(code).or_default() += cell.count,
         }
     }
 
@@ -347,22 +416,39 @@ impl AddAssign for ScanStats {
     }
 }
 
+impl AddAssign for WindowCounts {
+    fn add_assign(&mut self, o: WindowCounts) {
+        self.outside += o.outside;
+        self.untimed += o.untimed;
+    }
+}
+
+impl AddAssign for CodeTally {
+    fn add_assign(&mut self, o: CodeTally) {
+        self.count += o.count;
+        self.healthy += o.healthy;
+        self.jobs.extend(o.jobs);
+        self.files.extend(o.files);
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.add_examples(o.examples);
+    }
+}
+
 impl AddAssign for Tally {
     fn add_assign(&mut self, o: Tally) {
         for (code, ct) in o.codes {
-            let mine = self.codes.entry(code).or_default();
-            mine.count += ct.count;
-            mine.jobs.extend(ct.jobs);
-            mine.files.extend(ct.files);
-            mine.first = min_opt(mine.first, ct.first);
-            mine.last = max_opt(mine.last, ct.last);
-            mine.add_examples(ct.examples);
+            *self.codes.entry(code).or_default() += ct;
+        }
+        for (key, ct) in o.causes {
+            *self.causes.entry(key).or_default() += ct;
         }
         for (job, jt) in o.jobs {
             let mine = self.jobs.entry(job).or_default();
             for (code, n) in jt.codes {
                 *mine.codes.entry(code).or_default() += n;
             }
+            mine.healthy += jt.healthy;
             mine.first = min_opt(mine.first, jt.first);
             mine.last = max_opt(mine.last, jt.last);
         }
@@ -370,6 +456,7 @@ impl AddAssign for Tally {
             *self.unattributed.entry(code).or_default() += n;
         }
         self.rules += o.rules;
+        self.window += o.window;
         self.stats += o.stats;
         self.errors.extend(o.errors);
         self.errors.sort();
@@ -413,6 +500,7 @@ mod tests {
             time,
             text: b"text",
             column: 0,
+            cause: None,
         }
     }
 

@@ -5,13 +5,16 @@
 //! names the flag, before a single file is opened.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::causes::Causes;
 use crate::cli::{ColorChoice, ReportFormat, ScanArgs};
 use crate::error::Error;
 use crate::jobkey::KeyFinder;
 use crate::read::ReadOptions;
 use crate::scan::Scanner;
+use crate::window::Window;
 
 /// What the process knows about where its output goes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,12 +49,15 @@ pub struct ScanConfig {
     pub follow: bool,
     /// Report format.
     pub format: ReportFormat,
+    /// The `--since`/`--until` window.
+    pub window: Window,
 }
 
 impl ScanConfig {
-    /// Checks `args`.
-    pub fn new(args: &ScanArgs) -> Result<ScanConfig, Error> {
+    /// Checks `args`; spans in `--since`/`--until` count back from `now`.
+    pub fn new(args: &ScanArgs, causes: Arc<Causes>, now: i64) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
+        let window = Window::new(args.since.as_deref(), args.until.as_deref(), now)?;
         let threads = match args.threads {
             Some(0) => {
                 return Err(Error::Argument {
@@ -63,7 +69,7 @@ impl ScanConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(ScanConfig {
-            scanner: Scanner::new(keys),
+            scanner: Scanner::new(keys).with_causes(causes).with_window(window),
             read: ReadOptions {
                 binary: args.binary,
                 no_mmap: args.no_mmap,
@@ -72,7 +78,23 @@ impl ScanConfig {
             threads,
             follow: args.follow,
             format: args.format,
+            window,
         })
+    }
+}
+
+/// The sub-cause table: the embedded one, or that extended by `--causes`,
+/// whose row warnings go to `stderr`.
+pub fn causes(path: Option<&std::path::Path>, stderr: &mut dyn Write) -> Result<Causes, Error> {
+    match path {
+        None => Ok(Causes::embedded().clone()),
+        Some(p) => {
+            let (causes, warnings) = Causes::with_override(p)?;
+            for w in warnings {
+                let _ = writeln!(stderr, "azsm: warning: {w}");
+            }
+            Ok(causes)
+        }
     }
 }
 

@@ -13,7 +13,8 @@
 //! - [`inputs`]: paths to a sorted list of inputs;
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
 //!   in windows via [`mmap`], or stream), in parallel;
-//! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`];
+//! - [`scan`]: bytes to events, with [`jobkey`], [`timestamp`], the
+//!   sub-causes of [`causes`] and the time [`window`];
 //! - [`aggregate`]: events to mergeable tallies;
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
 //! - [`report`]: one model, one file per output format.
@@ -23,6 +24,7 @@
 
 pub mod aggregate;
 pub mod catalog;
+pub mod causes;
 pub mod cli;
 pub mod code;
 pub mod config;
@@ -36,6 +38,7 @@ pub mod read;
 pub mod report;
 pub mod scan;
 pub mod timestamp;
+pub mod window;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -101,9 +104,11 @@ where
 
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     let catalog = config::catalog(cli.catalog.as_deref(), io.stderr)?;
+    let causes = std::sync::Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
     match &cli.command {
         Command::Scan(args) => {
-            let cfg = ScanConfig::new(args)?;
+            let now = jiff::Timestamp::now().as_millisecond();
+            let cfg = ScanConfig::new(args, causes, now)?;
             scan(&cfg, &args.paths, &catalog, cli.color, io)
         }
         Command::Explain(args) => {
@@ -114,7 +119,7 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
                 .collect::<Result<Vec<_>, _>>()?;
             let infos: Vec<_> = codes
                 .iter()
-                .map(|&c| explain::describe(c, &catalog))
+                .map(|&c| explain::describe(c, &catalog, Some(&*causes)))
                 .collect();
             match args.format {
                 ListFormat::Text => explain::write_explained(&infos, io.stdout),
@@ -163,7 +168,7 @@ fn scan(
     let stdin = io.stdin.take();
     let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
     tally.errors.extend(found.errors);
-    let report = Report::build(&tally, catalog);
+    let report = Report::build(&tally, catalog, cfg.scanner.causes(), cfg.window);
     for e in &report.errors {
         let _ = writeln!(
             io.stderr,

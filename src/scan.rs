@@ -7,6 +7,12 @@
 //! without a code cost one pass of the substring search and, at the
 //! hits, one of the newline counter.
 //!
+//! Lines that carry a code also go once through the sub-cause automaton
+//! ([`crate::causes`]), which names the problem the words on the line
+//! describe; and their time is checked against the `--since`/`--until`
+//! window ([`crate::window`]): events outside are counted as such and
+//! nothing else.
+//!
 //! Job attribution takes the first rule that applies (see the README): a
 //! job key on the line; a GUID in the file's path; the last job key on an
 //! earlier line; none. Rule 3 looks backwards, lazily: only
@@ -22,15 +28,19 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
+use crate::causes::Causes;
 use crate::code::Code;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
+use crate::window::Window;
 
 /// Finds codes and their jobs in chunks of lines.
 #[derive(Clone, Debug)]
 pub struct Scanner {
     finder: memmem::Finder<'static>,
     keys: KeyFinder,
+    causes: Arc<Causes>,
+    window: Window,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -64,12 +74,30 @@ pub struct ChunkOut {
 }
 
 impl Scanner {
-    /// A scanner for the built-in job keys plus `keys`' user pattern.
+    /// A scanner for the built-in job keys plus `keys`' user pattern, with
+    /// the embedded sub-cause table and no time window.
     pub fn new(keys: KeyFinder) -> Scanner {
         Scanner {
             finder: memmem::Finder::new(b"AZSM").into_owned(),
             keys,
+            causes: Arc::new(Causes::embedded().clone()),
+            window: Window::default(),
         }
+    }
+
+    /// The same scanner with another sub-cause table.
+    pub fn with_causes(self, causes: Arc<Causes>) -> Scanner {
+        Scanner { causes, ..self }
+    }
+
+    /// The same scanner counting only events inside `window`.
+    pub fn with_window(self, window: Window) -> Scanner {
+        Scanner { window, ..self }
+    }
+
+    /// Its sub-cause table.
+    pub fn causes(&self) -> &Causes {
+        &self.causes
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
@@ -82,6 +110,7 @@ impl Scanner {
         let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
+        let mut found = Vec::new();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
             let Some(code) = code_at(buf, hit) else {
@@ -129,6 +158,14 @@ impl Scanner {
                 searched = end;
             }
             let time = timestamp::parse_line_start(text);
+            if time.is_some_and(|t| !self.window.contains(t)) {
+                for _ in &codes {
+                    acc.add_outside();
+                }
+                codes.clear();
+            } else {
+                self.causes.find_all(text, &mut found);
+            }
             for &(code, column) in &codes {
                 acc.add(&Event {
                     code,
@@ -141,6 +178,11 @@ impl Scanner {
                     time,
                     text,
                     column,
+                    cause: if found.is_empty() {
+                        None
+                    } else {
+                        self.causes.pick(code, &found)
+                    },
                 });
             }
             if end >= buf.len() {

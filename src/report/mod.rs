@@ -11,10 +11,12 @@ use serde::Serialize;
 
 use crate::aggregate::{Example, RuleCounts, Tally};
 use crate::catalog::Catalog;
+use crate::causes::Causes;
 use crate::code::{Code, Scope, Severity};
 use crate::error::FileError;
 use crate::rank::{self, Advice};
 use crate::timestamp;
+use crate::window::Window;
 
 /// The JSON schema version; bumped when a key changes meaning or goes away.
 pub const VERSION: u32 = 1;
@@ -44,6 +46,11 @@ pub struct Report {
     pub unattributed: Vec<CodeCount>,
     /// Findings only, rank 1 first.
     pub remediations: Vec<RemediationRow>,
+    /// Events of finding codes whose words say the agent is fine, per code
+    /// and sub-cause: counted, never findings.
+    pub not_errors: Vec<NotErrorRow>,
+    /// The `--since`/`--until` window, when one was given.
+    pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
 }
@@ -118,6 +125,8 @@ pub struct ExampleRow {
     pub line: u64,
     /// The line, cut to about 200 characters.
     pub text: String,
+    /// The words on it that gave the event its sub-cause.
+    pub matched: Option<String>,
 }
 
 /// One code.
@@ -127,6 +136,8 @@ pub struct CodeRow {
     pub code: Code,
     /// Events.
     pub count: u64,
+    /// Of which a healthy sub-cause says they are not errors.
+    pub healthy: u64,
     /// Decoded scope.
     pub scope: Scope,
     /// Decoded subcategory, e.g. `target access 1021-1040`.
@@ -181,6 +192,8 @@ pub struct RemediationRow {
     pub advice: Advice,
     /// The message of its most frequent code.
     pub title: String,
+    /// The sub-cause whose fix `mitigation` is; `None` for the catalog's.
+    pub cause: Option<String>,
     /// Its codes, most frequent first.
     pub codes: Vec<Code>,
     /// Its codes with counts.
@@ -203,11 +216,47 @@ pub struct RemediationRow {
     pub doc_urls: Vec<String>,
 }
 
+/// Events a healthy sub-cause excused.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotErrorRow {
+    /// The code on the line.
+    pub code: Code,
+    /// The sub-cause's name.
+    pub cause: String,
+    /// Events.
+    pub count: u64,
+    /// What the words mean.
+    pub meaning: String,
+}
+
+/// The time window and what it left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowRow {
+    /// Inclusive lower bound, RFC 3339 UTC; `None` when open.
+    pub since: Option<String>,
+    /// Exclusive upper bound.
+    pub until: Option<String>,
+    /// Events outside the window, not counted anywhere else.
+    pub outside: u64,
+    /// Counted events whose line has no time.
+    pub untimed: u64,
+}
+
 fn example(e: &Example) -> ExampleRow {
     ExampleRow {
         path: e.path.to_string(),
         line: e.line,
         text: e.text.clone(),
+        matched: e.matched.clone(),
+    }
+}
+
+/// Events of a code that are findings.
+fn findings(c: &CodeRow) -> u64 {
+    if c.finding {
+        c.count - c.healthy
+    } else {
+        0
     }
 }
 
@@ -216,8 +265,9 @@ fn time(t: Option<i64>) -> Option<String> {
 }
 
 impl Report {
-    /// Builds the report of `tally` with the catalog's texts.
-    pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
+    /// Builds the report of `tally` with the catalog's texts, the
+    /// sub-causes of `causes`, scanned within `window`.
+    pub fn build(tally: &Tally, catalog: &Catalog, causes: &Causes, window: Window) -> Report {
         let codes: Vec<CodeRow> = tally
             .codes
             .iter()
@@ -226,6 +276,7 @@ impl Report {
                 CodeRow {
                     code,
                     count: t.count,
+                    healthy: t.healthy,
                     scope: code.scope(),
                     subcategory: code.subcategory().to_string(),
                     severity: code.severity(),
@@ -254,7 +305,8 @@ impl Report {
                     .iter()
                     .filter(|(c, _)| c.is_finding())
                     .map(|(_, n)| n)
-                    .sum(),
+                    .sum::<u64>()
+                    - t.healthy,
                 codes: t
                     .codes
                     .iter()
@@ -271,18 +323,19 @@ impl Report {
                 (!rows.is_empty()).then(|| ScopeRow {
                     scope,
                     events: rows.iter().map(|c| c.count).sum(),
-                    findings: rows.iter().filter(|c| c.finding).map(|c| c.count).sum(),
+                    findings: rows.iter().map(|c| findings(c)).sum(),
                     codes: rows.len(),
                 })
             })
             .collect();
-        let remediations: Vec<RemediationRow> = rank::rank(tally, catalog)
+        let remediations: Vec<RemediationRow> = rank::rank(tally, catalog, causes)
             .into_iter()
             .map(|r| RemediationRow {
                 rank: r.rank,
                 severity: r.severity,
                 advice: r.advice,
                 title: r.title,
+                cause: r.cause,
                 codes: r.codes.iter().map(|c| c.0).collect(),
                 counts: r
                     .codes
@@ -302,6 +355,26 @@ impl Report {
         let mut errors = tally.errors.clone();
         errors.sort();
         errors.dedup();
+        let not_errors = tally
+            .causes
+            .iter()
+            .filter(|((code, _), t)| code.is_finding() && t.healthy > 0)
+            .filter_map(|(&(code, cause), t)| {
+                let c = causes.get(cause?);
+                Some(NotErrorRow {
+                    code,
+                    cause: c.name.clone(),
+                    count: t.healthy,
+                    meaning: c.fix.clone(),
+                })
+            })
+            .collect();
+        let window = window.is_set().then(|| WindowRow {
+            since: time(window.since),
+            until: time(window.until),
+            outside: tally.window.outside,
+            untimed: tally.window.untimed,
+        });
         let unattributed: Vec<CodeCount> = tally
             .unattributed
             .iter()
@@ -322,7 +395,7 @@ impl Report {
             },
             summary: Summary {
                 events: tally.events(),
-                findings: codes.iter().filter(|c| c.finding).map(|c| c.count).sum(),
+                findings: codes.iter().map(findings).sum(),
                 codes: codes.len(),
                 jobs: jobs.len(),
                 unattributed: unattributed.iter().map(|c| c.count).sum(),
@@ -334,6 +407,8 @@ impl Report {
             jobs,
             unattributed,
             remediations,
+            not_errors,
+            window,
             errors,
         }
     }

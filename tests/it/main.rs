@@ -5,3 +5,5 @@ mod harness;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod sub_causes;
+mod window;

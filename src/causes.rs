@@ -1,0 +1,436 @@
+//! Sub-causes: the words next to a code that turn generic advice into a
+//! specific fix.
+//!
+//! The most frequent codes are the generic ones (AZSM1020, 1040, 1060,
+//! 2080) whose catalog advice is "retry or open a ticket", yet the line
+//! that carries the code usually says what happened (`The specified share
+//! is full`, `ServiceCode=AuthorizationPermissionMismatch`). The table of
+//! such words is data, `causes/causes.tsv`, embedded in the binary; `--causes
+//! FILE` replaces and extends its rows the way `--catalog` does for codes.
+//!
+//! All triggers are compiled into one Aho-Corasick automaton (ASCII
+//! case-insensitive) and run once over each line that carries a code, never
+//! over other lines. When several triggers match for one code, the winner is
+//! (see [`Causes::pick`]): a row for that very code before a row for any
+//! code; then the longest trigger (more words, more specific); then the one
+//! that starts first on the line; then the earlier row of the table.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Serialize;
+
+use crate::code::Code;
+use crate::error::Error;
+
+/// The embedded table.
+pub const EMBEDDED_TSV: &str = include_str!("../causes/causes.tsv");
+
+/// A row of the table, by its position in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CauseId(pub u16);
+
+/// What a sub-cause's words mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A specific fix: the events form a remediation of their own.
+    Fix,
+    /// A healthy state the agent prints: the event is not a finding.
+    Healthy,
+}
+
+/// One row: when `trigger` is on a line with `code` (or any code), the
+/// sub-cause is `name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// The code it applies to; `None` for any code.
+    pub code: Option<Code>,
+    /// Literal text, matched case-insensitively.
+    pub trigger: String,
+    /// Short name, e.g. `share-full`.
+    pub name: String,
+    /// Fix or healthy.
+    pub kind: Kind,
+    /// What to do (for a healthy row: what the words mean).
+    pub fix: String,
+    /// Where the row comes from.
+    pub source: String,
+}
+
+impl Cause {
+    /// Whether the event is not a finding.
+    pub fn is_healthy(&self) -> bool {
+        self.kind == Kind::Healthy
+    }
+}
+
+/// A problem with one row of a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Where a sub-cause's trigger matched on a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// The row.
+    pub id: CauseId,
+    /// Byte range of the matched words in the line.
+    pub start: usize,
+    /// End of that range.
+    pub end: usize,
+    /// Whether the row is healthy.
+    pub healthy: bool,
+}
+
+/// A trigger found on a line, before it is picked for a code.
+#[derive(Clone, Copy, Debug)]
+pub struct Found {
+    pattern: u32,
+    start: usize,
+    end: usize,
+}
+
+/// The table, compiled.
+#[derive(Clone, Debug)]
+pub struct Causes {
+    rows: Vec<Cause>,
+    /// Automaton over the distinct (lower-cased) triggers.
+    ac: Option<AhoCorasick>,
+    /// For each automaton pattern, the rows with that trigger.
+    rows_of: Vec<Vec<u16>>,
+    sources: Vec<String>,
+}
+
+impl Causes {
+    /// The embedded table, parsed and compiled once.
+    pub fn embedded() -> &'static Causes {
+        static EMBEDDED: OnceLock<Causes> = OnceLock::new();
+        EMBEDDED.get_or_init(|| {
+            let (rows, warnings) = parse(EMBEDDED_TSV, "embedded");
+            debug_assert!(warnings.is_empty(), "{warnings:?}");
+            let mut c = Causes::build(rows);
+            c.sources = vec!["embedded: causes/causes.tsv".to_string()];
+            c
+        })
+    }
+
+    /// The embedded table with the rows of the file at `path`: a row with
+    /// the same code and trigger (ignoring ASCII case) replaces the embedded
+    /// one, the others are added. Warnings name the file and line.
+    pub fn with_override(path: &Path) -> Result<(Causes, Vec<String>), Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Causes {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let doc = String::from_utf8_lossy(&bytes);
+        let (extra, warnings) = parse(&doc, &path.display().to_string());
+        let base = Causes::embedded();
+        let mut rows = base.rows.clone();
+        for row in extra {
+            match rows
+                .iter_mut()
+                .find(|r| r.code == row.code && r.trigger.eq_ignore_ascii_case(&row.trigger))
+            {
+                Some(r) => *r = row,
+                None => rows.push(row),
+            }
+        }
+        let mut causes = Causes::build(rows);
+        causes.sources = base.sources.clone();
+        causes.sources.push(path.display().to_string());
+        let warnings = warnings
+            .into_iter()
+            .map(|w| format!("{}:{}: {}", path.display(), w.line, w.message))
+            .collect();
+        Ok((causes, warnings))
+    }
+
+    /// Compiles `rows` (at most `u16::MAX` of them are kept).
+    pub fn build(mut rows: Vec<Cause>) -> Causes {
+        rows.truncate(usize::from(u16::MAX));
+        let mut patterns: Vec<String> = Vec::new();
+        let mut rows_of: Vec<Vec<u16>> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let key = row.trigger.to_ascii_lowercase();
+            let id = i as u16; // rows were truncated to u16::MAX above
+            match patterns.iter().position(|p| *p == key) {
+                Some(p) => rows_of[p].push(id),
+                None => {
+                    patterns.push(key);
+                    rows_of.push(vec![id]);
+                }
+            }
+        }
+        let ac = (!patterns.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
+        Causes {
+            rows,
+            ac,
+            rows_of,
+            sources: Vec::new(),
+        }
+    }
+
+    /// The row `id`.
+    pub fn get(&self, id: CauseId) -> &Cause {
+        &self.rows[usize::from(id.0)]
+    }
+
+    /// All rows, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (CauseId, &Cause)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (CauseId(i as u16), r))
+    }
+
+    /// The rows that apply to `code`: its own first, then those for any
+    /// code, each in table order.
+    pub fn for_code(&self, code: Code) -> Vec<(CauseId, &Cause)> {
+        let own = self.iter().filter(|(_, r)| r.code == Some(code));
+        let any = self.iter().filter(|(_, r)| r.code.is_none());
+        own.chain(any).collect()
+    }
+
+    /// Where the rows came from.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// Every trigger on `line` (overlapping ones too), into `out`.
+    #[inline]
+    pub fn find_all(&self, line: &[u8], out: &mut Vec<Found>) {
+        out.clear();
+        if let Some(ac) = &self.ac {
+            out.extend(ac.find_overlapping_iter(line).map(|m| Found {
+                pattern: m.pattern().as_u32(),
+                start: m.start(),
+                end: m.end(),
+            }));
+        }
+    }
+
+    /// The sub-cause of `code` among the triggers `found` on its line: a row
+    /// for the code before a row for any code, then the longest trigger,
+    /// then the earliest on the line, then the earlier row.
+    pub fn pick(&self, code: Code, found: &[Found]) -> Option<Hit> {
+        let mut best: Option<((bool, usize, usize, u16), Hit)> = None;
+        for f in found {
+            for &id in &self.rows_of[f.pattern as usize] {
+                let row = &self.rows[usize::from(id)];
+                let own = match row.code {
+                    Some(c) if c == code => true,
+                    Some(_) => continue,
+                    None => false,
+                };
+                // Smaller is better.
+                let key = (!own, usize::MAX - (f.end - f.start), f.start, id);
+                if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                    best = Some((
+                        key,
+                        Hit {
+                            id: CauseId(id),
+                            start: f.start,
+                            end: f.end,
+                            healthy: row.is_healthy(),
+                        },
+                    ));
+                }
+            }
+        }
+        best.map(|(_, h)| h)
+    }
+}
+
+/// Parses a table; never fails: malformed rows become warnings. `origin`
+/// is the default source of rows that leave it out.
+pub fn parse(doc: &str, origin: &str) -> (Vec<Cause>, Vec<Warning>) {
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, raw) in doc.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+        if cells.len() > 1 && cells[0] == "code" && cells[1] == "trigger" {
+            continue; // the header
+        }
+        match row(&cells, &format!("{origin}:{}", i + 1)) {
+            Ok(r) => rows.push(r),
+            Err(message) => warnings.push(Warning {
+                line: i + 1,
+                message,
+            }),
+        }
+    }
+    (rows, warnings)
+}
+
+fn row(cells: &[&str], origin: &str) -> Result<Cause, String> {
+    if !(5..=6).contains(&cells.len()) {
+        return Err(format!(
+            "{} tab-separated cells, expected 5 or 6 (code, trigger, name, kind, fix[, source]); row skipped",
+            cells.len()
+        ));
+    }
+    let code = match cells[0] {
+        "*" => None,
+        c => Some(
+            c.parse::<Code>()
+                .ok()
+                .filter(|_| c.starts_with("AZSM"))
+                .ok_or_else(|| {
+                    format!("code {c:?} is neither AZSM followed by four digits nor *; row skipped")
+                })?,
+        ),
+    };
+    let kind = match cells[3] {
+        "fix" => Kind::Fix,
+        "healthy" => Kind::Healthy,
+        k => {
+            return Err(format!(
+                "kind {k:?} is neither fix nor healthy; row skipped"
+            ))
+        }
+    };
+    for (i, what) in [(1, "trigger"), (2, "name"), (4, "fix")] {
+        if cells[i].is_empty() {
+            return Err(format!("empty {what}; row skipped"));
+        }
+    }
+    let source = cells.get(5).filter(|s| !s.is_empty()).map_or(origin, |s| s);
+    Ok(Cause {
+        code,
+        trigger: cells[1].to_string(),
+        name: cells[2].to_string(),
+        kind,
+        fix: cells[4].to_string(),
+        source: source.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> Code {
+        s.parse().unwrap()
+    }
+
+    fn cause_of(causes: &Causes, c: &str, line: &str) -> Option<String> {
+        let mut found = Vec::new();
+        causes.find_all(line.as_bytes(), &mut found);
+        causes
+            .pick(code(c), &found)
+            .map(|h| causes.get(h.id).name.clone())
+    }
+
+    #[test]
+    fn embedded_table_has_every_row_of_the_facts() {
+        let c = Causes::embedded();
+        assert_eq!(c.iter().count(), 17);
+        let names: Vec<&str> = c
+            .for_code(code("AZSM1060"))
+            .iter()
+            .map(|(_, r)| r.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "invalid-resource-name",
+                "share-full",
+                "smb-bad-file-descriptor",
+                "private-endpoint-dns",
+                "missing-data-role",
+                "missing-data-role",
+                "missing-data-role",
+                "storage-firewall",
+                "share-full",
+                "invalid-resource-name",
+                "endpoint-reachable"
+            ]
+        );
+        assert!(c
+            .iter()
+            .all(|(_, r)| !r.source.is_empty() && !r.fix.is_empty()));
+        // Rows sharing a name share the fix text, so they form one remediation.
+        for (_, a) in c.iter() {
+            for (_, b) in c.iter().filter(|(_, b)| b.name == a.name) {
+                assert_eq!(a.fix, b.fix, "{}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_most_specific_trigger_wins() {
+        let c = Causes::embedded();
+        let line = "ERROR AZSM1060 RESPONSE 403: 403 This request is not authorized to perform this operation using this permission.";
+        assert_eq!(
+            cause_of(c, "AZSM1060", line).as_deref(),
+            Some("missing-data-role")
+        );
+        let line = "ERROR AZSM1060 RESPONSE 403: 403 This request is not authorized to perform this operation.";
+        assert_eq!(
+            cause_of(c, "AZSM1060", line).as_deref(),
+            Some("private-endpoint-dns")
+        );
+        // Code-specific rows do not apply to other codes.
+        assert_eq!(cause_of(c, "AZSM2080", line), None);
+        assert_eq!(cause_of(c, "AZSM2062", "AZSM2062 permission denied"), None);
+        // Case does not matter; an any-code row applies to every code.
+        assert_eq!(
+            cause_of(c, "AZSM2080", "azsm AZSM2080 servicecode=sharefull").as_deref(),
+            Some("share-full")
+        );
+        // A code's own row beats a longer any-code row.
+        let line = "AZSM1028 RESPONSE 403 ServiceCode=AuthorizationPermissionMismatch";
+        assert_eq!(
+            cause_of(c, "AZSM1028", line).as_deref(),
+            Some("key-vault-forbidden")
+        );
+    }
+
+    #[test]
+    fn malformed_rows_warn_and_the_rest_loads() {
+        let doc = "# comment\n\
+code\ttrigger\tname\tkind\tfix\tsource\n\
+AZSM2062\tdisk quota exceeded\tquota\tfix\tRaise the quota.\n\
+AZSM20x2\tbad\tbad\tfix\tbad\n\
+*\tonly three\tcells\n\
+*\tok\tok\tmaybe\tbad kind\n\
+*\t\tname\tfix\tempty trigger\n\
+\n\
+*\tall good\tgood\thealthy\tFine.\tmy notes\n";
+        let (rows, warnings) = parse(doc, "f.tsv");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].code, Some(code("AZSM2062")));
+        assert_eq!(rows[0].source, "f.tsv:3");
+        assert_eq!(rows[1].source, "my notes");
+        assert_eq!(rows[1].kind, Kind::Healthy);
+        let lines: Vec<usize> = warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [4, 5, 6, 7]);
+        assert!(warnings[0].message.contains("AZSM20x2"), "{}", warnings[0]);
+        assert!(warnings[1].message.contains("3 tab-separated cells"));
+    }
+}
