@@ -8,9 +8,18 @@
 //! such words is data, `causes/causes.tsv`, embedded in the binary; `--causes
 //! FILE` replaces and extends its rows the way `--catalog` does for codes.
 //!
-//! All triggers are compiled into one Aho-Corasick automaton (ASCII
-//! case-insensitive) and run once over each line that carries a code, never
-//! over other lines. When several triggers match for one code, the winner is
+//! Matching is ASCII case-insensitive and runs only on lines that carry a
+//! code, never on other lines. The line is lower-cased (ASCII only, so byte
+//! offsets do not move) into a reused buffer, and one Aho-Corasick automaton
+//! over all the lower-cased triggers, built once, finds where triggers
+//! start: leftmost-first, so that its SIMD (Teddy) prefilter skips the
+//! bytes where none can start. At each such position every trigger that
+//! begins with that byte is compared, so all triggers on the line are found,
+//! overlapping ones included. (An ASCII-case-insensitive overlapping
+//! automaton gets no SIMD prefilter: it walked every byte of every code line
+//! and cost 15% of the scan's CPU time at one code per 100 lines.)
+//!
+//! When several triggers match for one code, the winner is
 //! (see [`Causes::pick`]): a row for that very code before a row for any
 //! code; then the longest trigger (more words, more specific); then the one
 //! that starts first on the line; then the earlier row of the table.
@@ -19,7 +28,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use serde::Serialize;
 
 use crate::code::Code;
@@ -103,12 +112,24 @@ pub struct Found {
     end: usize,
 }
 
+/// Reusable buffers for [`Causes::find_all`].
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    lower: Vec<u8>,
+    /// The triggers found on the last line searched.
+    pub found: Vec<Found>,
+}
+
 /// The table, compiled.
 #[derive(Clone, Debug)]
 pub struct Causes {
     rows: Vec<Cause>,
-    /// Automaton over the distinct (lower-cased) triggers.
+    /// Leftmost-first automaton over `patterns`: where triggers start.
     ac: Option<AhoCorasick>,
+    /// The distinct lower-cased triggers.
+    patterns: Vec<Box<[u8]>>,
+    /// For each first byte, the patterns that start with it.
+    by_first: Vec<Vec<u32>>,
     /// For each automaton pattern, the rows with that trigger.
     rows_of: Vec<Vec<u16>>,
     sources: Vec<String>,
@@ -177,15 +198,25 @@ impl Causes {
         let ac = (!patterns.is_empty())
             .then(|| {
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostFirst)
                     .build(&patterns)
                     .ok()
             })
             .flatten();
+        let mut by_first = vec![Vec::new(); 256];
+        for (i, p) in patterns.iter().enumerate() {
+            if let Some(&b) = p.as_bytes().first() {
+                by_first[usize::from(b)].push(i as u32);
+            }
+        }
         Causes {
-            rows,
             ac,
+            patterns: patterns
+                .into_iter()
+                .map(|p| p.into_bytes().into_boxed_slice())
+                .collect(),
+            by_first,
+            rows,
             rows_of,
             sources: Vec::new(),
         }
@@ -217,16 +248,36 @@ impl Causes {
         &self.sources
     }
 
-    /// Every trigger on `line` (overlapping ones too), into `out`.
+    /// Every trigger on `line` (overlapping ones too), into `scratch.found`.
     #[inline]
-    pub fn find_all(&self, line: &[u8], out: &mut Vec<Found>) {
-        out.clear();
-        if let Some(ac) = &self.ac {
-            out.extend(ac.find_overlapping_iter(line).map(|m| Found {
-                pattern: m.pattern().as_u32(),
-                start: m.start(),
-                end: m.end(),
-            }));
+    pub fn find_all(&self, line: &[u8], scratch: &mut Scratch) {
+        scratch.found.clear();
+        let Some(ac) = &self.ac else {
+            return;
+        };
+        scratch.lower.clear();
+        scratch.lower.extend_from_slice(line);
+        scratch.lower.make_ascii_lowercase();
+        let hay = &scratch.lower[..];
+        let mut pos = 0;
+        // Leftmost: each match starts at the first position >= pos where any
+        // trigger starts; every trigger starting there is then compared.
+        while let Some(m) = ac.find(Input::new(hay).span(pos..hay.len())) {
+            let start = m.start();
+            let Some(&first) = hay.get(start) else {
+                break;
+            };
+            for &p in &self.by_first[usize::from(first)] {
+                let pat = &self.patterns[p as usize];
+                if hay[start..].starts_with(pat) {
+                    scratch.found.push(Found {
+                        pattern: p,
+                        start,
+                        end: start + pat.len(),
+                    });
+                }
+            }
+            pos = start + 1;
         }
     }
 
@@ -339,10 +390,10 @@ mod tests {
     }
 
     fn cause_of(causes: &Causes, c: &str, line: &str) -> Option<String> {
-        let mut found = Vec::new();
-        causes.find_all(line.as_bytes(), &mut found);
+        let mut scratch = Scratch::default();
+        causes.find_all(line.as_bytes(), &mut scratch);
         causes
-            .pick(code(c), &found)
+            .pick(code(c), &scratch.found)
             .map(|h| causes.get(h.id).name.clone())
     }
 
@@ -409,6 +460,47 @@ mod tests {
             cause_of(c, "AZSM1028", line).as_deref(),
             Some("key-vault-forbidden")
         );
+    }
+
+    #[test]
+    fn overlapping_and_same_start_triggers_are_all_seen() {
+        let row = |code: Option<&str>, trigger: &str, name: &str| Cause {
+            code: code.map(|c| c.parse().unwrap()),
+            trigger: trigger.into(),
+            name: name.into(),
+            kind: Kind::Fix,
+            fix: format!("fix {name}"),
+            source: "test".into(),
+        };
+        let c = Causes::build(vec![
+            row(None, "InvalidResourceName", "long-any"),
+            row(Some("AZSM2062"), "invalidresource", "short-own"),
+            row(None, "ResourceName: x", "inner-longer"),
+            row(Some("AZSM2080"), "name", "inner-own"),
+        ]);
+        let mut scratch = Scratch::default();
+        c.find_all(b"AZSM2062 INVALIDRESOURCENAME: x", &mut scratch);
+        let mut seen: Vec<(usize, usize)> =
+            scratch.found.iter().map(|f| (f.start, f.end)).collect();
+        seen.sort();
+        // Both triggers at 9, the one inside them at 16, and "name" at 24.
+        assert_eq!(seen, [(9, 24), (9, 28), (16, 31), (24, 28)]);
+        let line = "AZSM2062 INVALIDRESOURCENAME: x";
+        // Own code first, though shorter than the any-code trigger at the same place.
+        assert_eq!(cause_of(&c, "AZSM2062", line).as_deref(), Some("short-own"));
+        assert_eq!(cause_of(&c, "AZSM2080", line).as_deref(), Some("inner-own"));
+        // For other codes: the longest; at equal length the earliest.
+        assert_eq!(cause_of(&c, "AZSM1060", line).as_deref(), Some("long-any"));
+        let line = "AZSM1060 resourcename: x invalidresourcename";
+        assert_eq!(cause_of(&c, "AZSM1060", line).as_deref(), Some("long-any"));
+        let c = Causes::build(vec![row(None, "abc", "a"), row(None, "xyz", "x")]);
+        assert_eq!(
+            cause_of(&c, "AZSM1060", "xyz abc").as_deref(),
+            Some("x"),
+            "earliest"
+        );
+        let empty = Causes::build(Vec::new());
+        assert_eq!(cause_of(&empty, "AZSM1060", "anything"), None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
-use crate::causes::Causes;
+use crate::causes::{Causes, Scratch};
 use crate::code::Code;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
@@ -110,7 +110,7 @@ impl Scanner {
         let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
-        let mut found = Vec::new();
+        let mut scratch = Scratch::default();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
             let Some(code) = code_at(buf, hit) else {
@@ -164,7 +164,7 @@ impl Scanner {
                 }
                 codes.clear();
             } else {
-                self.causes.find_all(text, &mut found);
+                self.causes.find_all(text, &mut scratch);
             }
             for &(code, column) in &codes {
                 acc.add(&Event {
@@ -178,10 +178,10 @@ impl Scanner {
                     time,
                     text,
                     column,
-                    cause: if found.is_empty() {
+                    cause: if scratch.found.is_empty() {
                         None
                     } else {
-                        self.causes.pick(code, &found)
+                        self.causes.pick(code, &scratch.found)
                     },
                 });
             }
