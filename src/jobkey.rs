@@ -162,12 +162,24 @@ fn skip_quotes(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Bytes of an id: `[A-Za-z0-9._-]`.
+static ID_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-';
+        b += 1;
+    }
+    t
+};
+
 #[inline]
 fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
     let len = s
         .get(start..)?
         .iter()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        .take_while(|&&b| ID_BYTE[b as usize])
         .count();
     (len > 0).then_some((start, start + len))
 }

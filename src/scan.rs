@@ -111,6 +111,7 @@ impl Scanner {
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
         let mut scratch = Scratch::default();
+        let mut clock = timestamp::Cache::default();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
             let Some(code) = code_at(buf, hit) else {
@@ -157,7 +158,7 @@ impl Scanner {
                 carry = Some(last);
                 searched = end;
             }
-            let time = timestamp::parse_line_start(text);
+            let time = clock.line_start(text);
             if time.is_some_and(|t| !self.window.contains(t)) {
                 for _ in &codes {
                     acc.add_outside();

@@ -12,18 +12,49 @@ pub type Millis = i64;
 
 /// The time at the start of `line`, after optional spaces and one `[` or `"`.
 pub fn parse_line_start(line: &[u8]) -> Option<Millis> {
-    let mut s = line;
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
+    Cache::default().line_start(line)
+}
+
+/// Remembers the last date and time of day parsed, so that the lines of one
+/// second (most consecutive lines of a busy log) skip the calendar
+/// arithmetic and only read their fraction and zone.
+#[derive(Clone, Debug, Default)]
+pub struct Cache {
+    key: [u8; 19],
+    secs: i64,
+    valid: bool,
+}
+
+impl Cache {
+    /// [`parse_line_start`], with the cache.
+    #[inline]
+    pub fn line_start(&mut self, line: &[u8]) -> Option<Millis> {
+        let mut s = line;
+        while let [b' ' | b'\t', rest @ ..] = s {
+            s = rest;
+        }
+        if let [b'[' | b'"', rest @ ..] = s {
+            s = rest;
+        }
+        if self.valid && s.get(..19) == Some(&self.key[..]) {
+            return tail(s, self.secs).map(|(ms, _)| ms);
+        }
+        let secs = naive(s)?;
+        self.key.copy_from_slice(&s[..19]);
+        self.secs = secs;
+        self.valid = true;
+        tail(s, secs).map(|(ms, _)| ms)
     }
-    if let [b'[' | b'"', rest @ ..] = s {
-        s = rest;
-    }
-    parse(s).map(|(ms, _)| ms)
 }
 
 /// Parses a time at the start of `s`; returns it and the bytes consumed.
 pub fn parse(s: &[u8]) -> Option<(Millis, usize)> {
+    tail(s, naive(s)?)
+}
+
+/// Seconds since the epoch of the date and time of day in `s[..19]`, read
+/// as UTC, if they are well-formed.
+fn naive(s: &[u8]) -> Option<i64> {
     let year = num(s, 0, 4)?;
     let slash = match s.get(4)? {
         b'-' => false,
@@ -54,6 +85,11 @@ pub fn parse(s: &[u8]) -> Option<(Millis, usize)> {
     {
         return None;
     }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// The fraction and zone after `s[..19]`, applied to `secs`.
+fn tail(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
     let mut i = 19;
     let mut millis = 0;
     if matches!(s.get(i), Some(b'.' | b',')) {
@@ -90,9 +126,7 @@ pub fn parse(s: &[u8]) -> Option<(Millis, usize)> {
         }
         _ => {}
     }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    Some((secs * 1000 + millis, i))
+    Some(((secs - offset_minutes * 60) * 1000 + millis, i))
 }
 
 fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
@@ -186,6 +220,27 @@ mod tests {
             "20240315T085523Z",
         ] {
             assert_eq!(t(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_cache_gives_the_same_answers() {
+        let lines = [
+            "2024-03-15T08:55:23.100Z a",
+            "2024-03-15T08:55:23.200+01:00 b",
+            "2024-03-15T08:55:23 c",
+            "2024-03-15T08:55:24Z d",
+            "garbage",
+            "2024-03-15T08:55:24.5Z e",
+            "2024-03-15T08:55:24.Z f",
+        ];
+        let mut cache = Cache::default();
+        for l in lines {
+            assert_eq!(
+                cache.line_start(l.as_bytes()),
+                parse_line_start(l.as_bytes()),
+                "{l}"
+            );
         }
     }
 

@@ -1,0 +1,119 @@
+//! Micro benchmarks: the scanner at three code densities over 64 MiB, tally
+//! merging, ranking, and catalog start-up. `cargo bench --bench scan`.
+//!
+//! The end-to-end comparison with ripgrep is `scripts/bench.sh`.
+
+use std::sync::Arc;
+
+use azsm::aggregate::Tally;
+use azsm::catalog::Catalog;
+use azsm::jobkey::KeyFinder;
+use azsm::read::{self, ReadOptions};
+use azsm::scan::{FileCtx, Scanner};
+use divan::counter::BytesCount;
+use divan::Bencher;
+
+fn main() {
+    divan::main();
+}
+
+const SIZE: usize = 64 << 20;
+
+/// 64 MiB of agent-log lines; one in `every` carries a code, half of those
+/// with a job key, the rest carried from an earlier key.
+fn corpus(every: usize) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut buf = Vec::with_capacity(SIZE + 512);
+    let mut n = 0usize;
+    let codes = ["AZSM2062", "AZSM1024", "AZSM2080", "AZSM0000", "AZSM1060"];
+    while buf.len() < SIZE {
+        buf.extend_from_slice(b"2024-03-15T08:55:23.123Z ");
+        if n % every == 0 {
+            let code = codes[rng.usize(..codes.len())];
+            if rng.bool() {
+                buf.extend_from_slice(
+                    b"ERROR jobRunName=38fb0f65-b642-4cb7-a8a0-f406e3e6f85a status=",
+                );
+            } else {
+                buf.extend_from_slice(b"ERROR copy failed for /export/data/file.txt status=");
+            }
+            buf.extend_from_slice(code.as_bytes());
+            buf.extend_from_slice(b" details follow\n");
+        } else {
+            buf.extend_from_slice(b"INFO xdatamoved: transferred /export/data/some/deeper/path/file.bin bytes=1048576 azsmga101\n");
+        }
+        n += 1;
+    }
+    buf
+}
+
+#[divan::bench(args = [10_000, 100, 1])]
+fn scan_chunk(bencher: Bencher, every: usize) {
+    let data = corpus(every);
+    let scanner = Scanner::new(KeyFinder::default());
+    let ctx = FileCtx::new("var/log/xdatamoved.log");
+    bencher
+        .counter(BytesCount::new(data.len()))
+        .bench(|| scanner.scan_chunk(divan::black_box(&data), &ctx));
+}
+
+#[divan::bench(args = [10_000, 100, 1])]
+fn scan_bytes_parallel(bencher: Bencher, every: usize) {
+    let data = corpus(every);
+    let scanner = Scanner::new(KeyFinder::default());
+    bencher.counter(BytesCount::new(data.len())).bench(|| {
+        read::scan_bytes(
+            &scanner,
+            "var/log/xdatamoved.log",
+            divan::black_box(&data),
+            ReadOptions::default(),
+        )
+    });
+}
+
+fn tallies(files: usize) -> Vec<Tally> {
+    let data = corpus(10);
+    let small = &data[..256 << 10];
+    let scanner = Scanner::new(KeyFinder::default());
+    (0..files)
+        .map(|i| {
+            let ctx = FileCtx::new(&format!(
+                "archive/{i:08x}-b642-4cb7-a8a0-f406e3e6f85a/job.log"
+            ));
+            let out = scanner.scan_chunk(small, &ctx);
+            let mut t = Tally::default();
+            out.acc.drain_into(&mut t, &Arc::clone(&ctx.path), 0, None);
+            t
+        })
+        .collect()
+}
+
+#[divan::bench(args = [100, 1000])]
+fn merge_tallies(bencher: Bencher, files: usize) {
+    let parts = tallies(files);
+    bencher.bench(|| {
+        let mut all = Tally::default();
+        for t in parts.iter().cloned() {
+            all += t;
+        }
+        all
+    });
+}
+
+#[divan::bench]
+fn rank(bencher: Bencher) {
+    let mut all = Tally::default();
+    for t in tallies(1000) {
+        all += t;
+    }
+    let catalog = Catalog::embedded();
+    let causes = azsm::causes::Causes::embedded();
+    bencher.bench(|| azsm::rank::rank(&all, catalog, causes));
+}
+
+#[divan::bench]
+fn catalog_startup() -> usize {
+    Catalog::parse(divan::black_box(azsm::catalog::EMBEDDED_DOC))
+        .0
+        .len()
+}
