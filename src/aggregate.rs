@@ -113,6 +113,35 @@ struct Cell {
 /// An example line before its file line number is known: chunk line, text
 /// around the code, the sub-cause's words.
 type Sample = (u64, String, Option<String>);
+/// One recorded event, kept only when a per-event format is asked for.
+#[derive(Clone, Copy, Debug)]
+struct Rec {
+    line: u64,
+    code: Code,
+    job: u32,
+    rule: &'static str,
+    time: Option<Millis>,
+}
+
+/// One event with everything resolved, for the per-event formats
+/// (`ndjson`, `csv`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRow {
+    /// Position of its input in the scan's input list (output order).
+    pub input: u32,
+    /// Display path of the input.
+    pub path: Arc<str>,
+    /// 1-based line number.
+    pub line: u64,
+    /// The code.
+    pub code: Code,
+    /// Its job run, if attributed.
+    pub job: Option<Arc<str>>,
+    /// The attribution rule: `line`, `path`, `carried`, `none` or `agent`.
+    pub rule: &'static str,
+    /// The time at the start of its line.
+    pub time: Option<Millis>,
+}
 
 /// A per-chunk accumulator; see the module docs.
 #[derive(Debug, Default)]
@@ -124,34 +153,66 @@ pub struct Acc {
     rules: RuleCounts,
     pending: u64,
     window: WindowCounts,
+    records: Option<Vec<Rec>>,
+    sites: FxHashMap<Code, Site>,
 }
 
 impl Acc {
+    /// An accumulator that also keeps every event (for `ndjson`/`csv`);
+    /// [`Acc::default`] keeps tallies only and costs nothing per event.
+    pub fn recording() -> Acc {
+        Acc {
+            records: Some(Vec::new()),
+            ..Acc::default()
+        }
+    }
+
     /// Records one event.
     pub fn add(&mut self, ev: &Event<'_>) {
-        let job = match ev.job {
+        let (job, rule) = match ev.job {
             JobSlot::Id(id, rule) => {
-                match rule {
-                    Rule::Line => self.rules.line += 1,
-                    Rule::Path => self.rules.path += 1,
-                    Rule::Carried => self.rules.carried += 1,
-                    Rule::None => self.rules.none += 1,
-                }
-                self.intern(id)
+                let name = match rule {
+                    Rule::Line => {
+                        self.rules.line += 1;
+                        "line"
+                    }
+                    Rule::Path => {
+                        self.rules.path += 1;
+                        "path"
+                    }
+                    Rule::Carried => {
+                        self.rules.carried += 1;
+                        "carried"
+                    }
+                    Rule::None => {
+                        self.rules.none += 1;
+                        "none"
+                    }
+                };
+                (self.intern(id), name)
             }
             JobSlot::Pending => {
                 self.pending += 1;
-                PENDING
+                (PENDING, "carried")
             }
             JobSlot::Agent => {
                 self.rules.agent += 1;
-                NO_JOB
+                (NO_JOB, "agent")
             }
             JobSlot::None => {
                 self.rules.none += 1;
-                NO_JOB
+                (NO_JOB, "none")
             }
         };
+        if let Some(records) = &mut self.records {
+            records.push(Rec {
+                line: ev.line,
+                code: ev.code,
+                job,
+                rule,
+                time: ev.time,
+            });
+        }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
         let cell = self.cells.entry((ev.code, job, cause)).or_insert(Cell {
             count: 0,
@@ -167,6 +228,12 @@ impl Acc {
             }
             None => self.window.untimed += 1,
         }
+        let site = self.sites.entry(ev.code).or_insert(Site {
+            count: 0,
+            line: ev.line,
+        });
+        site.count += 1;
+        site.line = site.line.min(ev.line);
         let examples = self.examples.entry((ev.code, cause)).or_default();
         if examples.len() < EXAMPLES {
             let matched = ev.cause.map(|h| excerpt(&ev.text[h.start..h.end], 0));
@@ -205,11 +272,11 @@ impl Acc {
         line_offset: u64,
         carry: Option<&[u8]>,
     ) {
-        let name = |i: u32| -> Option<String> {
+        let name = |i: u32| -> Option<Arc<str>> {
             match i {
                 NO_JOB => None,
-                PENDING => carry.map(|c| String::from_utf8_lossy(c).into_owned()),
-                i => Some(String::from_utf8_lossy(&self.names[i as usize]).into_owned()),
+                PENDING => carry.map(|c| Arc::from(String::from_utf8_lossy(c))),
+                i => Some(Arc::from(String::from_utf8_lossy(&self.names[i as usize]))),
             }
         };
         let mut rules = self.rules;
@@ -220,10 +287,44 @@ impl Acc {
         }
         tally.rules += rules;
         tally.window += self.window;
-        let mut names: FxHashMap<u32, Option<String>> = FxHashMap::default();
+        let mut names: FxHashMap<u32, Option<Arc<str>>> = FxHashMap::default();
         for ((code, job, cause), cell) in self.cells {
             let job = names.entry(job).or_insert_with(|| name(job)).clone();
-            tally.add_cell(code, job, cause_id(cause), &cell, path);
+            tally.add_cell(
+                code,
+                job.map(|j| j.to_string()),
+                cause_id(cause),
+                &cell,
+                path,
+            );
+        }
+        for (code, site) in self.sites {
+            let ct = tally.codes.entry(code).or_default();
+            let mine = ct.sites.entry(path.clone()).or_insert(Site {
+                count: 0,
+                line: u64::MAX,
+            });
+            mine.count += site.count;
+            mine.line = mine.line.min(site.line + line_offset);
+        }
+        if let Some(records) = self.records {
+            tally.events.reserve(records.len());
+            for r in records {
+                let job = names.entry(r.job).or_insert_with(|| name(r.job)).clone();
+                let rule = match (r.job, carry) {
+                    (PENDING, None) => "none",
+                    _ => r.rule,
+                };
+                tally.events.push(EventRow {
+                    input: 0,
+                    path: path.clone(),
+                    line: r.line + line_offset,
+                    code: r.code,
+                    job,
+                    rule,
+                    time: r.time,
+                });
+            }
         }
         for ((code, cause), examples) in self.examples {
             let examples: Vec<Example> = examples
@@ -263,6 +364,15 @@ pub struct Example {
     pub matched: Option<String>,
 }
 
+/// A code in one input: its events there and its first line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Site {
+    /// Events in the input.
+    pub count: u64,
+    /// The first line (1-based) it is on.
+    pub line: u64,
+}
+
 /// Everything known about one code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CodeTally {
@@ -280,6 +390,8 @@ pub struct CodeTally {
     pub last: Option<Millis>,
     /// The first [`EXAMPLES`] locations in `(path, line)` order.
     pub examples: Vec<Example>,
+    /// Per input: events and first line (one SARIF result each).
+    pub sites: BTreeMap<Arc<str>, Site>,
 }
 
 impl CodeTally {
@@ -335,9 +447,25 @@ pub struct Tally {
     pub stats: ScanStats,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// Every event, only when recording (see [`Acc::recording`]); in input
+    /// order once [`Tally::sort_events`] has run.
+    pub events: Vec<EventRow>,
 }
 
 impl Tally {
+    /// Marks every recorded event as coming from input number `input`.
+    pub fn set_input(&mut self, input: u32) {
+        for e in &mut self.events {
+            e.input = input;
+        }
+    }
+
+    /// Puts recorded events in input order, then line order (stable: the
+    /// codes of one line stay in code order).
+    pub fn sort_events(&mut self) {
+        self.events.sort_by_key(|e| (e.input, e.line));
+    }
+
     fn add_cell(
         &mut self,
         code: Code,
@@ -432,6 +560,14 @@ impl AddAssign for CodeTally {
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         self.add_examples(o.examples);
+        for (path, site) in o.sites {
+            let m = self.sites.entry(path).or_insert(Site {
+                count: 0,
+                line: u64::MAX,
+            });
+            m.count += site.count;
+            m.line = m.line.min(site.line);
+        }
     }
 }
 
@@ -460,6 +596,7 @@ impl AddAssign for Tally {
         self.stats += o.stats;
         self.errors.extend(o.errors);
         self.errors.sort();
+        self.events.extend(o.events);
     }
 }
 

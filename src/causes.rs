@@ -19,6 +19,10 @@
 //! automaton gets no SIMD prefilter: it walked every byte of every code line
 //! and cost 15% of the scan's CPU time at one code per 100 lines.)
 //!
+//! Rows that share a name are one sub-cause: the first such row in the
+//! table gives its fix and kind, and events carry that row's id, so the
+//! name identifies a sub-cause in reports (and `azsm merge` reads it back).
+//!
 //! When several triggers match for one code, the winner is
 //! (see [`Causes::pick`]): a row for that very code before a row for any
 //! code; then the longest trigger (more words, more specific); then the one
@@ -130,6 +134,8 @@ pub struct Causes {
     patterns: Vec<Box<[u8]>>,
     /// For each first byte, the patterns that start with it.
     by_first: Vec<Vec<u32>>,
+    /// For each row, the first row with its name.
+    canon: Vec<u16>,
     /// For each automaton pattern, the rows with that trigger.
     rows_of: Vec<Vec<u16>>,
     sources: Vec<String>,
@@ -209,8 +215,13 @@ impl Causes {
                 by_first[usize::from(b)].push(i as u32);
             }
         }
+        let canon = rows
+            .iter()
+            .map(|r| rows.iter().position(|o| o.name == r.name).unwrap_or(0) as u16)
+            .collect();
         Causes {
             ac,
+            canon,
             patterns: patterns
                 .into_iter()
                 .map(|p| p.into_bytes().into_boxed_slice())
@@ -225,6 +236,14 @@ impl Causes {
     /// The row `id`.
     pub fn get(&self, id: CauseId) -> &Cause {
         &self.rows[usize::from(id.0)]
+    }
+
+    /// The sub-cause called `name`: the first row with that name.
+    pub fn by_name(&self, name: &str) -> Option<CauseId> {
+        self.rows
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| CauseId(i as u16))
     }
 
     /// All rows, in table order.
@@ -281,7 +300,8 @@ impl Causes {
         }
     }
 
-    /// The sub-cause of `code` among the triggers `found` on its line: a row
+    /// The sub-cause of `code` among the triggers `found` on its line (as
+    /// the id of the first row with the winning row's name): a row
     /// for the code before a row for any code, then the longest trigger,
     /// then the earliest on the line, then the earlier row.
     pub fn pick(&self, code: Code, found: &[Found]) -> Option<Hit> {
@@ -309,7 +329,14 @@ impl Causes {
                 }
             }
         }
-        best.map(|(_, h)| h)
+        best.map(|(_, h)| {
+            let id = self.canon[usize::from(h.id.0)];
+            Hit {
+                id: CauseId(id),
+                healthy: self.rows[usize::from(id)].is_healthy(),
+                ..h
+            }
+        })
     }
 }
 

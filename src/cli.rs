@@ -41,9 +41,16 @@ pub struct Cli {
 pub enum Command {
     /// Scan logs and print the ranked remediation summary.
     ///
-    /// Exit status: 0 nothing to fix, 1 findings, 2 an error (a bad argument
-    /// or an input that could not be read; the report is still printed).
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings that meet
+    /// --fail-on, 2 an error (a bad argument or an input that could not be
+    /// read; the report is still printed).
     Scan(ScanArgs),
+    /// Merge JSON reports (one per agent, one per day) into one, re-ranked.
+    ///
+    /// Takes the same output and --fail-on options as scan.
+    Merge(MergeArgs),
+    /// Print Kusto (KQL) queries computing azsm's tallies in Log Analytics.
+    Kql(KqlArgs),
     /// Explain status codes: message, scope, severity, mitigation, doc link.
     Explain(ExplainArgs),
     /// List the catalog of known codes.
@@ -58,9 +65,9 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// Output and exit-status options.
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "threads", value_name = "N")]
@@ -95,6 +102,74 @@ pub struct ScanArgs {
     pub no_mmap: bool,
 }
 
+/// Where reports go and when the run fails; shared by `scan` and `merge`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Format of standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// When to exit 1: error (critical and error findings; the default),
+    /// warning (any finding), never, a list of codes (AZSM1024,AZSM2062:
+    /// any event of them), a scope (agent, job, item, unknown: any finding
+    /// of it), or new (findings new against --baseline).
+    #[arg(long, value_name = "WHEN", default_value = "error")]
+    pub fail_on: String,
+
+    /// A JSON report of an earlier run: mark each code new, increased,
+    /// decreased, unchanged or resolved against it.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write SARIF 2.1.0 to FILE (GitHub code scanning).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
+    /// Also write JUnit XML to FILE (GitLab, Jenkins, Azure Pipelines).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Also write one JSON record per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub ndjson: Option<PathBuf>,
+
+    /// Also write one CSV row per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `azsm merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `azsm scan --format json` (or `--json FILE`).
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    /// Output and exit-status options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `azsm kql`.
+#[derive(Debug, Args)]
+pub struct KqlArgs {
+    /// Time range to look back over, a Kusto timespan: 7d, 36h, 90m.
+    #[arg(long, value_name = "SPAN", default_value = "7d")]
+    pub since: String,
+}
+
 /// `azsm explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -126,6 +201,19 @@ pub enum ReportFormat {
     Text,
     /// The full report as JSON (schema in the README).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations); the Markdown summary
+    /// is appended to $GITHUB_STEP_SUMMARY when it is set.
+    Github,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// JUnit XML: a testsuite per job run, a testcase per code.
+    Junit,
+    /// One JSON record per event.
+    Ndjson,
+    /// One CSV row per event.
+    Csv,
 }
 
 /// Formats of `explain` and `codes`.

@@ -4,25 +4,37 @@
 //! compile, `-j 0`, an unreadable catalog) fails here, with a message that
 //! names the flag, before a single file is opened.
 
+use std::collections::BTreeSet;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::causes::Causes;
-use crate::cli::{ColorChoice, ReportFormat, ScanArgs};
+use crate::cli::{ColorChoice, OutputArgs, ReportFormat, ScanArgs};
+use crate::code::{Code, Scope, Severity};
 use crate::error::Error;
 use crate::jobkey::KeyFinder;
 use crate::read::ReadOptions;
 use crate::scan::Scanner;
 use crate::window::Window;
 
-/// What the process knows about where its output goes.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the process knows about where its output goes. `main` fills it
+/// from the real process; tests set it, so the library never probes the
+/// terminal or the environment itself.
+#[derive(Clone, Debug, Default)]
 pub struct Terminal {
     /// Standard output is a terminal.
     pub stdout_is_terminal: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
+    /// Standard error is a terminal (progress bars go there).
+    pub stderr_is_terminal: bool,
+    /// `CI` is set: a CI runner, never a progress bar.
+    pub ci: bool,
+    /// `GITHUB_STEP_SUMMARY`: the file GitHub Actions shows as the step's
+    /// summary, appended to by `--format github`.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Terminal {
@@ -34,6 +46,165 @@ impl Terminal {
             ColorChoice::Auto => self.stdout_is_terminal && !self.no_color,
         }
     }
+
+    /// Whether a progress bar may be drawn on standard error.
+    pub fn progress(&self, quiet: bool) -> bool {
+        self.stderr_is_terminal && !self.ci && !quiet
+    }
+}
+
+/// `--fail-on`: which findings make the run exit 1.
+///
+/// Severities map as: `error` = critical and error findings; `warning` =
+/// critical, error and warning findings (every finding); info and success
+/// codes are never findings. Codes and `new` look at codes as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Critical or error findings (the default).
+    Error,
+    /// Any finding (critical, error or warning).
+    Warning,
+    /// Never exit 1.
+    Never,
+    /// Any event of these codes, finding or not.
+    Codes(BTreeSet<Code>),
+    /// Any finding of this scope.
+    Scope(Scope),
+    /// Findings new against the baseline (needs `--baseline`).
+    New,
+}
+
+impl FailOn {
+    /// Parses the flag's value.
+    pub fn parse(s: &str) -> Result<FailOn, Error> {
+        let bad = |why: String| {
+            Error::Argument {
+            flag: "--fail-on",
+            message: format!(
+                "{why}; it takes error, warning, never, new, a scope (agent, job, item, unknown) or a comma-separated list of codes like AZSM1024,AZSM2062"
+            ),
+        }
+        };
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "error" => FailOn::Error,
+            "warning" => FailOn::Warning,
+            "never" => FailOn::Never,
+            "new" => FailOn::New,
+            "agent" => FailOn::Scope(Scope::Agent),
+            "job" => FailOn::Scope(Scope::Job),
+            "item" => FailOn::Scope(Scope::Item),
+            "unknown" => FailOn::Scope(Scope::Unknown),
+            "" => return Err(bad("the value is empty".into())),
+            _ => {
+                let codes = s
+                    .split(',')
+                    .map(|c| c.trim().parse::<Code>())
+                    .collect::<Result<BTreeSet<_>, _>>()
+                    .map_err(|e| bad(format!("'{}' is not a threshold", e.0)))?;
+                FailOn::Codes(codes)
+            }
+        })
+    }
+
+    /// Whether a finding or event of `code` meets the threshold; `is_new`
+    /// says whether the baseline marks it new.
+    pub fn met_by(&self, code: Code, is_new: bool) -> bool {
+        let finding = code.is_finding();
+        match self {
+            FailOn::Error => finding && code.severity() <= Severity::Error,
+            FailOn::Warning => finding,
+            FailOn::Never => false,
+            FailOn::Codes(set) => set.contains(&code),
+            FailOn::Scope(scope) => finding && code.scope() == *scope,
+            FailOn::New => finding && is_new,
+        }
+    }
+}
+
+/// Where reports go: the stdout format and the extra files.
+#[derive(Debug)]
+pub struct OutputConfig {
+    /// Format of standard output.
+    pub format: ReportFormat,
+    /// Extra outputs, in the order written, with the flag that asked.
+    pub files: Vec<(ReportFormat, &'static str, PathBuf)>,
+    /// When to exit 1.
+    pub fail_on: FailOn,
+    /// The earlier report to compare with.
+    pub baseline: Option<PathBuf>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl OutputConfig {
+    /// Checks `args`.
+    pub fn new(args: &OutputArgs) -> Result<OutputConfig, Error> {
+        let fail_on = FailOn::parse(&args.fail_on)?;
+        if fail_on == FailOn::New && args.baseline.is_none() {
+            return Err(Error::Argument {
+                flag: "--fail-on",
+                message: "'new' needs --baseline FILE, the JSON report to compare with".into(),
+            });
+        }
+        let files = [
+            (ReportFormat::Json, "--json", &args.json),
+            (ReportFormat::Sarif, "--sarif", &args.sarif),
+            (ReportFormat::Junit, "--junit", &args.junit),
+            (ReportFormat::Markdown, "--markdown", &args.markdown),
+            (ReportFormat::Ndjson, "--ndjson", &args.ndjson),
+            (ReportFormat::Csv, "--csv", &args.csv),
+        ]
+        .into_iter()
+        .filter_map(|(f, flag, p)| p.clone().map(|p| (f, flag, p)))
+        .collect();
+        Ok(OutputConfig {
+            format: args.format,
+            files,
+            fail_on,
+            baseline: args.baseline.clone(),
+            quiet: args.quiet,
+        })
+    }
+
+    /// Reads the baseline and creates the output files: done before any
+    /// scanning, so that a bad `--baseline` or an unwritable `--sarif FILE`
+    /// fails at once.
+    pub fn prepare(&self) -> Result<Prepared, Error> {
+        let baseline = match &self.baseline {
+            Some(p) => Some((p.display().to_string(), crate::merge::baseline_counts(p)?)),
+            None => None,
+        };
+        let files = self
+            .files
+            .iter()
+            .map(|(format, flag, path)| {
+                std::fs::File::create(path)
+                    .map(|f| (*format, *flag, path.clone(), f))
+                    .map_err(|source| Error::OutputFile {
+                        flag,
+                        path: path.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared { baseline, files })
+    }
+
+    /// Whether a per-event format is asked for (events are recorded only then).
+    pub fn wants_events(&self) -> bool {
+        std::iter::once(self.format)
+            .chain(self.files.iter().map(|f| f.0))
+            .any(|f| matches!(f, ReportFormat::Ndjson | ReportFormat::Csv))
+    }
+}
+
+/// What [`OutputConfig::prepare`] opened.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The baseline's path and per-code counts.
+    pub baseline: Option<(String, std::collections::BTreeMap<Code, u64>)>,
+    /// The output files, created and empty.
+    pub files: Vec<(ReportFormat, &'static str, PathBuf, std::fs::File)>,
 }
 
 /// A validated `scan`.
@@ -47,8 +218,8 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Follow links while walking.
     pub follow: bool,
-    /// Report format.
-    pub format: ReportFormat,
+    /// Outputs and exit status.
+    pub output: OutputConfig,
     /// The `--since`/`--until` window.
     pub window: Window,
 }
@@ -58,6 +229,7 @@ impl ScanConfig {
     pub fn new(args: &ScanArgs, causes: Arc<Causes>, now: i64) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
         let window = Window::new(args.since.as_deref(), args.until.as_deref(), now)?;
+        let output = OutputConfig::new(&args.output)?;
         let threads = match args.threads {
             Some(0) => {
                 return Err(Error::Argument {
@@ -69,7 +241,10 @@ impl ScanConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(ScanConfig {
-            scanner: Scanner::new(keys).with_causes(causes).with_window(window),
+            scanner: Scanner::new(keys)
+                .with_causes(causes)
+                .with_window(window)
+                .recording_events(output.wants_events()),
             read: ReadOptions {
                 binary: args.binary,
                 no_mmap: args.no_mmap,
@@ -77,7 +252,7 @@ impl ScanConfig {
             },
             threads,
             follow: args.follow,
-            format: args.format,
+            output,
             window,
         })
     }
@@ -110,5 +285,51 @@ pub fn catalog(path: Option<&std::path::Path>, stderr: &mut dyn Write) -> Result
             }
             Ok(catalog)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci_without_quiet() {
+        let tty = Terminal {
+            stderr_is_terminal: true,
+            ..Terminal::default()
+        };
+        assert!(tty.progress(false));
+        assert!(!tty.progress(true), "--quiet");
+        assert!(
+            !Terminal {
+                ci: true,
+                ..tty.clone()
+            }
+            .progress(false),
+            "CI"
+        );
+        assert!(!Terminal::default().progress(false), "a pipe");
+    }
+
+    #[test]
+    fn fail_on_severity_mapping() {
+        let c = |n| Code::new(n).unwrap();
+        let error = FailOn::parse("error").unwrap();
+        assert!(error.met_by(c(1024), false), "critical");
+        assert!(error.met_by(c(2062), false), "error");
+        assert!(!error.met_by(c(2021), false), "warning");
+        assert!(!error.met_by(c(2001), false), "info");
+        assert!(!error.met_by(c(0), false), "success");
+        let warning = FailOn::parse("Warning").unwrap();
+        assert!(warning.met_by(c(2021), false) && warning.met_by(c(3001), false));
+        assert!(!warning.met_by(c(2041), false));
+        assert_eq!(
+            FailOn::parse("AZSM1024, 2062").unwrap(),
+            FailOn::Codes([c(1024), c(2062)].into_iter().collect())
+        );
+        assert!(FailOn::parse("new").unwrap().met_by(c(2062), true));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2062), false));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2001), true));
+        assert!(FailOn::parse("unknown").unwrap().met_by(c(5000), false));
     }
 }

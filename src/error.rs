@@ -61,6 +61,26 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
+    /// A report given to `merge` or `--baseline` cannot be used.
+    #[error("cannot use {path} as an azsm report: {reason}; {flag} takes JSON reports written by 'azsm scan --format json' (or --json FILE) of this azsm version")]
+    Report {
+        /// `merge` or `--baseline`.
+        flag: &'static str,
+        /// The file given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An output file (`--sarif FILE` and the like) cannot be written.
+    #[error("cannot write {flag} {}: {source}", path.display())]
+    OutputFile {
+        /// The flag.
+        flag: &'static str,
+        /// The file given.
+        path: PathBuf,
+        /// Why it failed.
+        source: io::Error,
+    },
     /// Writing the report failed (other than a closed pipe).
     #[error("cannot write the report: {0}")]
     Output(#[source] io::Error),

@@ -15,9 +15,13 @@
 //!   in windows via [`mmap`], or stream), in parallel;
 //! - [`scan`]: bytes to events, with [`jobkey`], [`timestamp`], the
 //!   sub-causes of [`causes`] and the time [`window`];
-//! - [`aggregate`]: events to mergeable tallies;
+//! - [`aggregate`]: events to mergeable tallies ([`progress`] counts
+//!   finished inputs for the progress bar on standard error);
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
-//! - [`report`]: one model, one file per output format.
+//! - [`report`]: one model, one file per output format; `--fail-on`
+//!   ([`config::FailOn`]) decides the exit status from it;
+//! - [`merge`]: JSON reports back into tallies (`azsm merge`, `--baseline`);
+//! - [`kql`]: the same tallies as Kusto queries (`azsm kql`).
 //!
 //! [`run`] is the whole program; `main.rs` only calls it, so tests run the
 //! program in-process.
@@ -32,7 +36,10 @@ pub mod error;
 pub mod explain;
 pub mod inputs;
 pub mod jobkey;
+pub mod kql;
+pub mod merge;
 pub mod mmap;
+pub mod progress;
 pub mod rank;
 pub mod read;
 pub mod report;
@@ -48,9 +55,9 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, ListFormat, ReportFormat, ScopeArg};
 use crate::code::{Code, Scope};
-use crate::config::{ScanConfig, Terminal};
+use crate::config::{OutputConfig, ScanConfig, Terminal};
 use crate::error::Error;
-use crate::report::Report;
+use crate::report::{Context, Report};
 
 /// Exit status: nothing to fix.
 pub const EXIT_CLEAN: i32 = 0;
@@ -111,6 +118,38 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
             let cfg = ScanConfig::new(args, causes, now)?;
             scan(&cfg, &args.paths, &catalog, cli.color, io)
         }
+        Command::Merge(args) => {
+            let out = OutputConfig::new(&args.output)?;
+            if out.wants_events() {
+                return Err(Error::Argument {
+                    flag: "--format/--ndjson/--csv",
+                    message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
+                });
+            }
+            let prepared = out.prepare()?;
+            let mut tally = aggregate::Tally::default();
+            for path in &args.reports {
+                tally += merge::read(path, "merge", Some(&causes))?;
+            }
+            let report = Report::build(&tally, &catalog, &causes, window::Window::default());
+            finish(
+                report,
+                &out,
+                prepared,
+                Context::default(),
+                cli.color,
+                None,
+                io,
+            )
+        }
+        Command::Kql(args) => {
+            let since = kql::since(&args.since)?;
+            io.stdout
+                .write_all(kql::queries(&catalog, &since).as_bytes())
+                .and_then(|()| io.stdout.flush())
+                .map_err(Error::Output)?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Explain(args) => {
             let codes = args
                 .codes
@@ -165,10 +204,58 @@ fn scan(
             threads: cfg.threads,
             reason: e.to_string(),
         })?;
+    let prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
-    let mut tally = pool.install(|| read::scan_all(&cfg.scanner, &found.inputs, cfg.read, stdin));
+    let counters = progress::Progress::default();
+    let show = io.terminal.progress(cfg.output.quiet);
+    let mut tally = progress::watch(
+        show,
+        progress::DELAY,
+        found.inputs.len(),
+        &counters,
+        io.stderr,
+        || {
+            pool.install(|| {
+                read::scan_all_with(
+                    &cfg.scanner,
+                    &found.inputs,
+                    cfg.read,
+                    stdin,
+                    Some(&counters),
+                )
+            })
+        },
+    );
     tally.errors.extend(found.errors);
-    let report = Report::build(&tally, catalog, cfg.scanner.causes(), cfg.window);
+    tally.sort_events();
+    let events = std::mem::take(&mut tally.events);
+    let mut report = Report::build(&tally, catalog, cfg.scanner.causes(), cfg.window);
+    report.events = events;
+    let root = match paths {
+        [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let ctx = Context {
+        root,
+        text: Default::default(),
+    };
+    finish(report, &cfg.output, prepared, ctx, color, Some(started), io)
+}
+
+/// Compares with the baseline, writes every output (`prepared` holds the
+/// baseline and the created files), and decides the exit status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+fn finish(
+    mut report: Report,
+    out: &OutputConfig,
+    prepared: config::Prepared,
+    mut ctx: Context,
+    color: cli::ColorChoice,
+    started: Option<Instant>,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    if let Some((path, previous)) = &prepared.baseline {
+        report.compare(path, previous);
+    }
     for e in &report.errors {
         let _ = writeln!(
             io.stderr,
@@ -177,25 +264,60 @@ fn scan(
             report::text::clean(&e.message)
         );
     }
-    let mut buf = Vec::with_capacity(64 << 10);
-    match cfg.format {
-        ReportFormat::Text => {
-            let opts = report::text::TextOptions {
-                color: io.terminal.color(color),
-                elapsed: io.terminal.stdout_is_terminal.then(|| started.elapsed()),
-            };
-            report::text::write(&report, opts, &mut buf)
-        }
-        ReportFormat::Json => report::json::write(&report, &mut buf),
+    ctx.text = report::text::TextOptions {
+        color: io.terminal.color(color),
+        elapsed: started
+            .filter(|_| io.terminal.stdout_is_terminal)
+            .map(|s| s.elapsed()),
+    };
+    for (format, flag, path, file) in prepared.files {
+        let fail = |source| Error::OutputFile {
+            flag,
+            path: path.clone(),
+            source,
+        };
+        let mut w = io::BufWriter::new(file);
+        let plain = Context {
+            text: report::text::TextOptions::default(),
+            ..ctx.clone()
+        };
+        report::render(format, &report, &plain, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(fail)?;
     }
-    .map_err(Error::Output)?;
-    io.stdout
-        .write_all(&buf)
-        .and_then(|()| io.stdout.flush())
-        .map_err(Error::Output)?;
+    if out.format == ReportFormat::Github {
+        if let Some(path) = &io.terminal.step_summary {
+            let fail = |source| Error::OutputFile {
+                flag: "$GITHUB_STEP_SUMMARY",
+                path: path.clone(),
+                source,
+            };
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(fail)?;
+            f.write_all(report::markdown::render(&report).as_bytes())
+                .map_err(fail)?;
+        }
+    }
+    if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
+        // One record per event: stream rather than hold it all twice.
+        let mut w = io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+        report::render(out.format, &report, &ctx, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(Error::Output)?;
+    } else {
+        let mut buf = Vec::with_capacity(64 << 10);
+        report::render(out.format, &report, &ctx, &mut buf).map_err(Error::Output)?;
+        io.stdout
+            .write_all(&buf)
+            .and_then(|()| io.stdout.flush())
+            .map_err(Error::Output)?;
+    }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
-    } else if report.has_findings() {
+    } else if report.fails(&out.fail_on) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -207,5 +329,10 @@ pub fn real_terminal() -> Terminal {
     Terminal {
         stdout_is_terminal: io::stdout().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stderr_is_terminal: io::stderr().is_terminal(),
+        ci: std::env::var_os("CI").is_some(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from),
     }
 }

@@ -25,6 +25,7 @@ use crate::aggregate::Tally;
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
 use crate::mmap::Mapped;
+use crate::progress::Progress;
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 
 /// Files at least this long are memory-mapped.
@@ -76,18 +77,37 @@ pub fn scan_all(
     opts: ReadOptions,
     stdin: Option<Box<dyn Read + Send>>,
 ) -> Tally {
+    scan_all_with(scanner, inputs, opts, stdin, None)
+}
+
+/// [`scan_all`], counting finished inputs and bytes in `progress`.
+pub fn scan_all_with(
+    scanner: &Scanner,
+    inputs: &[Input],
+    opts: ReadOptions,
+    stdin: Option<Box<dyn Read + Send>>,
+    progress: Option<&Progress>,
+) -> Tally {
     let stdin = std::sync::Mutex::new(stdin);
     inputs
         .par_iter()
-        .map(|input| match &input.source {
-            Source::Stdin => {
-                let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
-                match reader {
-                    Some(r) => scan_reader(scanner, &input.display, r, opts),
-                    None => Tally::default(),
+        .enumerate()
+        .map(|(i, input)| {
+            let mut tally = match &input.source {
+                Source::Stdin => {
+                    let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
+                    match reader {
+                        Some(r) => scan_reader(scanner, &input.display, r, opts),
+                        None => Tally::default(),
+                    }
                 }
+                Source::File(_) => scan_input(scanner, input, opts),
+            };
+            tally.set_input(u32::try_from(i).unwrap_or(u32::MAX));
+            if let Some(p) = progress {
+                p.done(tally.stats.bytes);
             }
-            Source::File(_) => scan_input(scanner, input, opts),
+            tally
         })
         .reduce(Tally::default, |mut a, b| {
             a += b;

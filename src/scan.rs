@@ -41,6 +41,7 @@ pub struct Scanner {
     keys: KeyFinder,
     causes: Arc<Causes>,
     window: Window,
+    events: bool,
 }
 
 /// What a chunk's scan knows about the file it belongs to.
@@ -82,7 +83,15 @@ impl Scanner {
             keys,
             causes: Arc::new(Causes::embedded().clone()),
             window: Window::default(),
+            events: false,
         }
+    }
+
+    /// Whether to record every event (for the per-event formats) besides
+    /// the tallies.
+    pub fn recording_events(mut self, on: bool) -> Scanner {
+        self.events = on;
+        self
     }
 
     /// The same scanner with another sub-cause table.
@@ -102,7 +111,11 @@ impl Scanner {
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = Acc::default();
+        let mut acc = if self.events {
+            Acc::recording()
+        } else {
+            Acc::default()
+        };
         let mut pos = 0; // where the search for the next hit resumes
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here

@@ -4,12 +4,20 @@
 //! serializable rows, sorted so that the same input always gives the same
 //! bytes. Each format lives in its own file and only reads this model.
 
+pub mod csv;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod ndjson;
+pub mod sarif;
 pub mod text;
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
-use crate::aggregate::{Example, RuleCounts, Tally};
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{EventRow, Example, RuleCounts, Tally};
 use crate::catalog::Catalog;
 use crate::causes::Causes;
 use crate::code::{Code, Scope, Severity};
@@ -53,6 +61,69 @@ pub struct Report {
     pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// The comparison with `--baseline`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSection>,
+    /// Every event, only when a per-event format was asked for (not part
+    /// of the JSON report).
+    #[serde(skip)]
+    pub events: Vec<EventRow>,
+}
+
+/// How a code's count compares with the baseline's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// More events than in the baseline.
+    Increased,
+    /// As many events as in the baseline.
+    Unchanged,
+    /// Fewer events than in the baseline (but some).
+    Decreased,
+    /// In the baseline, gone now.
+    Resolved,
+}
+
+impl Change {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Increased => "increased",
+            Change::Unchanged => "unchanged",
+            Change::Decreased => "decreased",
+            Change::Resolved => "resolved",
+        }
+    }
+}
+
+/// The comparison with an earlier report.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineSection {
+    /// The baseline file, as given.
+    pub path: String,
+    /// Codes per change, in the order new, increased, unchanged, decreased,
+    /// resolved.
+    pub totals: BTreeMap<Change, usize>,
+    /// Every code of either report, in code order.
+    pub codes: Vec<BaselineRow>,
+}
+
+/// One code against the baseline.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineRow {
+    /// The code.
+    pub code: Code,
+    /// What changed.
+    pub change: Change,
+    /// Events now.
+    pub count: u64,
+    /// Events in the baseline.
+    pub previous: u64,
+    /// Whether the code is a finding.
+    pub finding: bool,
 }
 
 /// Name and version of the tool.
@@ -117,7 +188,7 @@ pub struct CodeCount {
 }
 
 /// Where a code was seen.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExampleRow {
     /// Display path.
     pub path: String,
@@ -126,7 +197,19 @@ pub struct ExampleRow {
     /// The line, cut to about 200 characters.
     pub text: String,
     /// The words on it that gave the event its sub-cause.
+    #[serde(default)]
     pub matched: Option<String>,
+}
+
+/// A code in one input.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SiteRow {
+    /// Display path.
+    pub path: String,
+    /// The first line it is on.
+    pub line: u64,
+    /// Its events in that input.
+    pub count: u64,
 }
 
 /// One code.
@@ -162,6 +245,38 @@ pub struct CodeRow {
     pub examples: Vec<ExampleRow>,
     /// The code's anchor on Microsoft Learn.
     pub doc_url: String,
+    /// Every input it was seen in, in path order, with its events there
+    /// and first line (SARIF's results; lets `azsm merge` recount `files`).
+    pub sites: Vec<SiteRow>,
+    /// Its events split by sub-cause, in table order with the events no
+    /// trigger explained first; left out when no sub-cause was seen (then
+    /// the code's own row is the whole story). `azsm merge` reads it back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<CausePartRow>,
+    /// Against `--baseline`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// The events of one code with one sub-cause (or none).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CausePartRow {
+    /// The sub-cause's name; `None` for the events no trigger explained.
+    pub cause: Option<String>,
+    /// Events.
+    pub count: u64,
+    /// Of which healthy (all of them or none).
+    pub healthy: u64,
+    /// Job runs, in id order.
+    pub jobs: Vec<String>,
+    /// Inputs, in path order.
+    pub files: Vec<String>,
+    /// Earliest time seen.
+    pub first_seen: Option<String>,
+    /// Latest time seen.
+    pub last_seen: Option<String>,
+    /// Up to three places, in path and line order.
+    pub examples: Vec<ExampleRow>,
 }
 
 /// One job run.
@@ -214,6 +329,10 @@ pub struct RemediationRow {
     pub mitigation: String,
     /// Doc anchors of its codes.
     pub doc_urls: Vec<String>,
+    /// Against `--baseline`, when given: the most pressing change of its
+    /// codes (new, then increased, unchanged, decreased).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 /// Events a healthy sub-cause excused.
@@ -249,6 +368,30 @@ fn example(e: &Example) -> ExampleRow {
         text: e.text.clone(),
         matched: e.matched.clone(),
     }
+}
+
+/// The sub-cause split of `code`, empty when no sub-cause was seen.
+fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> {
+    let parts: Vec<_> = tally
+        .causes
+        .range((code, None)..=(code, Some(crate::causes::CauseId(u16::MAX))))
+        .collect();
+    if parts.iter().all(|((_, c), _)| c.is_none()) {
+        return Vec::new();
+    }
+    parts
+        .into_iter()
+        .map(|(&(_, cause), t)| CausePartRow {
+            cause: cause.map(|id| causes.get(id).name.clone()),
+            count: t.count,
+            healthy: t.healthy,
+            jobs: t.jobs.iter().cloned().collect(),
+            files: t.files.iter().map(|f| f.to_string()).collect(),
+            first_seen: time(t.first),
+            last_seen: time(t.last),
+            examples: t.examples.iter().map(example).collect(),
+        })
+        .collect()
 }
 
 /// Events of a code that are findings.
@@ -291,6 +434,17 @@ impl Report {
                     last_seen: time(t.last),
                     examples: t.examples.iter().map(example).collect(),
                     doc_url: code.doc_url(),
+                    sites: t
+                        .sites
+                        .iter()
+                        .map(|(p, s)| SiteRow {
+                            path: p.to_string(),
+                            line: s.line,
+                            count: s.count,
+                        })
+                        .collect(),
+                    causes: cause_parts(tally, code, causes),
+                    change: None,
                 }
             })
             .collect();
@@ -350,6 +504,7 @@ impl Report {
                 example: r.example.as_ref().map(example),
                 mitigation: r.mitigation,
                 doc_urls: r.codes.iter().map(|c| c.0.doc_url()).collect(),
+                change: None,
             })
             .collect();
         let mut errors = tally.errors.clone();
@@ -410,11 +565,112 @@ impl Report {
             not_errors,
             window,
             errors,
+            baseline: None,
+            events: Vec::new(),
         }
     }
 
     /// Whether anything needs fixing.
     pub fn has_findings(&self) -> bool {
         !self.remediations.is_empty()
+    }
+
+    /// Marks every code (and remediation) against `previous`, the per-code
+    /// counts of an earlier report read from `path`.
+    pub fn compare(&mut self, path: &str, previous: &BTreeMap<Code, u64>) {
+        let mut rows = Vec::new();
+        for c in &mut self.codes {
+            let before = previous.get(&c.code).copied().unwrap_or(0);
+            let change = match before {
+                0 => Change::New,
+                b if c.count > b => Change::Increased,
+                b if c.count < b => Change::Decreased,
+                _ => Change::Unchanged,
+            };
+            c.change = Some(change);
+            rows.push(BaselineRow {
+                code: c.code,
+                change,
+                count: c.count,
+                previous: before,
+                finding: c.finding,
+            });
+        }
+        for (&code, &before) in previous {
+            if before > 0 && !self.codes.iter().any(|c| c.code == code) {
+                rows.push(BaselineRow {
+                    code,
+                    change: Change::Resolved,
+                    count: 0,
+                    previous: before,
+                    finding: code.is_finding(),
+                });
+            }
+        }
+        rows.sort_by_key(|r| r.code);
+        let change_of = |code: Code| rows.iter().find(|r| r.code == code).map(|r| r.change);
+        for r in &mut self.remediations {
+            r.change = r.codes.iter().filter_map(|&c| change_of(c)).min();
+        }
+        let mut totals = BTreeMap::new();
+        for r in &rows {
+            *totals.entry(r.change).or_insert(0) += 1;
+        }
+        self.baseline = Some(BaselineSection {
+            path: path.to_string(),
+            totals,
+            codes: rows,
+        });
+    }
+
+    /// Whether some code meets `fail_on` (see [`crate::config::FailOn`]).
+    /// Events a healthy sub-cause excused are not findings: they meet only
+    /// a list of codes, which takes any event.
+    pub fn fails(&self, fail_on: &crate::config::FailOn) -> bool {
+        let listed = matches!(fail_on, crate::config::FailOn::Codes(_));
+        self.codes.iter().any(|c| {
+            let events = if listed { c.count } else { c.count - c.healthy };
+            events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
+        })
+    }
+
+    /// The codes resolved since the baseline, if any.
+    pub fn resolved(&self) -> Vec<&BaselineRow> {
+        self.baseline
+            .iter()
+            .flat_map(|b| &b.codes)
+            .filter(|r| r.change == Change::Resolved)
+            .collect()
+    }
+}
+
+/// What a format needs besides the report.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// The scan root: the one directory argument, to which SARIF URIs are
+    /// made relative; `None` with several arguments or a file argument.
+    pub root: Option<String>,
+    /// Options of the text format.
+    pub text: text::TextOptions,
+}
+
+/// Writes `report` in `format`: the one entry point every output goes
+/// through.
+pub fn render(
+    format: crate::cli::ReportFormat,
+    report: &Report,
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use crate::cli::ReportFormat as F;
+    match format {
+        F::Text => text::write(report, ctx.text, out),
+        F::Json => json::write(report, out),
+        F::Sarif => sarif::write(report, ctx.root.as_deref(), out),
+        F::Github => github::write(report, out),
+        F::Markdown => markdown::write(report, out),
+        F::Junit => junit::write(report, out),
+        F::Ndjson => ndjson::write(report, out),
+        F::Csv => csv::write(report, out),
     }
 }

@@ -187,9 +187,12 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             st.severity(r.severity),
             &format!("{:<8}", r.severity.to_string().to_uppercase()),
         );
+        let change = r
+            .change
+            .map_or(String::new(), |c| format!("  [{}]", c.as_str()));
         writeln!(
             out,
-            "{}  {label}  {}",
+            "{}  {label}  {}{change}",
             paint(st.bold, &format!("#{:<2}", r.rank)),
             paint(st.bold, &r.title)
         )?;
@@ -366,6 +369,29 @@ fn write_scan(
             w.until.as_deref().unwrap_or("(open)"),
             plural(w.outside, "event", "events"),
             plural(w.untimed, "event", "events"),
+        )?;
+    }
+    if let Some(b) = &report.baseline {
+        let t = |c: super::Change| b.totals.get(&c).copied().unwrap_or(0);
+        let resolved: Vec<String> = report
+            .resolved()
+            .iter()
+            .map(|r| format!("{} ×{}", r.code, r.previous))
+            .collect();
+        writeln!(
+            out,
+            "  against {}: {} new, {} increased, {} unchanged, {} decreased, {} resolved codes{}",
+            clean(&b.path),
+            t(super::Change::New),
+            t(super::Change::Increased),
+            t(super::Change::Unchanged),
+            t(super::Change::Decreased),
+            t(super::Change::Resolved),
+            if resolved.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", resolved.join(", "))
+            }
         )?;
     }
     for e in &report.errors {

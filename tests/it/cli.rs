@@ -249,16 +249,20 @@ fn colour_only_when_wanted() {
     let tty = Terminal {
         stdout_is_terminal: true,
         no_color: false,
+        ..Terminal::default()
     };
-    let run = azsm_with(&["scan", &tree.arg("x.log")], b"", tty);
+    let run = azsm_with(&["scan", &tree.arg("x.log")], b"", tty.clone());
     assert!(run.stdout.contains("\u{1b}["), "colour on a terminal");
     let no_color = Terminal {
         stdout_is_terminal: true,
         no_color: true,
+        ..Terminal::default()
     };
-    assert!(!azsm_with(&["scan", &tree.arg("x.log")], b"", no_color)
-        .stdout
-        .contains('\u{1b}'));
+    assert!(
+        !azsm_with(&["scan", &tree.arg("x.log")], b"", no_color.clone())
+            .stdout
+            .contains('\u{1b}')
+    );
     assert!(azsm_with(
         &["scan", "--color", "always", &tree.arg("x.log")],
         b"",

@@ -2,8 +2,10 @@
 
 mod harness;
 
+mod ci;
 mod cli;
 mod equivalence;
 mod fixture_bundle;
+mod formats;
 mod sub_causes;
 mod window;

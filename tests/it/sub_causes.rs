@@ -274,14 +274,19 @@ AZSM20x2\tbroken\trow\tfix\tnever loaded
         "Raise the user quota on the NAS export (runbook 12)."
     );
     assert_eq!(quota["counts"], json!([{"code": "AZSM2062", "count": 1}]));
-    // The overridden row has the new fix; the embedded ServiceCode=ShareFull
-    // row keeps the old one, so the two are different remediations.
-    let ours = rem
-        .iter()
-        .find(|e| e["mitigation"] == "Ask the storage team to grow the share (ticket queue STOR).")
-        .unwrap();
-    assert_eq!(ours["counts"], json!([{"code": "AZSM1060", "count": 1}]));
-    assert_eq!(rem.len(), 3);
+    // The overridden row is the first named share-full: its fix is now the
+    // sub-cause's, whichever of its triggers matched (ServiceCode=ShareFull
+    // on AZSM2080 too).
+    let ours = find("share-full");
+    assert_eq!(
+        ours["mitigation"],
+        "Ask the storage team to grow the share (ticket queue STOR)."
+    );
+    assert_eq!(
+        ours["counts"],
+        json!([{"code": "AZSM1060", "count": 1}, {"code": "AZSM2080", "count": 1}])
+    );
+    assert_eq!(rem.len(), 2, "RequestThrottled is healthy: not ranked");
     assert_eq!(r["not_errors"][0]["cause"], "throttled");
     // The table's rows also show in explain.
     let ex = azsm(&[
@@ -344,4 +349,65 @@ fn explain_lists_a_codes_sub_causes() {
     // `codes` lists codes, not their sub-causes.
     let codes = azsm(&["codes", "--format", "json"]).json();
     assert!(codes[1].get("causes").is_none());
+}
+
+#[test]
+fn merged_reports_keep_the_split_and_the_healthy_events() {
+    let log = std::fs::read_to_string(FIXTURE).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let (a, b) = lines.split_at(10);
+    let t = Tree::new()
+        .file("all/a/x.log", a.join("\n") + "\n")
+        .file("all/b/x.log", b.join("\n") + "\n");
+    let whole = azsm(&["scan", "--format", "json", &t.arg("all")]);
+    let ra = azsm(&["scan", "--format", "json", &t.arg("all/a")]);
+    let rb = azsm(&["scan", "--format", "json", &t.arg("all/b")]);
+    // The merged report names inputs as the parts did: compare what does
+    // not depend on the root given (remediations, not_errors, summary).
+    let ta = Tree::new()
+        .file("a.json", &ra.stdout)
+        .file("b.json", &rb.stdout);
+    let merged = azsm(&[
+        "merge",
+        "--format",
+        "json",
+        &ta.arg("a.json"),
+        &ta.arg("b.json"),
+    ]);
+    assert_eq!(merged.status, 1, "{}", merged.stderr);
+    let (m, w) = (merged.json(), whole.json());
+    assert_eq!(m["summary"], w["summary"]);
+    assert_eq!(m["not_errors"], w["not_errors"]);
+    let strip = |r: &Value| -> Vec<(Value, Value, Value, Value)> {
+        r["remediations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["cause"].clone(),
+                    e["counts"].clone(),
+                    e["jobs"].clone(),
+                    e["mitigation"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(&m), strip(&w));
+    assert!(w["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c.get("causes").is_some()));
+    // A sub-cause the table does not know: the report came with another
+    // --causes file.
+    let renamed = ra.stdout.replace("\"ssl-interception\"", "\"our-proxy\"");
+    let tr = Tree::new().file("r.json", renamed);
+    let run = azsm(&["merge", &tr.arg("r.json")]);
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr.contains("names the sub-cause 'our-proxy'") && run.stderr.contains("--causes"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,0 +1,219 @@
+//! `markdown`: GitHub-flavoured Markdown, the same text as the GitHub step
+//! summary.
+//!
+//! A ranked remediation table and a per-job table. Every cell that holds
+//! text from a log or the catalog is escaped ([`escape`]): `|` and
+//! Markdown punctuation get a backslash, HTML's `<`, `>` and `&` become
+//! entities, line breaks and control characters become spaces, so a log
+//! line can neither break a table nor inject markup. The document stays
+//! under [`MAX_BYTES`] (GitHub's step-summary limit): rows that do not fit
+//! are cut and counted.
+
+use std::io::{self, Write};
+
+use super::{Change, CodeCount, Report};
+
+/// GitHub shows at most 1 MiB of summary per step; stay well inside it.
+pub const MAX_BYTES: usize = 1000 * 1024;
+
+const MAX_ERRORS: usize = 100;
+
+/// Escapes `s` for a table cell (or any inline Markdown).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn counts(codes: &[CodeCount]) -> String {
+    codes
+        .iter()
+        .map(|c| format!("{} ×{}", c.code, c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn change(c: Option<Change>) -> &'static str {
+    c.map_or("", Change::as_str)
+}
+
+/// The document as a string (also used for `$GITHUB_STEP_SUMMARY`).
+pub fn render(report: &Report) -> String {
+    let mut doc = String::new();
+    let s = &report.summary;
+    let baseline = report.baseline.is_some();
+    if report.remediations.is_empty() {
+        doc.push_str(&format!(
+            "## azsm: nothing to fix\n\n{} events, none of them a finding.\n",
+            s.events
+        ));
+    } else {
+        doc.push_str(&format!(
+            "## azsm: {} remediations, {} findings in {} job runs\n\n",
+            report.remediations.len(),
+            s.findings,
+            report.jobs.iter().filter(|j| j.findings > 0).count()
+        ));
+        doc.push_str(if baseline {
+            "| # | Severity | Change | Remediation | Codes | Events | Job runs | First seen at | Fix |\n|--:|---|---|---|---|--:|--:|---|---|\n"
+        } else {
+            "| # | Severity | Remediation | Codes | Events | Job runs | First seen at | Fix |\n|--:|---|---|---|--:|--:|---|---|\n"
+        });
+    }
+    let mut rows = Vec::new();
+    for r in &report.remediations {
+        let at = r
+            .example
+            .as_ref()
+            .map_or(String::new(), |e| format!("{}:{}", escape(&e.path), e.line));
+        let docs = r
+            .doc_urls
+            .iter()
+            .zip(&r.codes)
+            .map(|(u, c)| format!("[{c}]({u})"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let change = if baseline {
+            format!(" {} |", change(r.change))
+        } else {
+            String::new()
+        };
+        rows.push(format!(
+            "| {} | {} |{change} {} | {} | {} | {} | {} | {} {} |\n",
+            r.rank,
+            r.severity,
+            escape(&r.title),
+            counts(&r.counts),
+            r.events,
+            r.jobs,
+            at,
+            escape(&r.mitigation),
+            docs
+        ));
+    }
+    let mut job_rows = Vec::new();
+    let mut jobs: Vec<_> = report.jobs.iter().collect();
+    jobs.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(b.events.cmp(&a.events))
+            .then(a.job.cmp(&b.job))
+    });
+    for j in jobs {
+        job_rows.push(format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            escape(&j.job),
+            j.events,
+            j.findings,
+            j.first_seen.as_deref().unwrap_or("-"),
+            j.last_seen.as_deref().unwrap_or("-"),
+            counts(&j.codes)
+        ));
+    }
+    let mut tail = String::new();
+    if !report.unattributed.is_empty() {
+        tail.push_str(&format!("\nNo job run: {}\n", counts(&report.unattributed)));
+    }
+    let resolved = report.resolved();
+    if let Some(b) = &report.baseline {
+        let t = |c: Change| b.totals.get(&c).copied().unwrap_or(0);
+        tail.push_str(&format!(
+            "\nAgainst the baseline `{}`: {} new, {} increased, {} unchanged, {} decreased, {} resolved codes{}\n",
+            escape(&b.path).replace('`', ""),
+            t(Change::New),
+            t(Change::Increased),
+            t(Change::Unchanged),
+            t(Change::Decreased),
+            t(Change::Resolved),
+            if resolved.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    resolved
+                        .iter()
+                        .map(|r| format!("{} ×{}", r.code, r.previous))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+    }
+    tail.push_str(&format!(
+        "\nScanned {} files, {} bytes: {} events ({} skipped as binary, {} errors).\n",
+        report.scanned.files,
+        report.scanned.bytes,
+        s.events,
+        report.scanned.skipped_binary,
+        report.scanned.errors
+    ));
+    for e in report.errors.iter().take(MAX_ERRORS) {
+        tail.push_str(&format!(
+            "- error: {}: {}\n",
+            escape(&e.path),
+            escape(&e.message)
+        ));
+    }
+    let job_head = format!(
+        "\n### Job runs ({})\n\n| Job run | Events | Findings | First seen | Last seen | Codes |\n|---|--:|--:|---|---|---|\n",
+        report.jobs.len()
+    );
+    // Keep room for the tail, the job table's head and a "cut" note.
+    let budget = MAX_BYTES.saturating_sub(tail.len() + job_head.len() + 200);
+    let mut cut = 0;
+    for row in rows {
+        if doc.len() + row.len() > budget {
+            cut += 1;
+        } else {
+            doc.push_str(&row);
+        }
+    }
+    if !job_rows.is_empty() {
+        doc.push_str(&job_head);
+        for row in job_rows {
+            if doc.len() + row.len() > budget {
+                cut += 1;
+            } else {
+                doc.push_str(&row);
+            }
+        }
+    }
+    if cut > 0 {
+        doc.push_str(&format!(
+            "\n{cut} rows were cut to stay under 1 MiB; the JSON report has them all.\n"
+        ));
+    }
+    doc.push_str(&tail);
+    doc
+}
+
+/// Writes the Markdown document.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(render(report).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_tables_or_inject_html() {
+        assert_eq!(
+            escape("a|b\nc<script>&*x*"),
+            "a\\|b c&lt;script&gt;&amp;\\*x\\*"
+        );
+        assert_eq!(escape("\u{1b}[31m"), " \\[31m");
+    }
+}

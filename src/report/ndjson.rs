@@ -1,0 +1,81 @@
+//! `ndjson`: one JSON object per event and line, for `jq`.
+//!
+//! Records come in input order, then line order (the codes of one line in
+//! code order), the same for any thread count. Keys: `path`, `line`,
+//! `code`, `job` (null when none), `rule` (line, path, carried, none,
+//! agent), `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding`,
+//! and with `--baseline` `change` (the code's: new, increased, ...).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use std::collections::BTreeMap;
+
+use super::{Change, Report};
+use crate::aggregate::EventRow;
+use crate::code::{Code, Scope, Severity};
+use crate::timestamp;
+
+/// One event as written.
+#[derive(Serialize)]
+pub struct Record<'a> {
+    /// Display path.
+    pub path: &'a str,
+    /// 1-based line.
+    pub line: u64,
+    /// The code.
+    pub code: Code,
+    /// The job run.
+    pub job: Option<&'a str>,
+    /// The attribution rule.
+    pub rule: &'static str,
+    /// The line's time.
+    pub time: Option<String>,
+    /// The code's scope.
+    pub scope: Scope,
+    /// The code's severity.
+    pub severity: Severity,
+    /// Whether it is a finding.
+    pub finding: bool,
+    /// The code's change against the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Each code's change against the baseline, for [`Record::of`].
+pub fn changes(report: &Report) -> BTreeMap<Code, Change> {
+    report
+        .codes
+        .iter()
+        .filter_map(|c| c.change.map(|ch| (c.code, ch)))
+        .collect()
+}
+
+impl<'a> Record<'a> {
+    /// The record of `e`.
+    pub fn of(e: &'a EventRow, changes: &BTreeMap<Code, Change>) -> Record<'a> {
+        Record {
+            path: &e.path,
+            line: e.line,
+            code: e.code,
+            job: e.job.as_deref(),
+            rule: e.rule,
+            time: e.time.map(timestamp::format),
+            scope: e.code.scope(),
+            severity: e.code.severity(),
+            finding: e.code.is_finding(),
+            change: changes.get(&e.code).copied(),
+        }
+    }
+}
+
+/// Writes one line per event.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let changes = changes(report);
+    for e in &report.events {
+        serde_json::to_writer(&mut *out, &Record::of(e, &changes))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
