@@ -121,6 +121,8 @@ struct Rec {
     job: u32,
     rule: &'static str,
     time: Option<Millis>,
+    cause: u16,
+    healthy: bool,
 }
 
 /// One event with everything resolved, for the per-event formats
@@ -141,6 +143,10 @@ pub struct EventRow {
     pub rule: &'static str,
     /// The time at the start of its line.
     pub time: Option<Millis>,
+    /// Its sub-cause.
+    pub cause: Option<CauseId>,
+    /// Whether that sub-cause is healthy (the event is then no finding).
+    pub healthy: bool,
 }
 
 /// A per-chunk accumulator; see the module docs.
@@ -211,6 +217,8 @@ impl Acc {
                 job,
                 rule,
                 time: ev.time,
+                cause: ev.cause.map_or(NO_CAUSE, |h| h.id.0),
+                healthy: ev.cause.is_some_and(|h| h.healthy),
             });
         }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
@@ -323,6 +331,8 @@ impl Acc {
                     job,
                     rule,
                     time: r.time,
+                    cause: cause_id(r.cause),
+                    healthy: r.healthy,
                 });
             }
         }

@@ -68,6 +68,9 @@ pub struct Report {
     /// of the JSON report).
     #[serde(skip)]
     pub events: Vec<EventRow>,
+    /// Sub-cause names by id, for the per-event formats.
+    #[serde(skip)]
+    pub cause_names: Vec<String>,
 }
 
 /// How a code's count compares with the baseline's.
@@ -567,6 +570,7 @@ impl Report {
             errors,
             baseline: None,
             events: Vec::new(),
+            cause_names: causes.iter().map(|(_, c)| c.name.clone()).collect(),
         }
     }
 
@@ -621,6 +625,43 @@ impl Report {
             totals,
             codes: rows,
         });
+    }
+
+    /// Per code, what to do, for the formats that speak of codes rather
+    /// than remediations (SARIF rules, JUnit failures): the mitigation of
+    /// its entry without a sub-cause, then each sub-cause it was seen with,
+    /// as `When the log says "WORDS" (NAME): FIX`, in rank order.
+    pub fn code_fixes(&self) -> BTreeMap<Code, String> {
+        let mut out: BTreeMap<Code, String> = BTreeMap::new();
+        for r in self.remediations.iter().filter(|r| r.cause.is_none()) {
+            for &c in &r.codes {
+                out.entry(c).or_insert_with(|| r.mitigation.clone());
+            }
+        }
+        for r in &self.remediations {
+            let Some(cause) = &r.cause else { continue };
+            let words = r.example.as_ref().and_then(|e| e.matched.as_deref());
+            let said = words.map_or(String::new(), |w| format!(" says \"{w}\""));
+            for &c in &r.codes {
+                let text = out.entry(c).or_default();
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(&format!("When the log{said} ({cause}): {}", r.mitigation));
+            }
+        }
+        out
+    }
+
+    /// Per code, the best rank of the entries it is in.
+    pub fn code_ranks(&self) -> BTreeMap<Code, usize> {
+        let mut out = BTreeMap::new();
+        for r in &self.remediations {
+            for &c in &r.codes {
+                out.entry(c).or_insert(r.rank);
+            }
+        }
+        out
     }
 
     /// Whether some code meets `fail_on` (see [`crate::config::FailOn`]).

@@ -512,7 +512,10 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
     let mut rdr = csv::Reader::from_reader(csv_run.stdout.as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["path", "line", "code", "job", "rule", "time", "scope", "severity", "finding", "change"]
+        [
+            "path", "line", "code", "job", "rule", "time", "scope", "severity", "finding",
+            "change", "cause"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), recs.len());

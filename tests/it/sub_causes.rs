@@ -411,3 +411,58 @@ fn merged_reports_keep_the_split_and_the_healthy_events() {
         run.stderr
     );
 }
+
+#[test]
+fn every_format_carries_the_cause() {
+    let md = azsm(&["scan", "--format", "markdown", FIXTURE]).stdout;
+    assert!(
+        md.contains(
+            "| 3 | critical | Miscellaneous error during job execution. (sub-cause share-full) |"
+        ),
+        "{md}"
+    );
+    let gh = azsm(&["scan", "--format", "github", FIXTURE]).stdout;
+    assert!(gh.contains(",title=azsm #1 critical%3A Copy failed due to an unknown error (sub-cause missing-data-role)::"), "{gh}");
+    // SARIF rules and JUnit failures are per code: the catalog's text, then
+    // each sub-cause the code was seen with, with its words.
+    let sarif = azsm(&["scan", "--format", "sarif", FIXTURE]).json();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let help = rules.iter().find(|r| r["id"] == "AZSM1060").unwrap()["help"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        help.starts_with("This error may occur due to various reasons."),
+        "{help}"
+    );
+    assert!(help.contains(" When the log says \"The specified share is full\" (share-full): The target file share is full."), "{help}");
+    let junit = azsm(&["scan", "--format", "junit", FIXTURE]).stdout;
+    assert!(junit.contains("When the log says &quot;x509: certificate signed by unknown authority&quot; (ssl-interception)"), "{junit}");
+    // Per-event records name the cause; the healthy 409 is no finding.
+    let nd = azsm(&["scan", "--format", "ndjson", FIXTURE]).stdout;
+    let recs: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |line: u64| recs.iter().find(|r| r["line"] == line).unwrap().clone();
+    assert_eq!(
+        (at(9)["cause"].clone(), at(9)["finding"].clone()),
+        (json!("share-full"), json!(true))
+    );
+    assert_eq!(
+        (at(13)["cause"].clone(), at(13)["finding"].clone()),
+        (Value::Null, json!(true))
+    );
+    assert_eq!(
+        (at(19)["cause"].clone(), at(19)["finding"].clone()),
+        (json!("endpoint-reachable"), json!(false))
+    );
+    let csv = azsm(&["scan", "--format", "csv", FIXTURE]).stdout;
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",19,AZSM1042,") && l.ends_with(",false,,endpoint-reachable")),
+        "{csv}"
+    );
+}
