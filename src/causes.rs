@@ -12,8 +12,9 @@
 //! code, never on other lines. The line is lower-cased (ASCII only, so byte
 //! offsets do not move) into a reused buffer, and one Aho-Corasick automaton
 //! over all the lower-cased triggers, built once, finds where triggers
-//! start: leftmost-first, so that its SIMD (Teddy) prefilter skips the
-//! bytes where none can start. At each such position every trigger that
+//! start: leftmost-first, so that it can run as a SIMD (Teddy) searcher
+//! (the crate's `packed` one, on CPUs that have the instructions) that skips
+//! the bytes where none can start. At each such position every trigger that
 //! begins with that byte is compared, so all triggers on the line are found,
 //! overlapping ones included. (An ASCII-case-insensitive overlapping
 //! automaton gets no SIMD prefilter: it walked every byte of every code line
@@ -32,7 +33,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span};
 use serde::Serialize;
 
 use crate::code::Code;
@@ -116,6 +117,26 @@ pub struct Found {
     end: usize,
 }
 
+/// Where the next trigger starts: the same automaton as the SIMD (Teddy)
+/// searcher itself when the CPU has it, else the full automaton.
+#[derive(Clone, Debug)]
+enum Starts {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Starts {
+    /// The start of the leftmost trigger at or after `pos`.
+    #[inline]
+    fn next(&self, hay: &[u8], pos: usize) -> Option<usize> {
+        let span = Span::from(pos..hay.len());
+        match self {
+            Starts::Packed(p) => p.find_in(hay, span).map(|m| m.start()),
+            Starts::Automaton(a) => a.find(Input::new(hay).span(span)).map(|m| m.start()),
+        }
+    }
+}
+
 /// Reusable buffers for [`Causes::find_all`].
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
@@ -128,8 +149,8 @@ pub struct Scratch {
 #[derive(Clone, Debug)]
 pub struct Causes {
     rows: Vec<Cause>,
-    /// Leftmost-first automaton over `patterns`: where triggers start.
-    ac: Option<AhoCorasick>,
+    /// Leftmost-first search over `patterns`: where triggers start.
+    starts: Option<Starts>,
     /// The distinct lower-cased triggers.
     patterns: Vec<Box<[u8]>>,
     /// For each first byte, the patterns that start with it.
@@ -201,14 +222,22 @@ impl Causes {
                 }
             }
         }
-        let ac = (!patterns.is_empty())
-            .then(|| {
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&patterns)
-                    .ok()
-            })
-            .flatten();
+        let starts = if patterns.is_empty() {
+            None
+        } else if let Some(p) = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(&patterns)
+            .build()
+        {
+            Some(Starts::Packed(p))
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&patterns)
+                .ok()
+                .map(Starts::Automaton)
+        };
         let mut by_first = vec![Vec::new(); 256];
         for (i, p) in patterns.iter().enumerate() {
             if let Some(&b) = p.as_bytes().first() {
@@ -220,7 +249,7 @@ impl Causes {
             .map(|r| rows.iter().position(|o| o.name == r.name).unwrap_or(0) as u16)
             .collect();
         Causes {
-            ac,
+            starts,
             canon,
             patterns: patterns
                 .into_iter()
@@ -271,7 +300,7 @@ impl Causes {
     #[inline]
     pub fn find_all(&self, line: &[u8], scratch: &mut Scratch) {
         scratch.found.clear();
-        let Some(ac) = &self.ac else {
+        let Some(starts) = &self.starts else {
             return;
         };
         scratch.lower.clear();
@@ -281,8 +310,7 @@ impl Causes {
         let mut pos = 0;
         // Leftmost: each match starts at the first position >= pos where any
         // trigger starts; every trigger starting there is then compared.
-        while let Some(m) = ac.find(Input::new(hay).span(pos..hay.len())) {
-            let start = m.start();
+        while let Some(start) = starts.next(hay, pos) {
             let Some(&first) = hay.get(start) else {
                 break;
             };
@@ -528,6 +556,30 @@ mod tests {
         );
         let empty = Causes::build(Vec::new());
         assert_eq!(cause_of(&empty, "AZSM1060", "anything"), None);
+    }
+
+    #[test]
+    fn both_start_finders_agree() {
+        let pats = ["servicecode=sharefull", "share", "x509: cert", "a"];
+        let auto = Starts::Automaton(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(pats)
+                .unwrap(),
+        );
+        let Some(p) = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(pats)
+            .build()
+        else {
+            return; // no SIMD searcher on this CPU: only one path exists
+        };
+        let packed = Starts::Packed(p);
+        let hay = b"2024 error azsm1060 servicecode=sharefull; the share x509: cert a".repeat(3);
+        for pos in 0..=hay.len() {
+            assert_eq!(packed.next(&hay, pos), auto.next(&hay, pos), "{pos}");
+        }
     }
 
     #[test]
