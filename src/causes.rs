@@ -117,8 +117,9 @@ pub struct Found {
     end: usize,
 }
 
-/// Where the next trigger starts: the same automaton as the SIMD (Teddy)
-/// searcher itself when the CPU has it, else the full automaton.
+/// Where the next trigger starts: the crate's SIMD (Teddy) searcher when
+/// the CPU has the instructions, else an Aho-Corasick automaton (the same
+/// answers, slower).
 #[derive(Clone, Debug)]
 enum Starts {
     Packed(packed::Searcher),
@@ -157,9 +158,8 @@ pub struct Causes {
     by_first: Vec<Vec<u32>>,
     /// For each row, the first row with its name.
     canon: Vec<u16>,
-    /// For each automaton pattern, the rows with that trigger.
+    /// For each pattern, the rows with that trigger.
     rows_of: Vec<Vec<u16>>,
-    sources: Vec<String>,
 }
 
 impl Causes {
@@ -169,9 +169,7 @@ impl Causes {
         EMBEDDED.get_or_init(|| {
             let (rows, warnings) = parse(EMBEDDED_TSV, "embedded");
             debug_assert!(warnings.is_empty(), "{warnings:?}");
-            let mut c = Causes::build(rows);
-            c.sources = vec!["embedded: causes/causes.tsv".to_string()];
-            c
+            Causes::build(rows)
         })
     }
 
@@ -196,9 +194,7 @@ impl Causes {
                 None => rows.push(row),
             }
         }
-        let mut causes = Causes::build(rows);
-        causes.sources = base.sources.clone();
-        causes.sources.push(path.display().to_string());
+        let causes = Causes::build(rows);
         let warnings = warnings
             .into_iter()
             .map(|w| format!("{}:{}: {}", path.display(), w.line, w.message))
@@ -258,7 +254,6 @@ impl Causes {
             by_first,
             rows,
             rows_of,
-            sources: Vec::new(),
         }
     }
 
@@ -289,11 +284,6 @@ impl Causes {
         let own = self.iter().filter(|(_, r)| r.code == Some(code));
         let any = self.iter().filter(|(_, r)| r.code.is_none());
         own.chain(any).collect()
-    }
-
-    /// Where the rows came from.
-    pub fn sources(&self) -> &[String] {
-        &self.sources
     }
 
     /// Every trigger on `line` (overlapping ones too), into `scratch.found`.
