@@ -24,6 +24,8 @@ use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
 pub const EXAMPLES: usize = 3;
+/// How many per code and sub-cause (a remediation shows its first).
+pub const CAUSE_EXAMPLES: usize = 1;
 /// About how many characters of a line an example keeps.
 pub const EXCERPT: usize = 200;
 
@@ -347,11 +349,9 @@ impl Acc {
                 })
                 .collect();
             let key = (code, cause_id(cause));
-            tally
-                .causes
-                .entry(key)
-                .or_default()
-                .add_examples(examples.iter().cloned());
+            let part = tally.causes.entry(key).or_default();
+            part.add_examples(examples.iter().cloned());
+            part.examples.truncate(CAUSE_EXAMPLES);
             tally.codes.entry(code).or_default().add_examples(examples);
         }
     }
@@ -443,7 +443,8 @@ pub struct ScanStats {
 pub struct Tally {
     /// Per code.
     pub codes: BTreeMap<Code, CodeTally>,
-    /// Per code and sub-cause (`None`: no trigger matched).
+    /// Per code and sub-cause (`None`: no trigger matched), with
+    /// [`CAUSE_EXAMPLES`] examples each and no `sites`.
     pub causes: BTreeMap<(Code, Option<CauseId>), CodeTally>,
     /// Per job run id.
     pub jobs: BTreeMap<String, JobTally>,
@@ -587,7 +588,9 @@ impl AddAssign for Tally {
             *self.codes.entry(code).or_default() += ct;
         }
         for (key, ct) in o.causes {
-            *self.causes.entry(key).or_default() += ct;
+            let part = self.causes.entry(key).or_default();
+            *part += ct;
+            part.examples.truncate(CAUSE_EXAMPLES);
         }
         for (job, jt) in o.jobs {
             let mine = self.jobs.entry(job).or_default();

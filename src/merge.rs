@@ -170,6 +170,12 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 (code_, None),
                 CodeTally {
                     sites: BTreeMap::new(),
+                    examples: ct
+                        .examples
+                        .iter()
+                        .take(crate::aggregate::CAUSE_EXAMPLES)
+                        .cloned()
+                        .collect(),
                     ..ct.clone()
                 },
             );

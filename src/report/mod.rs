@@ -278,7 +278,7 @@ pub struct CausePartRow {
     pub first_seen: Option<String>,
     /// Latest time seen.
     pub last_seen: Option<String>,
-    /// Up to three places, in path and line order.
+    /// The first place, in path and line order.
     pub examples: Vec<ExampleRow>,
 }
 
