@@ -349,8 +349,10 @@ impl Acc {
                 })
                 .collect();
             let key = (code, cause_id(cause));
+            // The chunk's examples are in line order: the part keeps its
+            // first ones.
             let part = tally.causes.entry(key).or_default();
-            part.add_examples(examples.iter().cloned());
+            part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
             part.examples.truncate(CAUSE_EXAMPLES);
             tally.codes.entry(code).or_default().add_examples(examples);
         }
