@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
+use crate::items::{ItemAcc, Items};
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -39,6 +40,9 @@ pub enum Rule {
     Path,
     /// 3: the last job key on an earlier line of the same file.
     Carried,
+    /// A structured record's job field: an export's `JobRunName` column,
+    /// a job-run JSON's `name`.
+    Column,
     /// 4: none; also every agent-level (`AZSM0xxx`) event.
     None,
 }
@@ -52,6 +56,8 @@ pub struct RuleCounts {
     pub path: u64,
     /// Rule 3.
     pub carried: u64,
+    /// Structured records (exports, job-run JSON).
+    pub column: u64,
     /// Rule 4, job-scope and item-scope events.
     pub none: u64,
     /// Agent-level events, never attributed.
@@ -98,6 +104,9 @@ pub struct Event<'a> {
     pub column: usize,
     /// The sub-cause the words on the line give the code, if any.
     pub cause: Option<Hit>,
+    /// The item (file or directory) path the event is about, for item-scope
+    /// codes, when known; see [`crate::items`].
+    pub item: Option<&'a [u8]>,
 }
 
 const NO_JOB: u32 = u32::MAX;
@@ -116,7 +125,7 @@ struct Cell {
 /// around the code, the sub-cause's words.
 type Sample = (u64, String, Option<String>);
 /// One recorded event, kept only when a per-event format is asked for.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Rec {
     line: u64,
     code: Code,
@@ -125,6 +134,7 @@ struct Rec {
     time: Option<Millis>,
     cause: u16,
     healthy: bool,
+    item: Option<Box<str>>,
 }
 
 /// One event with everything resolved, for the per-event formats
@@ -141,7 +151,7 @@ pub struct EventRow {
     pub code: Code,
     /// Its job run, if attributed.
     pub job: Option<Arc<str>>,
-    /// The attribution rule: `line`, `path`, `carried`, `none` or `agent`.
+    /// The attribution rule: `line`, `path`, `carried`, `column`, `none` or `agent`.
     pub rule: &'static str,
     /// The time at the start of its line.
     pub time: Option<Millis>,
@@ -149,6 +159,8 @@ pub struct EventRow {
     pub cause: Option<CauseId>,
     /// Whether that sub-cause is healthy (the event is then no finding).
     pub healthy: bool,
+    /// The item path, for item-scope codes that name one.
+    pub item: Option<Box<str>>,
 }
 
 /// A per-chunk accumulator; see the module docs.
@@ -158,6 +170,7 @@ pub struct Acc {
     names: Vec<Box<[u8]>>,
     cells: FxHashMap<(Code, u32, u16), Cell>,
     examples: FxHashMap<(Code, u16), Vec<Sample>>,
+    items: FxHashMap<Code, ItemAcc>,
     rules: RuleCounts,
     pending: u64,
     window: WindowCounts,
@@ -192,6 +205,10 @@ impl Acc {
                         self.rules.carried += 1;
                         "carried"
                     }
+                    Rule::Column => {
+                        self.rules.column += 1;
+                        "column"
+                    }
                     Rule::None => {
                         self.rules.none += 1;
                         "none"
@@ -221,6 +238,7 @@ impl Acc {
                 time: ev.time,
                 cause: ev.cause.map_or(NO_CAUSE, |h| h.id.0),
                 healthy: ev.cause.is_some_and(|h| h.healthy),
+                item: ev.item.map(|p| String::from_utf8_lossy(p).into()),
             });
         }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
@@ -248,6 +266,9 @@ impl Acc {
         if examples.len() < EXAMPLES {
             let matched = ev.cause.map(|h| excerpt(&ev.text[h.start..h.end], 0));
             examples.push((ev.line, excerpt(ev.text, ev.column), matched));
+        }
+        if let Some(item) = ev.item {
+            self.items.entry(ev.code).or_default().add(item, ev.line);
         }
     }
 
@@ -335,6 +356,7 @@ impl Acc {
                     time: r.time,
                     cause: cause_id(r.cause),
                     healthy: r.healthy,
+                    item: r.item,
                 });
             }
         }
@@ -355,6 +377,10 @@ impl Acc {
             part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
             part.examples.truncate(CAUSE_EXAMPLES);
             tally.codes.entry(code).or_default().add_examples(examples);
+        }
+        for (code, items) in self.items {
+            let ct = tally.codes.entry(code).or_default();
+            ct.items.merge(items.finish(path, line_offset));
         }
     }
 }
@@ -402,6 +428,8 @@ pub struct CodeTally {
     pub last: Option<Millis>,
     /// The first [`EXAMPLES`] locations in `(path, line)` order.
     pub examples: Vec<Example>,
+    /// The item paths of its events, for item-scope codes.
+    pub items: Items,
     /// Per input: events and first line (one SARIF result each).
     pub sites: BTreeMap<Arc<str>, Site>,
 }
@@ -427,6 +455,45 @@ pub struct JobTally {
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
     pub last: Option<Millis>,
+    /// What job-run JSON said about the run.
+    pub run: RunInfo,
+}
+
+/// What `az storage-mover job-run show` says about a run. Fields merge by
+/// taking the known value, or the larger of two, so that merging stays
+/// order-independent (two documents about one run normally agree).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunInfo {
+    /// `status`, e.g. `Failed`.
+    pub status: Option<String>,
+    /// `agentName`.
+    pub agent: Option<String>,
+    /// `executionStartTime`.
+    pub start: Option<Millis>,
+    /// `executionEndTime`.
+    pub end: Option<Millis>,
+    /// `itemsFailed`.
+    pub items_failed: Option<u64>,
+    /// `itemsTransferred`.
+    pub items_transferred: Option<u64>,
+}
+
+impl RunInfo {
+    /// Whether anything is known.
+    pub fn is_known(&self) -> bool {
+        *self != RunInfo::default()
+    }
+}
+
+impl AddAssign for RunInfo {
+    fn add_assign(&mut self, o: RunInfo) {
+        self.status = self.status.take().max(o.status);
+        self.agent = self.agent.take().max(o.agent);
+        self.start = self.start.max(o.start);
+        self.end = self.end.max(o.end);
+        self.items_failed = self.items_failed.max(o.items_failed);
+        self.items_transferred = self.items_transferred.max(o.items_transferred);
+    }
 }
 
 /// What the scan did, apart from events.
@@ -544,6 +611,7 @@ impl AddAssign for RuleCounts {
         self.line += o.line;
         self.path += o.path;
         self.carried += o.carried;
+        self.column += o.column;
         self.none += o.none;
         self.agent += o.agent;
     }
@@ -573,6 +641,7 @@ impl AddAssign for CodeTally {
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         self.add_examples(o.examples);
+        self.items.merge(o.items);
         for (path, site) in o.sites {
             let m = self.sites.entry(path).or_insert(Site {
                 count: 0,
@@ -602,6 +671,7 @@ impl AddAssign for Tally {
             mine.healthy += jt.healthy;
             mine.first = min_opt(mine.first, jt.first);
             mine.last = max_opt(mine.last, jt.last);
+            mine.run += jt.run;
         }
         for (code, n) in o.unattributed {
             *self.unattributed.entry(code).or_default() += n;
@@ -653,6 +723,7 @@ mod tests {
             text: b"text",
             column: 0,
             cause: None,
+            item: None,
         }
     }
 
@@ -734,6 +805,7 @@ mod tests {
                 line: 1,
                 path: 1,
                 carried: 1,
+                column: 0,
                 none: 1,
                 agent: 1
             }

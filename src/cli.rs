@@ -100,6 +100,17 @@ pub struct ScanArgs {
     /// are truncated while azsm reads them).
     #[arg(long)]
     pub no_mmap: bool,
+
+    /// The most bytes one input (a compressed file, an archive with all its
+    /// entries) may expand to; beyond it the input stops with an error.
+    /// Sizes like 500M, 10G, 1T (powers of 1024) or plain bytes.
+    #[arg(long, value_name = "SIZE", default_value = "64G")]
+    pub max_expand: String,
+
+    /// Top directories and example paths shown per item-scope code (0 to
+    /// 100).
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub items: usize,
 }
 
 /// Where reports go and when the run fails; shared by `scan` and `merge`.

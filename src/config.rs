@@ -222,6 +222,8 @@ pub struct ScanConfig {
     pub output: OutputConfig,
     /// The `--since`/`--until` window.
     pub window: Window,
+    /// Directories and example paths shown per item-scope code.
+    pub items: usize,
 }
 
 impl ScanConfig {
@@ -240,6 +242,22 @@ impl ScanConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let max_expand = parse_size(&args.max_expand).ok_or_else(|| Error::Argument {
+            flag: "--max-expand",
+            message: format!(
+                "'{}' is not a size; give bytes or a number with K, M, G or T (powers of 1024), e.g. 64G",
+                args.max_expand
+            ),
+        })?;
+        if args.items > crate::items::MAX_EXAMPLES {
+            return Err(Error::Argument {
+                flag: "--items",
+                message: format!(
+                    "it takes 0 to {} (paths and directories shown per code)",
+                    crate::items::MAX_EXAMPLES
+                ),
+            });
+        }
         Ok(ScanConfig {
             scanner: Scanner::new(keys)
                 .with_causes(causes)
@@ -248,12 +266,14 @@ impl ScanConfig {
             read: ReadOptions {
                 binary: args.binary,
                 no_mmap: args.no_mmap,
+                max_expand,
                 ..ReadOptions::default()
             },
             threads,
             follow: args.follow,
             output,
             window,
+            items: args.items,
         })
     }
 }
@@ -288,9 +308,53 @@ pub fn catalog(path: Option<&std::path::Path>, stderr: &mut dyn Write) -> Result
     }
 }
 
+/// Parses a size: bytes, or a number with `K`, `M`, `G` or `T` (powers of
+/// 1024; an optional `B`, `iB` after the unit, any case). At least 1 byte.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t);
+    let (num, shift) = match t.chars().last()? {
+        'K' => (&t[..t.len() - 1], 10),
+        'M' => (&t[..t.len() - 1], 20),
+        'G' => (&t[..t.len() - 1], 30),
+        'T' => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = num.trim().parse().ok()?;
+    let v = n.checked_mul(1u64 << shift)?;
+    (v > 0).then_some(v)
+}
+
+/// Formats a size the way [`parse_size`] reads it, when exact (`64G`).
+pub fn format_size(n: u64) -> String {
+    for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{}{unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10G"), Some(10 << 30));
+        assert_eq!(parse_size("64g"), Some(64 << 30));
+        assert_eq!(parse_size("500MiB"), Some(500 << 20));
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("2kb"), Some(2048));
+        for bad in ["", "G", "-1G", "1.5G", "0", "10X", "99999999999T"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+        assert_eq!(format_size(64 << 30), "64G");
+        assert_eq!(format_size(1000), "1000 bytes");
+    }
 
     #[test]
     fn progress_only_on_a_terminal_outside_ci_without_quiet() {

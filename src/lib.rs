@@ -27,15 +27,20 @@
 //! program in-process.
 
 pub mod aggregate;
+pub mod archive;
 pub mod catalog;
 pub mod causes;
 pub mod cli;
 pub mod code;
 pub mod config;
+pub mod decompress;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod inputs;
+pub mod items;
 pub mod jobkey;
+pub mod jobrun;
 pub mod kql;
 pub mod merge;
 pub mod mmap;
@@ -44,6 +49,7 @@ pub mod rank;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod sniff;
 pub mod timestamp;
 pub mod window;
 
@@ -229,7 +235,8 @@ fn scan(
     tally.errors.extend(found.errors);
     tally.sort_events();
     let events = std::mem::take(&mut tally.events);
-    let mut report = Report::build(&tally, catalog, cfg.scanner.causes(), cfg.window);
+    let mut report =
+        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items);
     report.events = events;
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),

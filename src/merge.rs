@@ -14,6 +14,12 @@
 //! `azsm merge` needs the sub-cause table the reports were made with (the
 //! embedded one, or the same `--causes FILE`); a job run's excused healthy
 //! events are its finding events minus its `findings`.
+//!
+//! Job-run facts (`status`, `agent`, ...) merge exactly. Affected items
+//! merge from what a report lists: item totals and example paths exactly,
+//! folder counts only for the folders each report lists (its `--items`
+//! top folders), so a merged folder ranking is exact when every report
+//! lists all its folders (`--items 100` and fewer folders per code).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,11 +27,12 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, Site, Tally};
+use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, RunInfo, Site, Tally};
 use crate::causes::Causes;
 use crate::code::Code;
 use crate::error::{Error, FileError};
-use crate::report::{CausePartRow, ExampleRow, SiteRow, VERSION};
+use crate::items::Items;
+use crate::report::{CausePartRow, DirCount, ExampleRow, ItemExample, SiteRow, VERSION};
 use crate::timestamp::{self, Millis};
 
 #[derive(Deserialize)]
@@ -59,6 +66,15 @@ struct InCode {
     healthy: u64,
     #[serde(default)]
     causes: Vec<CausePartRow>,
+    items: Option<InItems>,
+}
+
+#[derive(Deserialize)]
+struct InItems {
+    total: u64,
+    top_dirs: Vec<DirCount>,
+    examples: Vec<ItemExample>,
+    dirs_sampled: bool,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +84,18 @@ struct InJob {
     first_seen: Option<String>,
     last_seen: Option<String>,
     findings: Option<u64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    execution_start: Option<String>,
+    #[serde(default)]
+    execution_end: Option<String>,
+    #[serde(default)]
+    items_failed: Option<u64>,
+    #[serde(default)]
+    items_transferred: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +189,22 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
             .into_iter()
             .map(|e| example(e, &mut intern))
             .collect();
+        if let Some(items) = c.items {
+            ct.items = Items::restore(
+                items.total,
+                items
+                    .top_dirs
+                    .into_iter()
+                    .map(|d| (d.dir, d.count))
+                    .collect(),
+                items.dirs_sampled,
+                items
+                    .examples
+                    .into_iter()
+                    .map(|e| (intern(e.path), e.line, e.item))
+                    .collect(),
+            );
+        }
         let code_ = code(&c.code)?;
         if c.causes.is_empty() {
             unsplit.insert(code_);
@@ -170,6 +214,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 (code_, None),
                 CodeTally {
                     sites: BTreeMap::new(),
+                    items: Items::default(),
                     examples: ct
                         .examples
                         .iter()
@@ -200,6 +245,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                         .map(|e| example(e, &mut intern))
                         .collect(),
                     sites: BTreeMap::new(),
+                    items: Items::default(),
                 };
                 *t.causes.entry((code_, id)).or_default() += part;
             }
@@ -210,6 +256,14 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
         let mut jt = JobTally {
             first: time(&j.first_seen)?,
             last: time(&j.last_seen)?,
+            run: RunInfo {
+                status: j.status,
+                agent: j.agent,
+                start: time(&j.execution_start)?,
+                end: time(&j.execution_end)?,
+                items_failed: j.items_failed,
+                items_transferred: j.items_transferred,
+            },
             ..JobTally::default()
         };
         for c in j.codes {

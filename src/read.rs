@@ -10,6 +10,14 @@
 //! - **stream**: standard input (and any reader) is read in blocks, each
 //!   scanned up to its last newline while the rest waits for the next block.
 //!
+//! Before any of these, the first bytes decide what an input is
+//! ([`crate::sniff`]): compressed files ([`crate::decompress`]), archives
+//! ([`crate::archive`]), Log Analytics exports ([`crate::export`]) and
+//! job-run JSON ([`crate::jobrun`]) all go through the stream path or their
+//! own parser, never decompressed whole; plain logs take the read or mmap
+//! path as before. Nesting is one level: a compressed file may hold a tar,
+//! a tar's or zip's entries may be compressed, and there it stops.
+//!
 //! Inputs themselves are scanned in parallel too, and their tallies merged
 //! with `+=`, which is order-independent, so the report does not depend on
 //! scheduling. A failing input adds a [`FileError`] and keeps what was
@@ -17,16 +25,18 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 
 use rayon::prelude::*;
 
 use crate::aggregate::Tally;
+use crate::decompress::{self, Budget};
 use crate::error::FileError;
 use crate::inputs::{Input, Source};
 use crate::mmap::Mapped;
 use crate::progress::Progress;
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
+use crate::sniff::{self, Kind};
 
 /// Files at least this long are memory-mapped.
 pub const MMAP_MIN: u64 = 4 << 20;
@@ -38,6 +48,8 @@ pub const CHUNK: usize = 4 << 20;
 pub const BLOCK: usize = 4 << 20;
 /// A NUL byte in this many leading bytes marks a file as binary.
 pub const BINARY_PROBE: usize = 8 << 10;
+/// Default of `--max-expand`: bytes one input may expand to.
+pub const MAX_EXPAND: u64 = 64 << 30;
 
 /// How inputs are read.
 #[derive(Clone, Copy, Debug)]
@@ -54,6 +66,8 @@ pub struct ReadOptions {
     pub window: usize,
     /// Block size of the stream path.
     pub block: usize,
+    /// Bytes one input may expand to when decompressed (`--max-expand`).
+    pub max_expand: u64,
 }
 
 impl Default for ReadOptions {
@@ -65,6 +79,7 @@ impl Default for ReadOptions {
             mmap_min: MMAP_MIN,
             window: WINDOW,
             block: BLOCK,
+            max_expand: MAX_EXPAND,
         }
     }
 }
@@ -97,7 +112,10 @@ pub fn scan_all_with(
                 Source::Stdin => {
                     let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
                     match reader {
-                        Some(r) => scan_reader(scanner, &input.display, r, opts),
+                        Some(r) => {
+                            let env = Env::new(scanner, opts);
+                            scan_stream(&env, &input.display, r, Level::Top)
+                        }
                         None => Tally::default(),
                     }
                 }
@@ -133,30 +151,151 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         Ok(m) => m.len(),
         Err(e) => return fail(&e),
     };
-    if len >= opts.mmap_min && !opts.no_mmap {
-        if let Ok(map) = Mapped::open(&file) {
-            return scan_mapped(scanner, &input.display, &map, opts);
+    let mapped = len >= opts.mmap_min && !opts.no_mmap;
+    if mapped || len >= opts.mmap_min.max(MMAP_MIN) {
+        let head = match sniff_head(&file) {
+            Ok(h) => h,
+            Err(e) => return fail(&e),
+        };
+        let kind = sniff::kind(&head);
+        if let Err(e) = (&file).seek(io::SeekFrom::Start(0)) {
+            return fail(&e);
         }
-    }
-    if len >= opts.mmap_min.max(MMAP_MIN) {
+        if kind != Kind::Text {
+            return scan_kind(scanner, input, opts, kind, file);
+        }
+        if mapped {
+            if let Ok(map) = Mapped::open(&file) {
+                return scan_mapped(scanner, &input.display, &map, opts);
+            }
+        }
         return scan_reader(scanner, &input.display, file, opts);
     }
     thread_local! {
         static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    BUF.with(|buf| {
+    // The buffer stays borrowed only while a plain log is scanned in one
+    // piece (no parallel chunks, so rayon cannot run another input on this
+    // thread meanwhile); anything else is streamed from the file afterwards.
+    let plain = BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         buf.clear();
         let result = (&file).read_to_end(&mut buf);
-        let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
-        if let Err(e) = result {
-            tally.errors.push(FileError::io(&input.display, &e));
-        }
+        let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
+        let tally = (kind == Kind::Text).then(|| {
+            let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
+            if let Err(e) = &result {
+                tally.errors.push(FileError::io(&input.display, e));
+            }
+            tally
+        });
         if buf.capacity() > 4 * MMAP_MIN as usize {
             *buf = Vec::new();
         }
-        tally
-    })
+        (tally, kind)
+    });
+    match plain {
+        (Some(tally), _) => tally,
+        (None, kind) => match (&file).seek(io::SeekFrom::Start(0)) {
+            Ok(_) => scan_kind(scanner, input, opts, kind, file),
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+/// Scans a file whose first bytes say it is not a plain log.
+fn scan_kind(scanner: &Scanner, input: &Input, opts: ReadOptions, kind: Kind, file: File) -> Tally {
+    let env = Env::new(scanner, opts);
+    if kind == Kind::Zip {
+        return crate::archive::scan_zip(&env, &input.display, file);
+    }
+    scan_stream(&env, &input.display, file, Level::Top)
+}
+
+/// The first [`sniff::HEAD`] bytes of `file`.
+fn sniff_head(file: &File) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    file.take(sniff::HEAD as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// What every stream of one input shares: the scanner, the options and the
+/// input's expansion budget.
+pub struct Env<'a> {
+    /// The line scanner.
+    pub scanner: &'a Scanner,
+    /// How to read.
+    pub opts: ReadOptions,
+    /// Bytes the input may still expand to.
+    pub budget: Budget,
+}
+
+impl<'a> Env<'a> {
+    /// A fresh environment for one input.
+    pub fn new(scanner: &'a Scanner, opts: ReadOptions) -> Env<'a> {
+        Env {
+            scanner,
+            opts,
+            budget: Budget::new(opts.max_expand),
+        }
+    }
+}
+
+/// Where in the one level of nesting a stream sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// An input as given: may be compressed, may be an archive.
+    Top,
+    /// A decompressed input: may be a tar.
+    Decompressed,
+    /// An archive entry: may be compressed.
+    Entry,
+    /// A decompressed archive entry: a log, an export or job-run JSON.
+    Leaf,
+}
+
+/// Scans a stream whose kind is not known yet: decompresses, unpacks or
+/// parses it as its first bytes say (see the module docs).
+pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level) -> Tally {
+    // A read error in the first bytes comes back after them, so that what
+    // could be read is scanned as what it is, and the error then named.
+    let (head, reader) = decompress::peek(reader, sniff::HEAD);
+    let kind = sniff::kind(&head);
+    match kind {
+        Kind::Compressed(c) if matches!(level, Level::Top | Level::Entry) => {
+            let next = if level == Level::Top {
+                Level::Decompressed
+            } else {
+                Level::Leaf
+            };
+            match c.decoder(reader) {
+                Ok(d) => scan_stream(env, display, env.budget.wrap(d), next),
+                Err(e) => fail_with(display, &e),
+            }
+        }
+        Kind::Tar if matches!(level, Level::Top | Level::Decompressed) => {
+            crate::archive::scan_tar(env, display, reader)
+        }
+        Kind::Zip if matches!(level, Level::Top | Level::Decompressed) => {
+            let mut t = Tally::default();
+            t.errors.push(FileError {
+                path: display.to_string(),
+                message: "a zip archive can only be read from a file (its index is at the end); save it to a file and scan that".into(),
+            });
+            t
+        }
+        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => {
+            crate::export::scan(display, reader, kind, env.scanner)
+        }
+        Kind::JobRun => crate::jobrun::scan(display, reader, env.scanner),
+        _ => scan_reader(env.scanner, display, reader, env.opts),
+    }
+}
+
+fn fail_with(display: &str, e: &io::Error) -> Tally {
+    let mut t = Tally::default();
+    t.errors.push(FileError::io(display, e));
+    t
 }
 
 fn looks_binary(head: &[u8]) -> bool {

@@ -28,8 +28,9 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
-use crate::causes::{Causes, Scratch};
-use crate::code::Code;
+use crate::causes::{Causes, Hit, Scratch};
+use crate::code::{Code, Scope};
+use crate::items;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
 use crate::window::Window;
@@ -109,6 +110,23 @@ impl Scanner {
         &self.causes
     }
 
+    /// Its time window.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// The sub-cause of `code` on the one-event line `text` (for inputs
+    /// that are not scanned line by line: exports, job-run JSON).
+    pub fn cause_of(&self, code: Code, text: &[u8], scratch: &mut Scratch) -> Option<Hit> {
+        self.causes.find_all(text, scratch);
+        self.causes.pick(code, &scratch.found)
+    }
+
+    /// Whether every event is recorded (see [`Scanner::recording_events`]).
+    pub fn records_events(&self) -> bool {
+        self.events
+    }
+
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
         let mut acc = if self.events {
@@ -181,6 +199,11 @@ impl Scanner {
                 self.causes.find_all(text, &mut scratch);
             }
             for &(code, column) in &codes {
+                let item = if code.scope() == Scope::Item {
+                    items::in_line(text)
+                } else {
+                    None
+                };
                 acc.add(&Event {
                     code,
                     job: if code.is_agent_level() {
@@ -197,6 +220,7 @@ impl Scanner {
                     } else {
                         self.causes.pick(code, &scratch.found)
                     },
+                    item,
                 });
             }
             if end >= buf.len() {

@@ -28,6 +28,8 @@ use crate::window::Window;
 
 /// The JSON schema version; bumped when a key changes meaning or goes away.
 pub const VERSION: u32 = 1;
+/// Directories and example paths shown per item-scope code by default.
+pub const DEFAULT_ITEMS: usize = 5;
 
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
@@ -259,6 +261,45 @@ pub struct CodeRow {
     /// Against `--baseline`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// The items (files, directories) its events named, for item-scope
+    /// codes; absent when none named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemsRow>,
+}
+
+/// The items of one code.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemsRow {
+    /// Events that named an item.
+    pub total: u64,
+    /// The directories with most events (at most `--items`), most first.
+    pub top_dirs: Vec<DirCount>,
+    /// The first distinct item paths in (input, line) order (at most
+    /// `--items`), each with where it was first seen.
+    pub examples: Vec<ItemExample>,
+    /// True when the code hit more directories than azsm counts (4096): the
+    /// top directories are then those of a deterministic sample.
+    pub dirs_sampled: bool,
+}
+
+/// An item path and where it was first seen.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ItemExample {
+    /// The item path.
+    pub item: String,
+    /// Display path of the input.
+    pub path: String,
+    /// 1-based line (row, for exports).
+    pub line: u64,
+}
+
+/// A directory and its events.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DirCount {
+    /// The directory.
+    pub dir: String,
+    /// Events under it (directly).
+    pub count: u64,
 }
 
 /// The events of one code with one sub-cause (or none).
@@ -297,6 +338,18 @@ pub struct JobRow {
     pub first_seen: Option<String>,
     /// Latest time seen.
     pub last_seen: Option<String>,
+    /// The run's `status` from job-run JSON.
+    pub status: Option<String>,
+    /// The run's `agentName`.
+    pub agent: Option<String>,
+    /// The run's `executionStartTime` (RFC 3339, UTC).
+    pub execution_start: Option<String>,
+    /// The run's `executionEndTime`.
+    pub execution_end: Option<String>,
+    /// The run's `itemsFailed`.
+    pub items_failed: Option<u64>,
+    /// The run's `itemsTransferred`.
+    pub items_transferred: Option<u64>,
 }
 
 /// One ranked remediation.
@@ -411,9 +464,21 @@ fn time(t: Option<i64>) -> Option<String> {
 }
 
 impl Report {
-    /// Builds the report of `tally` with the catalog's texts, the
-    /// sub-causes of `causes`, scanned within `window`.
+    /// Builds the report of `tally` with the catalog's texts and the
+    /// sub-causes of `causes`, scanned within `window`, showing
+    /// [`DEFAULT_ITEMS`] directories and paths per item-scope code.
     pub fn build(tally: &Tally, catalog: &Catalog, causes: &Causes, window: Window) -> Report {
+        Report::build_with(tally, catalog, causes, window, DEFAULT_ITEMS)
+    }
+
+    /// Builds the report, showing `k` directories and paths per code.
+    pub fn build_with(
+        tally: &Tally,
+        catalog: &Catalog,
+        causes: &Causes,
+        window: Window,
+        k: usize,
+    ) -> Report {
         let codes: Vec<CodeRow> = tally
             .codes
             .iter()
@@ -448,6 +513,29 @@ impl Report {
                         .collect(),
                     causes: cause_parts(tally, code, causes),
                     change: None,
+                    items: (t.items.total > 0).then(|| ItemsRow {
+                        total: t.items.total,
+                        top_dirs: t
+                            .items
+                            .top_dirs(k)
+                            .into_iter()
+                            .map(|(dir, count)| DirCount {
+                                dir: dir.to_string(),
+                                count,
+                            })
+                            .collect(),
+                        examples: t
+                            .items
+                            .example_paths(k)
+                            .into_iter()
+                            .map(|(path, line, item)| ItemExample {
+                                item: item.to_string(),
+                                path: path.to_string(),
+                                line,
+                            })
+                            .collect(),
+                        dirs_sampled: t.items.sampled,
+                    }),
                 }
             })
             .collect();
@@ -471,6 +559,12 @@ impl Report {
                     .collect(),
                 first_seen: time(t.first),
                 last_seen: time(t.last),
+                status: t.run.status.clone(),
+                agent: t.run.agent.clone(),
+                execution_start: time(t.run.start),
+                execution_end: time(t.run.end),
+                items_failed: t.run.items_failed,
+                items_transferred: t.run.items_transferred,
             })
             .collect();
         let scopes = [Scope::Agent, Scope::Job, Scope::Item, Scope::Unknown]

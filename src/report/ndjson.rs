@@ -2,11 +2,11 @@
 //!
 //! Records come in input order, then line order (the codes of one line in
 //! code order), the same for any thread count. Keys: `path`, `line`,
-//! `code`, `job` (null when none), `rule` (line, path, carried, none,
-//! agent), `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding`
-//! (false when a healthy sub-cause excused it), with `--baseline` `change`
-//! (the code's: new, increased, ...), and `cause` (the sub-cause's name or
-//! null).
+//! `code`, `job` (null when none), `rule` (line, path, carried, column,
+//! none, agent), `item` (the item path of an item-scope event, or null),
+//! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding` (false
+//! when a healthy sub-cause excused it), with `--baseline` `change` (the
+//! code's: new, increased, ...), and `cause` (the sub-cause's name or null).
 
 use std::io::{self, Write};
 
@@ -32,6 +32,8 @@ pub struct Record<'a> {
     pub job: Option<&'a str>,
     /// The attribution rule.
     pub rule: &'static str,
+    /// The item path (item-scope codes), when the event names one.
+    pub item: Option<&'a str>,
     /// The line's time.
     pub time: Option<String>,
     /// The code's scope.
@@ -69,6 +71,7 @@ impl<'a> Record<'a> {
             code: e.code,
             job: e.job.as_deref(),
             rule: e.rule,
+            item: e.item.as_deref(),
             time: e.time.map(timestamp::format),
             scope: e.code.scope(),
             severity: e.code.severity(),

@@ -223,6 +223,7 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
         if let (Some(a), Some(b)) = (&r.first_seen, &r.last_seen) {
             writeln!(out, "    when   {a} .. {b}")?;
         }
+        write_items(report, r, &st, out)?;
         let wrapped = textwrap::wrap(
             &r.mitigation,
             textwrap::Options::new(WIDTH)
@@ -236,6 +237,49 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
     }
     write_jobs(report, &st, out)?;
     write_scan(report, opts, &st, out)
+}
+
+/// The items of a remediation's codes: count, top folders, example paths.
+fn write_items(
+    report: &Report,
+    r: &super::RemediationRow,
+    st: &Styles,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for code in &r.codes {
+        let Some(row) = report.codes.iter().find(|c| c.code == *code) else {
+            continue;
+        };
+        let Some(items) = &row.items else { continue };
+        if items.top_dirs.is_empty() && items.examples.is_empty() {
+            continue;
+        }
+        let dirs = items
+            .top_dirs
+            .iter()
+            .map(|d| format!("{} ×{}", clean(&d.dir), d.count))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "    items  {code}: {}; {}{}",
+            plural(items.total, "item", "items"),
+            if items.dirs_sampled {
+                "folders (sampled) "
+            } else {
+                "folders "
+            },
+            dirs
+        )?;
+        let paths = items
+            .examples
+            .iter()
+            .map(|p| clean(&p.item).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(out, "{INDENT}{}", paint(st.dim, &format!("e.g. {paths}")))?;
+    }
+    Ok(())
 }
 
 fn scope_words(r: &super::RemediationRow) -> String {
@@ -275,22 +319,68 @@ fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<(
             .max()
             .unwrap_or(6)
             .max(7);
+        // The service's facts on runs, when job-run JSON was scanned.
+        let shown = || jobs.iter().take(MAX_JOBS);
+        let runs = shown().any(|j| j.status.is_some() || j.agent.is_some());
+        let sw = shown()
+            .filter_map(|j| j.status.as_deref())
+            .map(|t| clean(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let aw = shown()
+            .filter_map(|j| j.agent.as_deref())
+            .map(|t| clean(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let run_cols =
+            |status: &str, agent: &str, start: &str, end: &str, failed: &str, ok: &str| {
+                if runs {
+                    format!(
+                    "{status:<sw$}  {agent:<aw$}  {start:<24}  {end:<24}  {failed:>6}  {ok:>11}  "
+                )
+                } else {
+                    String::new()
+                }
+            };
         writeln!(
             out,
-            "  {:<width$}  {:>7}  {:>8}  {:<24}  {:<24}  CODES",
-            "JOB RUN", "EVENTS", "FINDINGS", "FIRST SEEN", "LAST SEEN"
+            "  {:<width$}  {}{:>7}  {:>8}  {:<24}  {:<24}  CODES",
+            "JOB RUN",
+            run_cols(
+                "STATUS",
+                "AGENT",
+                "STARTED",
+                "ENDED",
+                "FAILED",
+                "TRANSFERRED"
+            ),
+            "EVENTS",
+            "FINDINGS",
+            "FIRST SEEN",
+            "LAST SEEN"
         )?;
+        let num = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
         for j in jobs.iter().take(MAX_JOBS) {
-            writeln!(
-                out,
-                "  {:<width$}  {:>7}  {:>8}  {:<24}  {:<24}  {}",
+            let row = format!(
+                "  {:<width$}  {}{:>7}  {:>8}  {:<24}  {:<24}  {}",
                 clean(&j.job),
+                run_cols(
+                    &clean(j.status.as_deref().unwrap_or("-")),
+                    &clean(j.agent.as_deref().unwrap_or("-")),
+                    j.execution_start.as_deref().unwrap_or("-"),
+                    j.execution_end.as_deref().unwrap_or("-"),
+                    &num(j.items_failed),
+                    &num(j.items_transferred)
+                ),
                 j.events,
                 j.findings,
                 j.first_seen.as_deref().unwrap_or("-"),
                 j.last_seen.as_deref().unwrap_or("-"),
                 counts(&j.codes)
-            )?;
+            );
+            writeln!(out, "{}", row.trim_end())?;
         }
         if jobs.len() > MAX_JOBS {
             writeln!(
@@ -344,9 +434,17 @@ fn write_scan(
         opts.elapsed
             .map_or(String::new(), |d| format!(" in {:.0?}", d))
     )?;
+    let column = if a.column > 0 {
+        format!(
+            ", {} by a job column of an export or job-run JSON",
+            a.column
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key, {} with no job run, {} agent-level",
+        "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key{column}, {} with no job run, {} agent-level",
         report.summary.events, a.line, a.path, a.carried, a.none, a.agent
     )?;
     if !report.not_errors.is_empty() {

@@ -168,11 +168,12 @@ fn baseline_marks_codes_in_every_format() {
         "new"
     );
     let csv_text = out("csv");
-    // `change` is the last column but one; `cause` (last) is empty: the
-    // AZSM2062 lines say "permission denied", a sub-cause of AZSM1020 only.
-    assert!(csv_text
-        .lines()
-        .any(|l| l.contains(",AZSM2062,") && l.ends_with(",increased,")));
+    // `change` is the 10th column (an `item` column follows it since issue 5).
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    assert!(rdr
+        .records()
+        .map(|r| r.unwrap())
+        .any(|r| &r[2] == "AZSM2062" && &r[9] == "increased"));
 
     // --fail-on new: fails only on what is new.
     let fail =

@@ -110,7 +110,8 @@ fn every_attribution_rule_applies_where_it_should() {
     assert_eq!(un, cc(&[("AZSM0000", 1), ("AZSM0001", 1), ("AZSM0003", 1)]));
     assert_eq!(
         r["attribution"],
-        serde_json::json!({"line": 7, "path": 8, "carried": 6, "none": 1, "agent": 2})
+        // The bundle holds no export or job-run JSON: no `column` events.
+        serde_json::json!({"line": 7, "path": 8, "carried": 6, "column": 0, "none": 1, "agent": 2})
     );
 }
 

@@ -512,9 +512,11 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
     let mut rdr = csv::Reader::from_reader(csv_run.stdout.as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        // `item` was added after `change` by the item-paths work (issue 5),
+        // `cause` after it by the sub-causes work (issue 7).
         [
             "path", "line", "code", "job", "rule", "time", "scope", "severity", "finding",
-            "change", "cause"
+            "change", "item", "cause"
         ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
@@ -525,6 +527,7 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
         assert_eq!(&row[2], rec["code"].as_str().unwrap());
         assert_eq!(&row[3], rec["job"].as_str().unwrap_or(""));
         assert_eq!(&row[4], rec["rule"].as_str().unwrap());
+        assert_eq!(&row[10], rec["item"].as_str().unwrap_or(""));
     }
 }
 

@@ -2,10 +2,14 @@
 
 mod harness;
 
+mod archives;
 mod ci;
 mod cli;
 mod equivalence;
+mod exports;
 mod fixture_bundle;
 mod formats;
+mod items;
+mod jobruns;
 mod sub_causes;
 mod window;

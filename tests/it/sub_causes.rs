@@ -462,7 +462,66 @@ fn every_format_carries_the_cause() {
     let csv = azsm(&["scan", "--format", "csv", FIXTURE]).stdout;
     assert!(
         csv.lines()
-            .any(|l| l.contains(",19,AZSM1042,") && l.ends_with(",false,,endpoint-reachable")),
+            .any(|l| l.contains(",19,AZSM1042,") && l.ends_with(",false,,,endpoint-reachable")),
         "{csv}"
     );
+}
+
+#[test]
+fn exports_get_sub_causes_and_the_window_too() {
+    let row = |t: &str, code: &str, msg: &str| {
+        format!("{{\"TenantId\":\"72f988bf-86f1-41af-91ab-2d7cd011db47\",\"TimeGenerated\":\"{t}\",\"JobRunName\":\"1f0e2d3c-aaaa-4bbb-8ccc-000000000001\",\"Level\":\"Error\",\"Message\":\"{msg}\",\"StatusCode\":\"{code}\",\"Type\":\"StorageMoverJobRunLogs\"}}\n")
+    };
+    let rows = [
+        row(
+            "2024-03-15T08:30:00Z",
+            "AZSM1060",
+            "write failed: The specified share is full.",
+        ),
+        row(
+            "2024-03-16T08:30:00Z",
+            "AZSM1060",
+            "PUT /share/con: InvalidResourceName",
+        ),
+        row(
+            "2024-03-16T09:00:00Z",
+            "AZSM1060",
+            "context deadline exceeded",
+        ),
+    ]
+    .concat();
+    let t = Tree::new().file("jobrunlogs.jsonl", rows);
+    let r = azsm(&["scan", "--format", "json", &t.arg("jobrunlogs.jsonl")]).json();
+    assert_eq!(r["codes"][0]["count"], 3, "{r}");
+    let causes: Vec<Value> = r["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cause"].clone())
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            json!("invalid-resource-name"),
+            json!("share-full"),
+            Value::Null
+        ]
+    );
+    let r = azsm(&[
+        "scan",
+        "--format",
+        "json",
+        "--since",
+        "2024-03-16",
+        &t.arg("jobrunlogs.jsonl"),
+    ])
+    .json();
+    assert_eq!(r["window"]["outside"], 1);
+    let causes: Vec<Value> = r["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cause"].clone())
+        .collect();
+    assert_eq!(causes, [json!("invalid-resource-name"), Value::Null]);
 }

@@ -1,0 +1,476 @@
+//! Affected items: which files and folders an item-scope code hit.
+//!
+//! A user wants to know which files failed with AZSM2062 and under which
+//! folders. For item-scope codes (`AZSM2xxx`) the item path comes from an
+//! export's `ItemPath` column, or from the log line, found by
+//! [`in_line`]. Per code, [`Items`] keeps:
+//!
+//! - the number of events with a path;
+//! - exact counts per parent directory, for a deterministic sample of at
+//!   most [`DIR_SAMPLE`] directories: those whose (fixed, unseeded) hash is
+//!   smallest. When a code hits no more directories than that, the counts
+//!   are complete and the top directories exact; beyond it, `sampled` says
+//!   so. Keeping "the smallest hashes" is commutative and associative, so
+//!   the result does not depend on how inputs and chunks were split or
+//!   merged;
+//! - the first [`MAX_EXAMPLES`] item paths in (input, line) order.
+//!
+//! Memory per code is therefore bounded whatever the number of items.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+/// Directories counted per code, at most.
+pub const DIR_SAMPLE: usize = 4096;
+/// Example paths kept per code; the largest `--items`.
+pub const MAX_EXAMPLES: usize = 100;
+
+/// The item path on a log line, if any. The rule
+/// (also in the README):
+/// 1. the value of a key whose name ends in `path`, in any case
+///    (`path=`, `itemPath:`, `"file_path":"..."`, `ITEM_PATH=`), quoted or
+///    up to the next space, comma or quote;
+/// 2. otherwise the first word (after a space or tab, or at the line
+///    start) that starts with `/`, `\\` or a drive (`C:\`) and is longer
+///    than one character, up to the next space or tab, with trailing
+///    `,;:)]"'` removed;
+/// 3. otherwise, in a copy-log record (a `TransferResult` word such as
+///    `Failed`, then the item type `F` or `D`), the first later word that is
+///    neither a number, nor a code, nor a `key=value` pair (relative paths:
+///    `Failed F 3335124 users/alice/a.docx`).
+pub fn in_line(text: &[u8]) -> Option<&[u8]> {
+    keyed(text)
+        .or_else(|| bare(text))
+        .or_else(|| copy_log(text))
+}
+
+/// Rule 3: in a copy-log record (a `TransferResult` word, then the item
+/// type `F` or `D`), the first later word that is neither a number nor a
+/// code nor a `key=value` pair.
+fn copy_log(text: &[u8]) -> Option<&[u8]> {
+    let mut words = text
+        .split(|b| matches!(b, b' ' | b'\t'))
+        .filter(|w| !w.is_empty());
+    loop {
+        let w = words.next()?;
+        let result = match w.first() {
+            Some(b'F') => w == b"Failed",
+            Some(b'T') => w == b"Transferred",
+            Some(b'U') => w == b"Unsupported",
+            Some(b'E') => w == b"Excluded",
+            Some(b'N') => w == b"NoCopyNecessary",
+            _ => false,
+        };
+        if result {
+            break;
+        }
+    }
+    if !matches!(words.next()?, b"F" | b"D") {
+        return None;
+    }
+    words.find(|w| {
+        let number = w.iter().all(u8::is_ascii_digit);
+        let code = w.len() == 8 && w.starts_with(b"AZSM");
+        !(number || code || w.contains(&b'='))
+    })
+}
+
+fn keyed(text: &[u8]) -> Option<&[u8]> {
+    // Look back from each `=` or `:` over quotes and spaces for `path`.
+    for sep in memchr::memchr2_iter(b'=', b':', text) {
+        let mut k = sep;
+        while k > 0 && matches!(text[k - 1], b'"' | b'\'' | b' ') {
+            k -= 1;
+        }
+        if k < 4 || !text[k - 4..k].eq_ignore_ascii_case(b"path") {
+            continue;
+        }
+        let from = k;
+        let mut i = from;
+        while matches!(text.get(i), Some(b'"' | b'\'' | b' ')) {
+            i += 1;
+        }
+        if !matches!(text.get(i), Some(b'=' | b':')) {
+            continue;
+        }
+        i += 1;
+        while text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let value = match text.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let rest = &text[i + 1..];
+                &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
+            }
+            _ => {
+                let rest = &text[i..];
+                let end = rest
+                    .iter()
+                    .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            }
+        };
+        if !value.is_empty() {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn bare(text: &[u8]) -> Option<&[u8]> {
+    for p in memchr::memchr2_iter(b'/', b'\\', text) {
+        let drive =
+            p >= 2 && text[p] == b'\\' && text[p - 1] == b':' && text[p - 2].is_ascii_alphabetic();
+        let start = if drive { p - 2 } else { p };
+        if start > 0 && !matches!(text[start - 1], b' ' | b'\t') {
+            continue;
+        }
+        if !drive && text[p] == b'\\' && text.get(p + 1) != Some(&b'\\') {
+            continue;
+        }
+        let end = memchr::memchr2(b' ', b'\t', &text[start..]).map_or(text.len(), |e| start + e);
+        let mut w = &text[start..end];
+        while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\'' | b'\r'] = w {
+            w = rest;
+        }
+        if w.len() > 1 {
+            return Some(w);
+        }
+    }
+    None
+}
+
+/// The directory of an item path: up to its last `/` or `\` (`/` for a
+/// top-level absolute path, `.` for a bare name).
+pub fn parent(path: &str) -> &str {
+    let trimmed = path.trim_end_matches(['/', '\\']);
+    match memchr::memrchr2(b'/', b'\\', trimmed.as_bytes()) {
+        Some(0) => &trimmed[..1],
+        Some(i) => &trimmed[..i],
+        None => ".",
+    }
+}
+
+fn dir_hash(dir: &str) -> u64 {
+    let mut h = FxHasher::default();
+    dir.hash(&mut h);
+    h.finish()
+}
+
+/// Item paths of one code; see the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Items {
+    /// Events that named an item.
+    pub total: u64,
+    /// Events per directory, keyed by (hash, directory): the sample.
+    dirs: BTreeMap<(u64, String), u64>,
+    /// Whether directories beyond the sample were seen.
+    pub sampled: bool,
+    /// The first item paths, in (input, line) order.
+    pub examples: Vec<(Arc<str>, u64, String)>,
+}
+
+impl Items {
+    /// Adds `other`.
+    pub fn merge(&mut self, other: Items) {
+        self.total += other.total;
+        self.sampled |= other.sampled;
+        for (k, n) in other.dirs {
+            *self.dirs.entry(k).or_default() += n;
+        }
+        self.prune();
+        self.examples.extend(other.examples);
+        self.examples.sort();
+        self.examples.truncate(MAX_EXAMPLES);
+    }
+
+    fn prune(&mut self) {
+        while self.dirs.len() > DIR_SAMPLE {
+            self.dirs.pop_last();
+            self.sampled = true;
+        }
+    }
+
+    /// The `k` directories with most events (ties by name).
+    pub fn top_dirs(&self, k: usize) -> Vec<(&str, u64)> {
+        let mut all: Vec<(&str, u64)> = self
+            .dirs
+            .iter()
+            .map(|((_, d), &n)| (d.as_str(), n))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        all.truncate(k);
+        all
+    }
+
+    /// The first `k` distinct item paths, each where it was first seen
+    /// (input, line, item).
+    pub fn example_paths(&self, k: usize) -> Vec<(&str, u64, &str)> {
+        let mut out: Vec<(&str, u64, &str)> = Vec::new();
+        for (input, line, p) in &self.examples {
+            if out.len() == k {
+                break;
+            }
+            if !out.iter().any(|e| e.2 == p) {
+                out.push((input, *line, p));
+            }
+        }
+        out
+    }
+
+    /// Items as a report shows them (`azsm merge`): `dirs` are the folders
+    /// listed, `examples` (input, line, item) the paths listed.
+    pub fn restore(
+        total: u64,
+        dirs: Vec<(String, u64)>,
+        sampled: bool,
+        examples: Vec<(Arc<str>, u64, String)>,
+    ) -> Items {
+        let mut items = Items {
+            total,
+            dirs: dirs
+                .into_iter()
+                .map(|(d, n)| ((dir_hash(&d), d), n))
+                .collect(),
+            sampled,
+            examples,
+        };
+        items.examples.sort();
+        items.prune();
+        items
+    }
+
+    /// Distinct directories in the sample.
+    pub fn dir_count(&self) -> usize {
+        self.dirs.len()
+    }
+}
+
+/// Item paths of one code within one chunk or export (lines relative to
+/// the chunk). Bounded like [`Items`]: once it holds twice [`DIR_SAMPLE`]
+/// directories it keeps the [`DIR_SAMPLE`] smallest hashes and from then on
+/// ignores directories hashing above the cut, which can never be in the
+/// final sample; the kept counts stay exact.
+#[derive(Debug, Default)]
+pub struct ItemAcc {
+    total: u64,
+    dirs: FxHashMap<String, (u64, u64)>,
+    /// The last directory seen and its events not yet in `dirs`: items of
+    /// one folder tend to come in runs.
+    last: String,
+    last_n: u64,
+    cut: Option<u64>,
+    examples: Vec<(u64, String)>,
+}
+
+impl ItemAcc {
+    /// Records `path`, seen on chunk line `line`.
+    pub fn add(&mut self, path: &[u8], line: u64) {
+        let path = String::from_utf8_lossy(path);
+        self.total += 1;
+        let dir = parent(&path);
+        if self.last_n > 0 && self.last == dir {
+            self.last_n += 1;
+        } else {
+            self.flush();
+            self.last.clear();
+            self.last.push_str(dir);
+            self.last_n = 1;
+        }
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push((line, path.into_owned()));
+        }
+    }
+
+    /// Moves the last directory's pending events into `dirs`.
+    fn flush(&mut self) {
+        let (dir, add) = (self.last.as_str(), self.last_n);
+        if add == 0 {
+            return;
+        }
+        self.last_n = 0;
+        if let Some((_, n)) = self.dirs.get_mut(dir) {
+            *n += add;
+        } else {
+            let h = dir_hash(dir);
+            if self.cut.is_none_or(|c| h <= c) {
+                self.dirs.insert(dir.to_string(), (h, add));
+                if self.dirs.len() >= 2 * DIR_SAMPLE {
+                    self.shrink();
+                }
+            }
+        }
+    }
+
+    fn shrink(&mut self) {
+        let mut hashes: Vec<u64> = self.dirs.values().map(|v| v.0).collect();
+        let (_, &mut cut, _) = hashes.select_nth_unstable(DIR_SAMPLE - 1);
+        self.dirs.retain(|_, v| v.0 <= cut);
+        self.cut = Some(cut);
+    }
+
+    /// The summary, with lines shifted by `offset` and named after `input`.
+    pub fn finish(mut self, input: &Arc<str>, offset: u64) -> Items {
+        self.flush();
+        let mut items = Items {
+            total: self.total,
+            dirs: self
+                .dirs
+                .into_iter()
+                .map(|(d, (h, n))| ((h, d), n))
+                .collect(),
+            sampled: self.cut.is_some(),
+            examples: self
+                .examples
+                .into_iter()
+                .map(|(l, p)| (input.clone(), l + offset, p))
+                .collect(),
+        };
+        items.prune();
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(line: &str) -> Option<String> {
+        in_line(line.as_bytes()).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    #[test]
+    fn paths_on_lines() {
+        let cases = [
+            (
+                "2024-03-15T08:20:00Z Failed F /export/data/b.txt 1024 AZSM2062 permission denied",
+                Some("/export/data/b.txt"),
+            ),
+            (
+                "ERROR copy failed for /export/data/a.txt status=AZSM2062 (x)",
+                Some("/export/data/a.txt"),
+            ),
+            (
+                "read failed path=/share/caf.txt AZSM2063",
+                Some("/share/caf.txt"),
+            ),
+            (
+                r#"{"itemPath":"dir one/f.txt","statusCode":"AZSM2062"}"#,
+                Some("dir one/f.txt"),
+            ),
+            ("filePath: 'a b/c' AZSM2062", Some("a b/c")),
+            (
+                r"copy of \\srv\share\x.doc, AZSM2062",
+                Some(r"\\srv\share\x.doc"),
+            ),
+            (r"copy of C:\data\x.doc: AZSM2062", Some(r"C:\data\x.doc")),
+            ("item (/export/big.iso) AZSM2026", None),
+            (
+                "2024-03-15T08:00:00Z AZSM2071 Failed F 3335124 users/alice/a.docx retry=AZSM2071",
+                Some("users/alice/a.docx"),
+            ),
+            (
+                "t Unsupported D 6809857 hr/x.bin Details=\"input/output error\"",
+                Some("hr/x.bin"),
+            ),
+            ("t Failed F 12 AZSM2062 k=v", None),
+            ("Failed to copy F AZSM2062", None),
+            ("AZSM2062 no path here / at all", None),
+            ("pathological=1 AZSM2062", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(found(line).as_deref(), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("/export/data/b.txt"), "/export/data");
+        assert_eq!(parent("/b.txt"), "/");
+        assert_eq!(parent("b.txt"), ".");
+        assert_eq!(parent(r"\\srv\share\x"), r"\\srv\share");
+        assert_eq!(parent("a/dir/"), "a");
+    }
+
+    #[test]
+    fn the_sample_is_the_same_however_merged() {
+        let input: Arc<str> = Arc::from("x");
+        let mut parts = Vec::new();
+        for chunk in 0..6u64 {
+            let mut acc = ItemAcc::default();
+            for i in 0..2000u64 {
+                let dir = (i * 7 + chunk * 13) % 3000;
+                acc.add(format!("/d{dir}/f{i}").as_bytes(), i + 1);
+            }
+            parts.push(acc.finish(&input, chunk * 10_000));
+        }
+        let mut forward = Items::default();
+        for p in parts.iter().cloned() {
+            forward.merge(p);
+        }
+        let mut pairs = Items::default();
+        for pair in parts.chunks(2).rev() {
+            let mut a = pair[1].clone();
+            a.merge(pair[0].clone());
+            pairs.merge(a);
+        }
+        assert_eq!(forward, pairs);
+        assert_eq!(forward.total, 12_000);
+        assert!(!forward.sampled, "3000 directories fit the sample");
+        assert_eq!(forward.dir_count(), 3000);
+        assert_eq!(forward.examples.len(), MAX_EXAMPLES);
+        assert_eq!(forward.examples[0].1, 1);
+
+        let mut big = ItemAcc::default();
+        for i in 0..(DIR_SAMPLE as u64 + 10) {
+            big.add(format!("/d{i}/f").as_bytes(), i + 1);
+        }
+        let big = big.finish(&input, 0);
+        assert!(big.sampled);
+        assert_eq!(big.dir_count(), DIR_SAMPLE);
+
+        // One accumulator that shrinks on the way equals many that do not.
+        let path = |i: u64| format!("/d{}/f", (i * 7919) % 20_000);
+        let mut one = ItemAcc::default();
+        let mut parts = Items::default();
+        for block in 0..30u64 {
+            let mut small = ItemAcc::default();
+            for i in block * 1000..(block + 1) * 1000 {
+                one.add(path(i).as_bytes(), i + 1);
+                small.add(path(i).as_bytes(), i + 1);
+            }
+            parts.merge(small.finish(&input, 0));
+        }
+        let one = one.finish(&input, 0);
+        assert!(one.sampled);
+        assert_eq!(one, parts);
+        assert_eq!(
+            one.top_dirs(1)[0].1,
+            2,
+            "10 000 folders hit twice each, exactly counted"
+        );
+    }
+
+    #[test]
+    fn top_directories_and_examples() {
+        let input: Arc<str> = Arc::from("x");
+        let mut acc = ItemAcc::default();
+        for (i, p) in ["/a/1", "/b/1", "/a/2", "/a/1", "/c/1", "/b/2"]
+            .iter()
+            .enumerate()
+        {
+            acc.add(p.as_bytes(), i as u64 + 1);
+        }
+        let items = acc.finish(&input, 0);
+        assert_eq!(items.top_dirs(2), [("/a", 3), ("/b", 2)]);
+        assert_eq!(
+            items.example_paths(3),
+            [("x", 1, "/a/1"), ("x", 2, "/b/1"), ("x", 3, "/a/2")],
+            "distinct paths, each where first seen"
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! Compressed files and archives: the sample bundle packed as users get it,
+//! rotated and compressed logs, nesting, and the damage and bomb guards.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::harness::*;
+
+const BUNDLE: &str = "fixtures/support-bundle";
+const JD: &str = "5d7a2c4e-5555-4e6f-8a9b-0c1d2e3f4a5b";
+
+/// The bundle's files as (relative path, bytes), in name order.
+fn bundle_files() -> Vec<(String, Vec<u8>)> {
+    walkdir::WalkDir::new(BUNDLE)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(BUNDLE)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, &bytes[..]).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        z.start_file(name.as_str(), opts).unwrap();
+        z.write_all(bytes).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn bz2(bytes: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn zst(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).unwrap()
+}
+
+/// The report with `prefix` (a directory or an archive's `name!`) replaced.
+fn normalised(run: &Run, prefix: &str) -> String {
+    run.stdout.replace(prefix, "<root>")
+}
+
+#[test]
+fn the_bundle_as_tar_zst_and_as_zip_reports_like_the_tree() {
+    let files = bundle_files();
+    assert_eq!(files.len(), 10, "the fixture tree changed");
+    let tree = Tree::new()
+        .file("bundle.tar.zst", zst(&tar_of(&files)))
+        .file("bundle.zip", zip_of(&files))
+        .file("bundle.tgz", gz(&tar_of(&files)))
+        .file("bundle.tar", tar_of(&files));
+    for format in ["json", "text"] {
+        let dir = azsm(&["scan", "--format", format, BUNDLE]);
+        assert_eq!(dir.status, 1);
+        let want = normalised(&dir, BUNDLE);
+        for name in ["bundle.tar.zst", "bundle.zip", "bundle.tgz", "bundle.tar"] {
+            let arg = tree.arg(name);
+            let run = azsm(&["scan", "--format", format, &arg]);
+            assert_eq!(run.status, 1, "{name}: {}", run.stderr);
+            assert_eq!(
+                normalised(&run, &format!("{arg}!")),
+                want,
+                "{name} ({format})"
+            );
+        }
+    }
+    // Entry paths are shown after the archive's, and the GUID rule sees them.
+    let r = azsm(&["scan", "--format", "json", &tree.arg("bundle.tar.zst")]).json();
+    let c = r["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "AZSM2062")
+        .unwrap();
+    assert_eq!(
+        c["examples"][0]["path"],
+        format!(
+            "{}!/root/xdmdata/copy log/{JD}.log",
+            tree.arg("bundle.tar.zst")
+        )
+    );
+    assert_eq!(r["attribution"]["path"], 8);
+}
+
+#[test]
+fn rotated_and_compressed_logs_are_more_files_whatever_their_names() {
+    let line = |n: u32, code: &str| {
+        format!("2024-03-15T08:00:0{n}Z ERROR jobRunName=J{n} {code} failed\n").into_bytes()
+    };
+    let tree = Tree::new()
+        .file("log/xdatamoved.log", line(0, "AZSM1024"))
+        .file("log/xdatamoved.log.1", line(1, "AZSM1024"))
+        .file("log/xdatamoved.log.2.gz", gz(&line(2, "AZSM1024")))
+        .file("log/xdatamoved.log.3.zst", zst(&line(3, "AZSM1024")))
+        .file("log/xdatamoved.log.4.bz2", bz2(&line(4, "AZSM1024")))
+        .file("log/xdatamoved.log.5.xz", xz(&line(5, "AZSM1024")))
+        // Content, not the name, decides.
+        .file("log/renamed.txt", gz(&line(6, "AZSM2062")))
+        .file("log/not-really.gz", line(7, "AZSM2062"));
+    let run = azsm(&["scan", "--format", "json", &tree.arg("log")]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(code_counts(&r), cc(&[("AZSM1024", 6), ("AZSM2062", 2)]));
+    assert_eq!(r["summary"]["jobs"], 8);
+    assert_eq!(r["scanned"]["files"], 8);
+    assert_eq!(r["errors"].as_array().unwrap().len(), 0);
+    // Bytes are those scanned, after decompression.
+    let plain: usize = (0..8).map(|n| line(n, "AZSM1024").len()).sum();
+    assert_eq!(r["scanned"]["bytes"], plain as u64);
+}
+
+#[test]
+fn compressed_entries_inside_an_archive_are_one_level_of_nesting() {
+    let guid_log = format!("root/xdmdata/copy log/{JD}.log.gz");
+    let inner = vec![
+        (
+            "var/log/xdatamoved.log.2.gz".to_string(),
+            gz(b"2024-03-15T08:00:00Z ERROR jobRunName=J1 AZSM1024 x\n"),
+        ),
+        (
+            guid_log.clone(),
+            gz(b"2024-03-15T08:20:00Z Failed F /export/a.txt 1 AZSM2062 denied\n"),
+        ),
+        (
+            "misc/nested.tar.gz".to_string(),
+            gz(&tar_of(&[(
+                "deep.log".to_string(),
+                b"AZSM1060 deeper than one level\n".to_vec(),
+            )])),
+        ),
+    ];
+    let tree = Tree::new()
+        .file("b.tar.zst", zst(&tar_of(&inner)))
+        .file("b.zip", zip_of(&inner));
+    for name in ["b.tar.zst", "b.zip"] {
+        let arg = tree.arg(name);
+        let run = azsm(&["scan", "--format", "json", &arg]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        let r = run.json();
+        assert_eq!(
+            code_counts(&r),
+            cc(&[("AZSM1024", 1), ("AZSM2062", 1)]),
+            "{name}"
+        );
+        assert_eq!(
+            job_counts(&r),
+            vec![
+                (JD.to_string(), cc(&[("AZSM2062", 1)])),
+                ("J1".to_string(), cc(&[("AZSM1024", 1)])),
+            ]
+        );
+        // The tar inside the .gz inside the archive is not opened: it is
+        // binary (NUL bytes in its headers) and counted as skipped.
+        assert_eq!(r["scanned"]["skipped_binary"], 1, "{name}");
+        assert_eq!(r["attribution"]["path"], 1);
+        let ex = &r["codes"][1]["examples"][0]["path"];
+        assert_eq!(*ex, format!("{arg}!/{guid_log}"));
+    }
+}
+
+#[test]
+fn a_compressed_stream_on_stdin_is_decoded() {
+    let run = azsm_stdin(
+        &["scan", "--format", "json", "-"],
+        &gz(b"2024-03-15T08:00:00Z jobRunName=J AZSM1024\n"),
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert_eq!(code_counts(&run.json()), cc(&[("AZSM1024", 1)]));
+}
+
+/// `n` log lines, each with a code.
+fn many_lines(n: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        writeln!(
+            v,
+            "2024-03-15T08:00:00Z ERROR jobRunName=J{} AZSM2062 item {i}",
+            i % 7
+        )
+        .unwrap();
+    }
+    v
+}
+
+#[test]
+fn the_expansion_cap_stops_a_bomb_and_keeps_what_was_scanned() {
+    let plain = many_lines(200_000); // about 12 MiB, a few hundred KiB packed
+    let tree = Tree::new()
+        .file("bomb.log.gz", gz(&plain))
+        .file(
+            "bomb.tar.zst",
+            zst(&tar_of(&[("a.log".into(), plain.clone())])),
+        )
+        .file("ok.log", b"AZSM1024 jobRunName=K\n");
+    for name in ["bomb.log.gz", "bomb.tar.zst"] {
+        let run = azsm(&[
+            "scan",
+            "--format",
+            "json",
+            "--max-expand",
+            "1M",
+            &tree.arg(name),
+            &tree.arg("ok.log"),
+        ]);
+        assert_eq!(run.status, 2, "{name}");
+        assert!(run.stderr.contains(name), "{}", run.stderr);
+        assert!(run.stderr.contains("--max-expand (1M)"), "{}", run.stderr);
+        let r = run.json();
+        let counts = code_counts(&r);
+        assert_eq!(counts[0], ("AZSM1024".to_string(), 1), "the other input");
+        let scanned = counts[1].1;
+        assert!(
+            scanned > 1000 && scanned < 200_000,
+            "{name}: the lines before the cap are kept ({scanned})"
+        );
+        assert!(r["scanned"]["bytes"].as_u64().unwrap() <= (1 << 20) + 100);
+    }
+    let full = azsm(&["scan", "--format", "json", &tree.arg("bomb.log.gz")]);
+    assert_eq!(full.status, 1, "{}", full.stderr);
+    assert_eq!(code_counts(&full.json()), cc(&[("AZSM2062", 200_000)]));
+}
+
+#[test]
+fn bad_max_expand_values_exit_2_naming_the_flag() {
+    for bad in ["", "10X", "0", "1.5G", "-1"] {
+        let flag = format!("--max-expand={bad}");
+        let run = azsm(&["scan", &flag, "x"]);
+        assert_eq!(run.status, 2, "{bad:?}");
+        assert!(run.stderr.contains("--max-expand"), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    let run = azsm(&["scan", "--items", "101", "x"]);
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("--items"), "{}", run.stderr);
+}
+
+fn truncated(bytes: &[u8], keep: f64) -> Vec<u8> {
+    bytes[..(bytes.len() as f64 * keep) as usize].to_vec()
+}
+
+#[test]
+fn truncated_and_corrupt_streams_are_named_and_earlier_findings_kept() {
+    let plain = many_lines(20_000);
+    let files = vec![
+        (
+            "var/log/first.log".to_string(),
+            b"AZSM1024 jobRunName=K\n".to_vec(),
+        ),
+        ("var/log/big.log".to_string(), plain.clone()),
+        (
+            "var/log/last.log".to_string(),
+            b"AZSM1060 jobRunName=K\n".to_vec(),
+        ),
+    ];
+    let mut corrupt = gz(&plain);
+    let mid = corrupt.len() / 2;
+    for b in &mut corrupt[mid..mid + 64] {
+        *b ^= 0x55;
+    }
+    let tree = Tree::new()
+        .file("cut.tar.zst", truncated(&zst(&tar_of(&files)), 0.5))
+        .file("cut.tar", truncated(&tar_of(&files), 0.5))
+        .file("cut.log.gz", truncated(&gz(&plain), 0.5))
+        .file("bad.log.gz", corrupt)
+        .file("cut.zip", truncated(&zip_of(&files), 0.5));
+    for (name, entry, what) in [
+        (
+            "cut.tar.zst",
+            "!/var/log/big.log",
+            "zstd stream is corrupt or truncated",
+        ),
+        ("cut.tar", "!/var/log/big.log", "tar archive is truncated"),
+        ("cut.log.gz", "", "gzip stream is corrupt or truncated"),
+        ("bad.log.gz", "", "gzip stream is corrupt or truncated"),
+    ] {
+        let arg = tree.arg(name);
+        let run = azsm(&["scan", "--format", "json", &arg]);
+        assert_eq!(run.status, 2, "{name}");
+        let r = run.json();
+        let errors = r["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{name}: one damage, one error: {errors:?}");
+        assert_eq!(errors[0]["path"], format!("{arg}{entry}"), "{name}");
+        let msg = errors[0]["message"].as_str().unwrap();
+        assert!(msg.contains(what), "{name}: {msg}");
+        assert!(
+            run.stderr.contains(&format!("{arg}{entry}: ")),
+            "{}",
+            run.stderr
+        );
+        let counts = code_counts(&r);
+        let found_2062 = counts.iter().find(|c| c.0 == "AZSM2062").map_or(0, |c| c.1);
+        assert!(
+            found_2062 > 100 && found_2062 < 20_000,
+            "{name}: the lines before the damage are kept ({found_2062})"
+        );
+        if !entry.is_empty() {
+            assert_eq!(
+                counts[0],
+                ("AZSM1024".to_string(), 1),
+                "{name}: the entry before"
+            );
+        }
+    }
+    // A zip cut in half has lost its index at the end: nothing can be read,
+    // and the error says so.
+    let run = azsm(&["scan", &tree.arg("cut.zip")]);
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr.contains("zip archive is corrupt or truncated"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn archives_are_walked_in_directories_too() {
+    let files = bundle_files();
+    let tree = Tree::new().file("cases/1234/bundle.tar.zst", zst(&tar_of(&files)));
+    let dir = tree.arg("cases");
+    let run = azsm(&["scan", "--format", "json", &dir]);
+    assert_eq!(run.status, 1);
+    assert_eq!(run.json()["summary"]["events"], 24);
+    assert!(Path::new(&dir).join("1234/bundle.tar.zst").exists());
+}
+
+#[test]
+fn a_corrupt_zip_entry_is_named_and_the_other_entries_are_scanned() {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("a.log", stored).unwrap();
+    z.write_all(b"jobRunName=J AZSM1024 first\nXXXXXXXXXXXXXXXXXXXX\n")
+        .unwrap();
+    z.start_file("b.log", stored).unwrap();
+    z.write_all(b"jobRunName=J AZSM1060 second\n").unwrap();
+    let mut bytes = z.finish().unwrap().into_inner();
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"XXXXXXXXXXXXXXXXXXXX")
+        .unwrap();
+    bytes[at] = b'Y';
+    let tree = Tree::new().file("logs.zip", bytes);
+    let arg = tree.arg("logs.zip");
+    let run = azsm(&["scan", "--format", "json", &arg]);
+    assert_eq!(run.status, 2);
+    let r = run.json();
+    assert_eq!(r["errors"][0]["path"], format!("{arg}!/a.log"));
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("zip entry is corrupt or truncated"), "{msg}");
+    // The damaged entry's lines and the next entry are still counted.
+    assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1), ("AZSM1060", 1)]));
+}
+
+#[test]
+fn small_compressed_files_that_expand_past_a_chunk_scan_in_parallel() {
+    // Each decompresses to more than one 4 MiB chunk, so its blocks are
+    // scanned in parallel while other inputs run: the same report on any
+    // number of threads.
+    let line = b"2024-03-15T08:00:00Z jobRunName=J AZSM1024 retry\n";
+    let plain: Vec<u8> = line.repeat((4_600_000 / line.len()) + 1);
+    let n = (plain.len() / line.len()) as u64;
+    let mut tree = Tree::new();
+    for i in 0..4 {
+        tree = tree.file(&format!("l{i}.log.gz"), gz(&plain));
+    }
+    tree = tree.file("small.log", line);
+    let one = azsm(&["scan", "--format", "json", "-j", "1", &tree.arg("")]);
+    let four = azsm(&["scan", "--format", "json", "-j", "2", &tree.arg("")]);
+    assert_eq!(one.status, 1, "{}", one.stderr);
+    assert_eq!(one.stdout, four.stdout);
+    assert_eq!(code_counts(&one.json()), cc(&[("AZSM1024", 4 * n + 1)]));
+}
