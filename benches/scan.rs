@@ -107,7 +107,8 @@ fn rank(bencher: Bencher) {
         all += t;
     }
     let catalog = Catalog::embedded();
-    bencher.bench(|| azsm::rank::rank(&all, catalog));
+    let causes = azsm::causes::Causes::embedded();
+    bencher.bench(|| azsm::rank::rank(&all, catalog, causes));
 }
 
 #[divan::bench]

@@ -3,7 +3,9 @@
 //! The scanner hands each event to an [`Acc`], a cheap per-chunk accumulator
 //! (hash maps keyed by small integers, job ids interned). A finished chunk
 //! is drained into a [`Tally`]: per code, per job run, unattributed, per
-//! attribution rule. Tallies merge with `+=`, and merging is commutative and
+//! attribution rule, and per code and sub-cause (a generic code splits
+//! into as many problems as the words on its lines tell apart). Tallies
+//! merge with `+=`, and merging is commutative and
 //! associative (sets, sums, minima, maxima, and the first examples in
 //! `(path, line)` order), so files and chunks combine in any order, on any
 //! number of threads, to the same result.
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
 use crate::items::{ItemAcc, Items};
@@ -22,6 +25,8 @@ use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
 pub const EXAMPLES: usize = 3;
+/// How many per code and sub-cause (a remediation shows its first).
+pub const CAUSE_EXAMPLES: usize = 1;
 /// About how many characters of a line an example keeps.
 pub const EXCERPT: usize = 200;
 
@@ -59,6 +64,15 @@ pub struct RuleCounts {
     pub agent: u64,
 }
 
+/// Events the time window left out, or could not place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WindowCounts {
+    /// Events outside `--since`/`--until`: not counted anywhere else.
+    pub outside: u64,
+    /// Counted events whose line has no time.
+    pub untimed: u64,
+}
+
 /// The job an event belongs to, as the scanner knows it.
 #[derive(Clone, Copy, Debug)]
 pub enum JobSlot<'a> {
@@ -93,6 +107,8 @@ pub struct Event<'a> {
     pub line_len: usize,
     /// Where the code starts in the line.
     pub column: usize,
+    /// The sub-cause the words on the line give the code, if any.
+    pub cause: Option<Hit>,
     /// The item (file or directory) path the event is about, for item-scope
     /// codes, when known; see [`crate::items`].
     pub item: Option<&'a [u8]>,
@@ -100,14 +116,19 @@ pub struct Event<'a> {
 
 const NO_JOB: u32 = u32::MAX;
 const PENDING: u32 = u32::MAX - 1;
+const NO_CAUSE: u16 = u16::MAX;
 
 #[derive(Clone, Copy, Debug)]
 struct Cell {
     count: u64,
     first: Option<Millis>,
     last: Option<Millis>,
+    healthy: bool,
 }
 
+/// An example line before its file line number is known: chunk line, text
+/// around the code, the sub-cause's words.
+type Sample = (u64, String, Option<String>);
 /// One recorded event, kept only when a per-event format is asked for.
 #[derive(Clone, Debug)]
 struct Rec {
@@ -116,6 +137,8 @@ struct Rec {
     job: u32,
     rule: &'static str,
     time: Option<Millis>,
+    cause: u16,
+    healthy: bool,
     item: Option<Box<str>>,
 }
 
@@ -137,6 +160,10 @@ pub struct EventRow {
     pub rule: &'static str,
     /// The time at the start of its line.
     pub time: Option<Millis>,
+    /// Its sub-cause.
+    pub cause: Option<CauseId>,
+    /// Whether that sub-cause is healthy (the event is then no finding).
+    pub healthy: bool,
     /// The item path, for item-scope codes that name one.
     pub item: Option<Box<str>>,
 }
@@ -146,11 +173,12 @@ pub struct EventRow {
 pub struct Acc {
     ids: FxHashMap<Box<[u8]>, u32>,
     names: Vec<Box<[u8]>>,
-    cells: FxHashMap<(Code, u32), Cell>,
-    examples: FxHashMap<Code, Vec<(u64, String)>>,
+    cells: FxHashMap<(Code, u32, u16), Cell>,
+    examples: FxHashMap<(Code, u16), Vec<Sample>>,
     items: FxHashMap<Code, ItemAcc>,
     rules: RuleCounts,
     pending: u64,
+    window: WindowCounts,
     records: Option<Vec<Rec>>,
     sites: FxHashMap<Code, Site>,
     keep_secrets: bool,
@@ -229,18 +257,25 @@ impl Acc {
                 job,
                 rule,
                 time: ev.time,
+                cause: ev.cause.map_or(NO_CAUSE, |h| h.id.0),
+                healthy: ev.cause.is_some_and(|h| h.healthy),
                 item: item.as_deref().map(|p| String::from_utf8_lossy(p).into()),
             });
         }
-        let cell = self.cells.entry((ev.code, job)).or_insert(Cell {
+        let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
+        let cell = self.cells.entry((ev.code, job, cause)).or_insert(Cell {
             count: 0,
             first: None,
             last: None,
+            healthy: ev.cause.is_some_and(|h| h.healthy),
         });
         cell.count += 1;
-        if let Some(t) = ev.time {
-            cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
-            cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+        match ev.time {
+            Some(t) => {
+                cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
+                cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+            }
+            None => self.window.untimed += 1,
         }
         let site = self.sites.entry(ev.code).or_insert(Site {
             count: 0,
@@ -248,8 +283,11 @@ impl Acc {
         });
         site.count += 1;
         site.line = site.line.min(ev.line);
-        let examples = self.examples.entry(ev.code).or_default();
+        let examples = self.examples.entry((ev.code, cause)).or_default();
         if examples.len() < EXAMPLES {
+            let matched = ev
+                .cause
+                .map(|h| excerpt(&ev.text[h.start..h.end], 0, !self.keep_secrets));
             examples.push((
                 ev.line,
                 excerpt_of(
@@ -259,11 +297,17 @@ impl Acc {
                     ev.column,
                     !self.keep_secrets,
                 ),
+                matched,
             ));
         }
         if let Some(item) = &item {
             self.items.entry(ev.code).or_default().add(item, ev.line);
         }
+    }
+
+    /// Records an event that the time window leaves out.
+    pub fn add_outside(&mut self) {
+        self.window.outside += 1;
     }
 
     fn intern(&mut self, id: &[u8]) -> u32 {
@@ -306,15 +350,15 @@ impl Acc {
             rules.none += self.pending;
         }
         tally.rules += rules;
+        tally.window += self.window;
         let mut names: FxHashMap<u32, Option<Arc<str>>> = FxHashMap::default();
-        for ((code, job), cell) in self.cells {
+        for ((code, job, cause), cell) in self.cells {
             let job = names.entry(job).or_insert_with(|| name(job)).clone();
             tally.add_cell(
                 code,
                 job.map(|j| j.to_string()),
-                cell.count,
-                cell.first,
-                cell.last,
+                cause_id(cause),
+                &cell,
                 path,
             );
         }
@@ -343,23 +387,39 @@ impl Acc {
                     job,
                     rule,
                     time: r.time,
+                    cause: cause_id(r.cause),
+                    healthy: r.healthy,
                     item: r.item,
                 });
             }
         }
-        for (code, examples) in self.examples {
-            let ct = tally.codes.entry(code).or_default();
-            ct.add_examples(examples.into_iter().map(|(line, text)| Example {
-                path: path.clone(),
-                line: line + line_offset,
-                text,
-            }));
+        for ((code, cause), examples) in self.examples {
+            let examples: Vec<Example> = examples
+                .into_iter()
+                .map(|(line, text, matched)| Example {
+                    path: path.clone(),
+                    line: line + line_offset,
+                    text,
+                    matched,
+                })
+                .collect();
+            let key = (code, cause_id(cause));
+            // The chunk's examples are in line order: the part keeps its
+            // first ones.
+            let part = tally.causes.entry(key).or_default();
+            part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
+            part.examples.truncate(CAUSE_EXAMPLES);
+            tally.codes.entry(code).or_default().add_examples(examples);
         }
         for (code, items) in self.items {
             let ct = tally.codes.entry(code).or_default();
             ct.items.merge(items.finish(path, line_offset));
         }
     }
+}
+
+fn cause_id(raw: u16) -> Option<CauseId> {
+    (raw != NO_CAUSE).then_some(CauseId(raw))
 }
 
 /// Where a code was seen.
@@ -371,6 +431,8 @@ pub struct Example {
     pub line: u64,
     /// The line, cut to about [`EXCERPT`] characters around the code.
     pub text: String,
+    /// The words of the line that gave the event its sub-cause.
+    pub matched: Option<String>,
 }
 
 /// A code in one input: its events there and its first line.
@@ -387,6 +449,8 @@ pub struct Site {
 pub struct CodeTally {
     /// Events.
     pub count: u64,
+    /// Of which a healthy sub-cause says they are not errors.
+    pub healthy: u64,
     /// Job runs it was attributed to.
     pub jobs: BTreeSet<String>,
     /// Inputs it was seen in.
@@ -418,6 +482,8 @@ impl CodeTally {
 pub struct JobTally {
     /// Events per code.
     pub codes: BTreeMap<Code, u64>,
+    /// Events of finding codes that a healthy sub-cause says are not errors.
+    pub healthy: u64,
     /// Earliest time on one of its lines.
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
@@ -479,12 +545,17 @@ pub struct ScanStats {
 pub struct Tally {
     /// Per code.
     pub codes: BTreeMap<Code, CodeTally>,
+    /// Per code and sub-cause (`None`: no trigger matched), with
+    /// [`CAUSE_EXAMPLES`] examples each and no `sites`.
+    pub causes: BTreeMap<(Code, Option<CauseId>), CodeTally>,
     /// Per job run id.
     pub jobs: BTreeMap<String, JobTally>,
     /// Events with no job run, per code.
     pub unattributed: BTreeMap<Code, u64>,
     /// Events per attribution rule.
     pub rules: RuleCounts,
+    /// Events the time window left out or could not place.
+    pub window: WindowCounts,
     /// Files and bytes.
     pub stats: ScanStats,
     /// Inputs that failed.
@@ -512,27 +583,39 @@ impl Tally {
         &mut self,
         code: Code,
         job: Option<String>,
-        count: u64,
-        first: Option<Millis>,
-        last: Option<Millis>,
+        cause: Option<CauseId>,
+        cell: &Cell,
         path: &Arc<str>,
     ) {
-        let ct = self.codes.entry(code).or_default();
-        ct.count += count;
-        ct.first = min_opt(ct.first, first);
-        ct.last = max_opt(ct.last, last);
-        if !ct.files.contains(path) {
-            ct.files.insert(path.clone());
+        let healthy = if cell.healthy { cell.count } else { 0 };
+        for ct in [
+            self.codes.entry(code).or_default(),
+            self.causes.entry((code, cause)).or_default(),
+        ] {
+            ct.count += cell.count;
+            ct.healthy += healthy;
+            ct.first = min_opt(ct.first, cell.first);
+            ct.last = max_opt(ct.last, cell.last);
+            if !ct.files.contains(path) {
+                ct.files.insert(path.clone());
+            }
+            if let Some(job) = &job {
+                if !ct.jobs.contains(job) {
+                    ct.jobs.insert(job.clone());
+                }
+            }
         }
         match job {
             Some(job) => {
-                let jt = self.jobs.entry(job.clone()).or_default();
-                *jt.codes.entry(code).or_default() += count;
-                jt.first = min_opt(jt.first, first);
-                jt.last = max_opt(jt.last, last);
-                ct.jobs.insert(job);
+                let jt = self.jobs.entry(job).or_default();
+                *jt.codes.entry(code).or_default() += cell.count;
+                if code.is_finding() {
+                    jt.healthy += healthy;
+                }
+                jt.first = min_opt(jt.first, cell.first);
+                jt.last = max_opt(jt.last, cell.last);
             }
-            None => *self.unattributed.entry(code).or_default() += count,
+            None => *self.unattributed.entry(code).or_default() += cell.count,
         }
     }
 
@@ -575,31 +658,50 @@ impl AddAssign for ScanStats {
     }
 }
 
+impl AddAssign for WindowCounts {
+    fn add_assign(&mut self, o: WindowCounts) {
+        self.outside += o.outside;
+        self.untimed += o.untimed;
+    }
+}
+
+impl AddAssign for CodeTally {
+    fn add_assign(&mut self, o: CodeTally) {
+        self.count += o.count;
+        self.healthy += o.healthy;
+        self.jobs.extend(o.jobs);
+        self.files.extend(o.files);
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.add_examples(o.examples);
+        self.items.merge(o.items);
+        for (path, site) in o.sites {
+            let m = self.sites.entry(path).or_insert(Site {
+                count: 0,
+                line: u64::MAX,
+            });
+            m.count += site.count;
+            m.line = m.line.min(site.line);
+        }
+    }
+}
+
 impl AddAssign for Tally {
     fn add_assign(&mut self, o: Tally) {
         for (code, ct) in o.codes {
-            let mine = self.codes.entry(code).or_default();
-            mine.count += ct.count;
-            mine.jobs.extend(ct.jobs);
-            mine.files.extend(ct.files);
-            mine.first = min_opt(mine.first, ct.first);
-            mine.last = max_opt(mine.last, ct.last);
-            mine.add_examples(ct.examples);
-            mine.items.merge(ct.items);
-            for (path, site) in ct.sites {
-                let m = mine.sites.entry(path).or_insert(Site {
-                    count: 0,
-                    line: u64::MAX,
-                });
-                m.count += site.count;
-                m.line = m.line.min(site.line);
-            }
+            *self.codes.entry(code).or_default() += ct;
+        }
+        for (key, ct) in o.causes {
+            let part = self.causes.entry(key).or_default();
+            *part += ct;
+            part.examples.truncate(CAUSE_EXAMPLES);
         }
         for (job, jt) in o.jobs {
             let mine = self.jobs.entry(job).or_default();
             for (code, n) in jt.codes {
                 *mine.codes.entry(code).or_default() += n;
             }
+            mine.healthy += jt.healthy;
             mine.first = min_opt(mine.first, jt.first);
             mine.last = max_opt(mine.last, jt.last);
             mine.run += jt.run;
@@ -608,6 +710,7 @@ impl AddAssign for Tally {
             *self.unattributed.entry(code).or_default() += n;
         }
         self.rules += o.rules;
+        self.window += o.window;
         self.stats += o.stats;
         self.errors.extend(o.errors);
         self.errors.sort();
@@ -696,6 +799,7 @@ mod tests {
             text_start: 0,
             line_len: 4,
             column: 0,
+            cause: None,
             item: None,
         }
     }

@@ -24,6 +24,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
 
+    /// Your own sub-cause table (tab-separated: code or *, trigger, name,
+    /// fix|healthy, fix[, source]); its rows replace embedded rows with the
+    /// same code and trigger and add the others.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub causes: Option<PathBuf>,
+
     /// When to colour the output; NO_COLOR in the environment means never
     /// unless --color=always.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -79,6 +85,16 @@ pub struct ScanArgs {
     /// Follow symbolic links met while walking directories.
     #[arg(long)]
     pub follow: bool,
+
+    /// Count only events at or after this time: an RFC 3339 time, a date
+    /// (midnight UTC) or a span back from now (30m, 2h, 3d, 1w). Lines
+    /// without a time are kept and counted apart.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Count only events before this time (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
 
     /// Never memory-map files; read them instead (safer on live logs that
     /// are truncated while azsm reads them).

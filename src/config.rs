@@ -7,14 +7,17 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::causes::Causes;
 use crate::cli::{ColorChoice, OutputArgs, ReportFormat, ScanArgs};
 use crate::code::{Code, Scope, Severity};
 use crate::error::Error;
 use crate::jobkey::KeyFinder;
 use crate::read::ReadOptions;
 use crate::scan::Scanner;
+use crate::window::Window;
 
 /// What the process knows about where its output goes. `main` fills it
 /// from the real process; tests set it, so the library never probes the
@@ -217,14 +220,17 @@ pub struct ScanConfig {
     pub follow: bool,
     /// Outputs and exit status.
     pub output: OutputConfig,
+    /// The `--since`/`--until` window.
+    pub window: Window,
     /// Directories and example paths shown per item-scope code.
     pub items: usize,
 }
 
 impl ScanConfig {
-    /// Checks `args`.
-    pub fn new(args: &ScanArgs) -> Result<ScanConfig, Error> {
+    /// Checks `args`; spans in `--since`/`--until` count back from `now`.
+    pub fn new(args: &ScanArgs, causes: Arc<Causes>, now: i64) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
+        let window = Window::new(args.since.as_deref(), args.until.as_deref(), now)?;
         let output = OutputConfig::new(&args.output)?;
         let threads = match args.threads {
             Some(n) if n == 0 || n > crate::cli::MAX_THREADS => {
@@ -257,6 +263,8 @@ impl ScanConfig {
         }
         Ok(ScanConfig {
             scanner: Scanner::new(keys)
+                .with_causes(causes)
+                .with_window(window)
                 .recording_events(output.wants_events())
                 .keep_secrets(args.no_redact),
             read: ReadOptions {
@@ -268,8 +276,24 @@ impl ScanConfig {
             threads,
             follow: args.follow,
             output,
+            window,
             items: args.items,
         })
+    }
+}
+
+/// The sub-cause table: the embedded one, or that extended by `--causes`,
+/// whose row warnings go to `stderr`.
+pub fn causes(path: Option<&std::path::Path>, stderr: &mut dyn Write) -> Result<Causes, Error> {
+    match path {
+        None => Ok(Causes::embedded().clone()),
+        Some(p) => {
+            let (causes, warnings) = Causes::with_override(p)?;
+            for w in warnings {
+                let _ = writeln!(stderr, "azsm: warning: {w}");
+            }
+            Ok(causes)
+        }
     }
 }
 

@@ -26,6 +26,14 @@ pub enum Error {
         /// The file given.
         path: PathBuf,
     },
+    /// `--causes` names a file that cannot be read.
+    #[error("cannot read the sub-cause table {}: {source}; --causes takes a tab-separated file of rows 'code, trigger, name, kind, fix[, source]' (see causes/causes.tsv)", path.display())]
+    Causes {
+        /// The file given.
+        path: PathBuf,
+        /// Why it failed.
+        source: io::Error,
+    },
     /// `--job-pattern` does not compile or lacks the `job` group.
     #[error("invalid --job-pattern '{pattern}': {reason}")]
     JobPattern {

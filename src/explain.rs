@@ -3,12 +3,15 @@
 //! Both describe codes the same way: the catalog's message and mitigation
 //! when it has them, and always what the digits say (scope, subcategory,
 //! severity), so an undocumented code still gets a useful answer.
+//! `explain` also lists the sub-causes that apply to a code: the words on
+//! its line that replace its mitigation with a specific fix.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+use crate::causes::{Cause, Causes};
 use crate::code::{Code, Scope, Severity};
 use crate::rank::{self, Advice};
 use crate::report::text::clean;
@@ -36,10 +39,14 @@ pub struct CodeInfo {
     pub mitigation: String,
     /// Its anchor on Microsoft Learn.
     pub doc_url: String,
+    /// Its sub-causes (own rows first, then rows for any code), for
+    /// `explain`; left out of `codes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub causes: Option<Vec<Cause>>,
 }
 
-/// Describes `code`.
-pub fn describe(code: Code, catalog: &Catalog) -> CodeInfo {
+/// Describes `code`, with its sub-causes when `causes` is given.
+pub fn describe(code: Code, catalog: &Catalog, causes: Option<&Causes>) -> CodeInfo {
     let entry = catalog.get(code);
     let (known, message, mitigation) = match entry {
         Some(e) => (true, Some(e.message.clone()), e.mitigation.clone()),
@@ -65,6 +72,12 @@ pub fn describe(code: Code, catalog: &Catalog) -> CodeInfo {
         message,
         mitigation,
         doc_url: code.doc_url(),
+        causes: causes.map(|c| {
+            c.for_code(code)
+                .into_iter()
+                .map(|(_, r)| r.clone())
+                .collect()
+        }),
     }
 }
 
@@ -74,7 +87,7 @@ pub fn list(catalog: &Catalog, scope: Option<Scope>) -> Vec<CodeInfo> {
     std::iter::once(Code::SUCCESS)
         .chain(catalog.iter().map(|(c, _)| c).filter(|c| !c.is_success()))
         .filter(|c| scope.is_none_or(|s| !c.is_success() && c.scope() == s))
-        .map(|c| describe(c, catalog))
+        .map(|c| describe(c, catalog, None))
         .collect()
 }
 
@@ -105,7 +118,49 @@ pub fn write_explained(infos: &[CodeInfo], out: &mut dyn Write) -> io::Result<()
         for line in textwrap::wrap(&clean(&info.mitigation), opts) {
             writeln!(out, "{line}")?;
         }
+        if let Some(causes) = info.causes.as_deref().filter(|c| !c.is_empty()) {
+            write_causes(causes, out)?;
+        }
         writeln!(out, "  docs         {}", info.doc_url)?;
+    }
+    Ok(())
+}
+
+fn write_causes(causes: &[Cause], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  sub-causes   words on its line (ignoring case) that name the problem and its fix:"
+    )?;
+    // One paragraph per sub-cause, its triggers together, in table order.
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for c in causes {
+        if seen.contains(&(c.name.as_str(), c.fix.as_str())) {
+            continue;
+        }
+        seen.push((&c.name, &c.fix));
+        let mut triggers: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        for o in causes.iter().filter(|o| o.name == c.name && o.fix == c.fix) {
+            // The code's own row hides an any-code row with the same words.
+            if texts.contains(&o.trigger.to_ascii_lowercase()) {
+                continue;
+            }
+            texts.push(o.trigger.to_ascii_lowercase());
+            let any = if o.code.is_none() { " (any code)" } else { "" };
+            triggers.push(format!("{:?}{any}", o.trigger));
+        }
+        let healthy = if c.is_healthy() {
+            " (healthy: not a finding)"
+        } else {
+            ""
+        };
+        writeln!(out, "    {}{healthy}: {}", c.name, triggers.join(", "))?;
+        let opts = textwrap::Options::new(100)
+            .initial_indent("               ")
+            .subsequent_indent("               ");
+        for line in textwrap::wrap(&c.fix, opts) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }

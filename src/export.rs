@@ -17,6 +17,8 @@
 //! line number); its example text is the row's main columns joined by
 //! spaces.
 
+use crate::causes::Scratch;
+use crate::scan::Scanner;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
@@ -122,10 +124,11 @@ pub fn parse_time(s: &str) -> Option<Millis> {
     timestamp::parse(iso.as_bytes()).map(|(ms, _)| ms)
 }
 
-/// Scans the export `reader` (of the given kind), shown as `display`.
-/// With `record`, every event is also kept for the per-event formats.
-pub fn scan(display: &str, reader: impl Read, kind: Kind, record: bool) -> Tally {
-    let mut sink = Sink::new(display, record);
+/// Scans the export `reader` (of the given kind), shown as `display`, with
+/// `scanner`'s sub-causes and time window (and its choice of recording
+/// every event for the per-event formats).
+pub fn scan(display: &str, reader: impl Read, kind: Kind, scanner: &Scanner) -> Tally {
+    let mut sink = Sink::new(display, scanner);
     let mut counted = Counted {
         inner: reader,
         n: 0,
@@ -149,17 +152,21 @@ pub fn scan(display: &str, reader: impl Read, kind: Kind, record: bool) -> Tally
 }
 
 /// Rows to events.
-struct Sink {
+struct Sink<'a> {
+    scanner: &'a Scanner,
+    scratch: Scratch,
     path: Arc<str>,
     acc: Acc,
     rows: u64,
 }
 
-impl Sink {
-    fn new(display: &str, record: bool) -> Sink {
+impl<'a> Sink<'a> {
+    fn new(display: &str, scanner: &'a Scanner) -> Sink<'a> {
         Sink {
+            scanner,
+            scratch: Scratch::default(),
             path: Arc::from(display),
-            acc: if record {
+            acc: if scanner.records_events() {
                 Acc::recording()
             } else {
                 Acc::default()
@@ -209,15 +216,23 @@ impl Sink {
             text.extend(p.chars().map(|c| if c.is_control() { ' ' } else { c }));
         }
         let item = row.item.trim();
+        let time = parse_time(&row.time);
+        if time.is_some_and(|t| !self.scanner.window().contains(t)) {
+            self.acc.add_outside();
+            return;
+        }
         self.acc.add(&Event {
             code,
             job: slot,
             line,
-            time: parse_time(&row.time),
+            time,
             text: text.as_bytes(),
             text_start: 0,
             line_len: text.len(),
             column,
+            cause: self
+                .scanner
+                .cause_of(code, text.as_bytes(), &mut self.scratch),
             item: (code.scope() == Scope::Item && !item.is_empty()).then_some(item.as_bytes()),
         });
     }
@@ -243,7 +258,7 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-fn csv_rows(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
+fn csv_rows(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = rdr
         .byte_headers()
@@ -296,9 +311,9 @@ fn row_of(map: BTreeMap<String, Value>) -> Row {
 }
 
 /// A JSON array of row objects, read element by element.
-fn json_rows(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
-    struct Rows<'a>(&'a mut Sink);
-    impl<'de> Visitor<'de> for Rows<'_> {
+fn json_rows(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
+    struct Rows<'a, 'b>(&'a mut Sink<'b>);
+    impl<'de> Visitor<'de> for Rows<'_, '_> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an array of row objects")
@@ -323,7 +338,7 @@ fn json_rows(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
 }
 
 /// JSON Lines: one row object per line; blank lines are skipped.
-fn json_lines(reader: impl Read, sink: &mut Sink) -> Result<(), String> {
+fn json_lines(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
     let mut lines = BufReader::new(reader);
     let mut line = Vec::new();
     let mut number = 0u64;

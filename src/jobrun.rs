@@ -14,6 +14,8 @@
 //! These documents are small (one object per run), so one is parsed whole,
 //! up to [`MAX_DOC`] bytes.
 
+use crate::causes::Scratch;
+use crate::scan::Scanner;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -27,9 +29,9 @@ use crate::export::{parse_time, strict_code};
 /// few MiB).
 pub const MAX_DOC: u64 = 256 << 20;
 
-/// Scans the job-run JSON `reader`, shown as `display`; with `record`,
-/// every event is also kept for the per-event formats.
-pub fn scan(display: &str, reader: impl Read, record: bool) -> Tally {
+/// Scans the job-run JSON `reader`, shown as `display`, with `scanner`'s
+/// sub-causes and time window (and its choice of recording every event).
+pub fn scan(display: &str, reader: impl Read, scanner: &Scanner) -> Tally {
     let mut tally = Tally::default();
     let mut bytes = Vec::new();
     let read = reader.take(MAX_DOC + 1).read_to_end(&mut bytes);
@@ -66,7 +68,7 @@ pub fn scan(display: &str, reader: impl Read, record: bool) -> Tally {
     };
     let path: Arc<str> = Arc::from(display);
     for (i, run) in runs.into_iter().enumerate() {
-        add_run(&mut tally, &path, i as u64 + 1, run, record);
+        add_run(&mut tally, &path, i as u64 + 1, run, scanner);
     }
     tally
 }
@@ -91,7 +93,7 @@ fn add_run(
     path: &Arc<str>,
     position: u64,
     run: &Map<String, Value>,
-    record: bool,
+    scanner: &Scanner,
 ) {
     let props = run
         .get("properties")
@@ -122,7 +124,8 @@ fn add_run(
     if let Some(ws) = props.get("warnings").and_then(Value::as_array) {
         issues.extend(ws.iter().filter_map(Value::as_object));
     }
-    let mut acc = if record {
+    let mut scratch = Scratch::default();
+    let mut acc = if scanner.records_events() {
         Acc::recording()
     } else {
         Acc::default()
@@ -148,6 +151,10 @@ fn add_run(
             Some(n) => JobSlot::Id(n.as_bytes(), Rule::Column),
             None => JobSlot::None,
         };
+        if time.is_some_and(|t| !scanner.window().contains(t)) {
+            acc.add_outside();
+            continue;
+        }
         acc.add(&Event {
             code,
             job,
@@ -157,6 +164,7 @@ fn add_run(
             text_start: 0,
             line_len: line.len(),
             column: head.len(),
+            cause: scanner.cause_of(code, line.as_bytes(), &mut scratch),
             item: None,
         });
     }

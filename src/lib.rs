@@ -13,8 +13,9 @@
 //! - [`inputs`]: paths to a sorted list of inputs;
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
 //!   in windows via [`mmap`], or stream), in parallel;
-//! - [`scan`]: bytes to events, with [`jobkey`] and [`timestamp`]; lines
-//!   too long to hold go through [`longline`] in segments;
+//! - [`scan`]: bytes to events, with [`jobkey`], [`timestamp`], the
+//!   sub-causes of [`causes`] and the time [`window`]; lines too long to
+//!   hold go through [`longline`] in segments;
 //! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
 //!   redacted by [`redact`] ([`progress`] counts finished inputs for the
 //!   progress bar on standard error);
@@ -30,6 +31,7 @@
 pub mod aggregate;
 pub mod archive;
 pub mod catalog;
+pub mod causes;
 pub mod cli;
 pub mod code;
 pub mod config;
@@ -56,6 +58,7 @@ pub mod sniff;
 #[doc(hidden)]
 pub mod testing;
 pub mod timestamp;
+pub mod window;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -121,9 +124,11 @@ where
 
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     let catalog = config::catalog(cli.catalog.as_deref(), io.stderr)?;
+    let causes = std::sync::Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
     match &cli.command {
         Command::Scan(args) => {
-            let cfg = ScanConfig::new(args)?;
+            let now = jiff::Timestamp::now().as_millisecond();
+            let cfg = ScanConfig::new(args, causes, now)?;
             scan(&cfg, &args.paths, &catalog, cli.color, io)
         }
         Command::Merge(args) => {
@@ -137,9 +142,9 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
             let prepared = out.prepare()?;
             let mut tally = aggregate::Tally::default();
             for path in &args.reports {
-                tally += merge::read(path, "merge")?;
+                tally += merge::read(path, "merge", Some(&causes))?;
             }
-            let report = Report::build(&tally, &catalog);
+            let report = Report::build(&tally, &catalog, &causes, window::Window::default());
             finish(
                 report,
                 &out,
@@ -166,7 +171,7 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
                 .collect::<Result<Vec<_>, _>>()?;
             let infos: Vec<_> = codes
                 .iter()
-                .map(|&c| explain::describe(c, &catalog))
+                .map(|&c| explain::describe(c, &catalog, Some(&*causes)))
                 .collect();
             match args.format {
                 ListFormat::Text => explain::write_explained(&infos, io.stdout),
@@ -250,7 +255,8 @@ fn scan(
     tally.errors.extend(found.errors);
     tally.sort_events();
     let events = std::mem::take(&mut tally.events);
-    let mut report = Report::build_with(&tally, catalog, cfg.items);
+    let mut report =
+        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items);
     report.events = events;
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),

@@ -16,9 +16,10 @@
 //!
 //! At the end of the line it produces the same [`ChunkOut`] a chunk holding
 //! just that line would have produced: same events, same attribution, same
-//! excerpts (the tests and the fuzz target hold the two equal). The limit
+//! excerpts (the tests and the fuzz target hold the two equal). The limits
 //! of the bounded view: a job key longer than [`OVERLAP`] bytes that
-//! straddles a segment boundary is cut.
+//! straddles a segment boundary is cut, and neither an item path nor a
+//! sub-cause is looked for.
 
 use std::collections::BTreeMap;
 
@@ -184,6 +185,13 @@ impl<'s> LongLine<'s> {
             JobSlot::Pending
         };
         let mut acc = self.scanner.new_acc();
+        if time.is_some_and(|t| !self.scanner.window.contains(t)) {
+            // Outside --since/--until, as for a line held whole.
+            for _ in self.codes.keys() {
+                acc.add_outside();
+            }
+            self.codes.clear();
+        }
         for (&code, w) in &self.codes {
             let keep = (len.max(w.start) - w.start).min(w.bytes.len());
             acc.add(&Event {
@@ -199,8 +207,10 @@ impl<'s> LongLine<'s> {
                 text_start: w.start,
                 line_len: len,
                 column: w.column,
-                // Item paths are looked for in lines held whole only.
+                // Item paths and sub-causes are looked for in lines held
+                // whole only.
                 item: None,
+                cause: None,
             });
         }
         let last_key = match &ctx.path_job {

@@ -10,6 +10,11 @@
 //! in two). Inputs present in two reports would be counted twice: merge
 //! reports of disjoint inputs (one per agent, one per day of rotated logs).
 //!
+//! A code's split by sub-cause (`codes[].causes`) comes back by name, so
+//! `azsm merge` needs the sub-cause table the reports were made with (the
+//! embedded one, or the same `--causes FILE`); a job run's excused healthy
+//! events are its finding events minus its `findings`.
+//!
 //! Job-run facts (`status`, `agent`, ...) merge exactly. Affected items
 //! merge from what a report lists: item totals and example paths exactly,
 //! folder counts only for the folders each report lists (its `--items`
@@ -23,10 +28,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::aggregate::{CodeTally, Example, JobTally, RuleCounts, RunInfo, Site, Tally};
+use crate::causes::Causes;
 use crate::code::Code;
 use crate::error::{Error, FileError};
 use crate::items::Items;
-use crate::report::{DirCount, ItemExample, SiteRow, VERSION};
+use crate::report::{CausePartRow, DirCount, ExampleRow, ItemExample, SiteRow, VERSION};
 use crate::timestamp::{self, Millis};
 
 #[derive(Deserialize)]
@@ -54,9 +60,12 @@ struct InCode {
     count: u64,
     first_seen: Option<String>,
     last_seen: Option<String>,
-    examples: Vec<InExample>,
+    examples: Vec<ExampleRow>,
     sites: Option<Vec<SiteRow>>,
     #[serde(default)]
+    healthy: u64,
+    #[serde(default)]
+    causes: Vec<CausePartRow>,
     items: Option<InItems>,
 }
 
@@ -69,18 +78,12 @@ struct InItems {
 }
 
 #[derive(Deserialize)]
-struct InExample {
-    path: String,
-    line: u64,
-    text: String,
-}
-
-#[derive(Deserialize)]
 struct InJob {
     job: String,
     codes: Vec<InCount>,
     first_seen: Option<String>,
     last_seen: Option<String>,
+    findings: Option<u64>,
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
@@ -102,20 +105,21 @@ struct InCount {
 }
 
 /// Reads the report at `path` back into a tally; `flag` names the option
-/// for error messages.
-pub fn read(path: &Path, flag: &'static str) -> Result<Tally, Error> {
+/// for error messages. Without `causes`, the split by sub-cause is skipped
+/// (enough for per-code counts).
+pub fn read(path: &Path, flag: &'static str, causes: Option<&Causes>) -> Result<Tally, Error> {
     let fail = |reason: String| Error::Report {
         flag,
         path: path.display().to_string(),
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    parse(&bytes).map_err(fail)
+    parse(&bytes, causes).map_err(fail)
 }
 
 /// Reads a JSON report's bytes back into a tally; the error says what is
 /// wrong with them.
-pub fn parse(bytes: &[u8]) -> Result<Tally, String> {
+pub fn parse(bytes: &[u8], causes: Option<&Causes>) -> Result<Tally, String> {
     let v: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
     match v.get("version").and_then(|v| v.as_u64()) {
@@ -125,7 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tally, String> {
     }
     let r: In = serde_json::from_value(v).map_err(|e| format!("not a report ({e})"))?;
     debug_assert_eq!(r.version, VERSION);
-    to_tally(r)
+    to_tally(r, causes)
 }
 
 fn code(s: &str) -> Result<Code, String> {
@@ -141,7 +145,7 @@ fn time(s: &Option<String>) -> Result<Option<Millis>, String> {
     }
 }
 
-fn to_tally(r: In) -> Result<Tally, String> {
+fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
     let mut t = Tally::default();
     let mut paths: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let mut intern = |p: String| -> Arc<str> {
@@ -150,6 +154,7 @@ fn to_tally(r: In) -> Result<Tally, String> {
             .or_insert_with_key(|p| Arc::from(p.as_str()))
             .clone()
     };
+    let mut unsplit = std::collections::BTreeSet::new();
     for c in r.codes {
         let sites = c.sites.ok_or_else(|| {
             format!(
@@ -159,6 +164,7 @@ fn to_tally(r: In) -> Result<Tally, String> {
         })?;
         let mut ct = CodeTally {
             count: c.count,
+            healthy: c.healthy,
             first: time(&c.first_seen)?,
             last: time(&c.last_seen)?,
             ..CodeTally::default()
@@ -174,14 +180,16 @@ fn to_tally(r: In) -> Result<Tally, String> {
                 },
             );
         }
+        let example = |e: ExampleRow, intern: &mut dyn FnMut(String) -> Arc<str>| Example {
+            path: intern(e.path),
+            line: e.line,
+            text: e.text,
+            matched: e.matched,
+        };
         ct.examples = c
             .examples
             .into_iter()
-            .map(|e| Example {
-                path: intern(e.path),
-                line: e.line,
-                text: e.text,
-            })
+            .map(|e| example(e, &mut intern))
             .collect();
         if let Some(items) = c.items {
             ct.items = Items::restore(
@@ -199,7 +207,52 @@ fn to_tally(r: In) -> Result<Tally, String> {
                     .collect(),
             );
         }
-        t.codes.insert(code(&c.code)?, ct);
+        let code_ = code(&c.code)?;
+        if c.causes.is_empty() {
+            unsplit.insert(code_);
+            // No sub-cause was seen: the code's row is its only part (its
+            // jobs are added below, from the job runs).
+            t.causes.insert(
+                (code_, None),
+                CodeTally {
+                    sites: BTreeMap::new(),
+                    items: Items::default(),
+                    examples: ct
+                        .examples
+                        .iter()
+                        .take(crate::aggregate::CAUSE_EXAMPLES)
+                        .cloned()
+                        .collect(),
+                    ..ct.clone()
+                },
+            );
+        } else if let Some(causes) = causes {
+            for p in c.causes {
+                let id = match &p.cause {
+                    None => None,
+                    Some(name) => Some(causes.by_name(name).ok_or_else(|| {
+                        format!("{} names the sub-cause '{name}', which the sub-cause table does not have: pass the --causes FILE the report was made with", c.code)
+                    })?),
+                };
+                let part = CodeTally {
+                    count: p.count,
+                    healthy: p.healthy,
+                    jobs: p.jobs.into_iter().collect(),
+                    files: p.files.into_iter().map(&mut intern).collect(),
+                    first: time(&p.first_seen)?,
+                    last: time(&p.last_seen)?,
+                    examples: p
+                        .examples
+                        .into_iter()
+                        .map(|e| example(e, &mut intern))
+                        .collect(),
+                    sites: BTreeMap::new(),
+                    items: Items::default(),
+                };
+                *t.causes.entry((code_, id)).or_default() += part;
+            }
+        }
+        t.codes.insert(code_, ct);
     }
     for j in r.jobs {
         let mut jt = JobTally {
@@ -223,6 +276,20 @@ fn to_tally(r: In) -> Result<Tally, String> {
                 .ok_or_else(|| format!("job {} lists {} which is not in \"codes\"", j.job, c.code))?
                 .jobs
                 .insert(j.job.clone());
+            if unsplit.contains(&c_) {
+                if let Some(only) = t.causes.get_mut(&(c_, None)) {
+                    only.jobs.insert(j.job.clone());
+                }
+            }
+        }
+        if let Some(findings) = j.findings {
+            let all: u64 = jt
+                .codes
+                .iter()
+                .filter(|(c, _)| c.is_finding())
+                .map(|(_, n)| n)
+                .sum();
+            jt.healthy = all.saturating_sub(findings);
         }
         t.jobs.insert(j.job, jt);
     }
@@ -239,6 +306,6 @@ fn to_tally(r: In) -> Result<Tally, String> {
 
 /// Per-code counts of the report at `path`, for `--baseline`.
 pub fn baseline_counts(path: &Path) -> Result<BTreeMap<Code, u64>, Error> {
-    let t = read(path, "--baseline")?;
+    let t = read(path, "--baseline", None)?;
     Ok(t.codes.iter().map(|(&c, t)| (c, t.count)).collect())
 }

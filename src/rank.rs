@@ -1,9 +1,18 @@
 //! What to fix first: findings grouped by remediation and ranked.
 //!
-//! Codes that share one mitigation text form one entry (one fix clears them
-//! all); a code the catalog does not know is an entry of its own. Only
-//! findings take part: success (`AZSM0000`) and the informational item
-//! ranges (excluded, no copy necessary) are counted elsewhere, never here.
+//! The unit is a code with a sub-cause ([`crate::causes`]): the events of a
+//! code whose lines carry a sub-cause's words take that sub-cause's fix as
+//! their remediation; the other events of the code keep its catalog
+//! mitigation. So AZSM1060 with "The specified share is full" and AZSM1060
+//! with "InvalidResourceName" are two entries, and a third holds the
+//! AZSM1060 events no trigger explained.
+//!
+//! Units that share one remediation text form one entry (one fix clears them
+//! all); a code the catalog does not know (without a sub-cause) is an entry
+//! of its own. Only findings take part: success (`AZSM0000`), the
+//! informational item ranges (excluded, no copy necessary) and events whose
+//! sub-cause is healthy (the words mean the agent is fine) are counted
+//! elsewhere, never here.
 //!
 //! # The ranking rule
 //!
@@ -17,17 +26,23 @@
 //!    does not know. Advice is "retry" when the code is its block's
 //!    miscellaneous code (1020, 1040, 1060, 2080, ...) or the mitigation's
 //!    first sentence starts with "retry"/"rerun" or speaks of a
-//!    "temporary"/"transient" error.
+//!    "temporary"/"transient" error. A sub-cause's fix is always
+//!    actionable: the words on the line said what to do, so a share that
+//!    is full outranks the retry advice of its generic code.
 //! 3. **breadth**: more job runs affected first.
 //! 4. **count**: more events first.
-//! 5. the lowest code number, so that the order is total.
+//! 5. the lowest code number;
+//! 6. an entry with a sub-cause before one without (the log named the
+//!    problem), then by sub-cause name, then by remediation text, so that
+//!    the order is total.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::aggregate::{Example, Tally};
+use crate::aggregate::{CodeTally, Example, Tally};
 use crate::catalog::{Catalog, Entry};
+use crate::causes::Causes;
 use crate::code::{Code, Severity};
 use crate::timestamp::Millis;
 
@@ -103,20 +118,24 @@ pub struct Remediation {
     pub example: Option<Example>,
     /// The message of its most frequent code.
     pub title: String,
+    /// The sub-cause whose fix it is (the most frequent one, if several
+    /// share the text); `None` for a catalog mitigation.
+    pub cause: Option<String>,
     /// What to do.
     pub mitigation: String,
 }
 
+/// The ranking rule's keys, in order (see the module docs): severity,
+/// advice, breadth, count, lowest code, then the sub-cause and the text.
+type SortKey<'a> = (
+    (Severity, Advice),
+    (std::cmp::Reverse<usize>, std::cmp::Reverse<u64>),
+    Code,
+    (bool, Option<&'a str>, &'a str),
+);
+
 impl Remediation {
-    fn sort_key(
-        &self,
-    ) -> (
-        Severity,
-        Advice,
-        std::cmp::Reverse<usize>,
-        std::cmp::Reverse<u64>,
-        Code,
-    ) {
+    fn sort_key(&self) -> SortKey<'_> {
         let lowest = self
             .codes
             .iter()
@@ -124,11 +143,14 @@ impl Remediation {
             .min()
             .unwrap_or(Code::SUCCESS);
         (
-            self.severity,
-            self.advice,
-            std::cmp::Reverse(self.jobs),
-            std::cmp::Reverse(self.events),
+            (self.severity, self.advice),
+            (std::cmp::Reverse(self.jobs), std::cmp::Reverse(self.events)),
             lowest,
+            (
+                self.cause.is_none(),
+                self.cause.as_deref(),
+                &self.mitigation,
+            ),
         )
     }
 }
@@ -143,54 +165,79 @@ pub fn unknown_mitigation(code: Code) -> String {
     )
 }
 
-/// Groups the findings of `tally` by remediation and ranks them.
-pub fn rank(tally: &Tally, catalog: &Catalog) -> Vec<Remediation> {
+/// Groups the findings of `tally` by remediation and ranks them; the
+/// sub-causes in `tally` are rows of `causes`.
+pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediation> {
+    #[derive(Default)]
     struct Group<'a> {
-        codes: Vec<Code>,
+        units: Vec<(Code, Option<&'a str>, &'a CodeTally)>,
         mitigation: String,
-        advice: Advice,
-        entry: Option<&'a Entry>,
+        advice: Option<Advice>,
     }
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for &code in tally.codes.keys().filter(|c| c.is_finding()) {
-        let entry = catalog.get(code);
-        let (key, mitigation) = match entry {
-            Some(e) => (format!("m:{}", e.mitigation), e.mitigation.clone()),
-            None => (format!("u:{code}"), unknown_mitigation(code)),
-        };
-        let g = groups.entry(key).or_insert_with(|| Group {
-            codes: Vec::new(),
-            mitigation,
-            advice: advice(code, entry),
-            entry,
-        });
-        // Codes sharing a text share its advice, except that a miscellaneous
-        // code's "retry" must not demote a specific code's actionable fix.
-        g.advice = g.advice.min(advice(code, entry));
-        if g.entry.is_none() {
-            g.entry = entry;
+    for (&(code, cause), t) in &tally.causes {
+        if !code.is_finding() || t.count == t.healthy {
+            continue;
         }
-        g.codes.push(code);
+        let entry = catalog.get(code);
+        let (key, mitigation, adv, name) = match cause.map(|id| causes.get(id)) {
+            Some(c) => (
+                format!("m:{}", c.fix),
+                c.fix.clone(),
+                Advice::Actionable,
+                Some(c.name.as_str()),
+            ),
+            None => match entry {
+                Some(e) => (
+                    format!("m:{}", e.mitigation),
+                    e.mitigation.clone(),
+                    advice(code, entry),
+                    None,
+                ),
+                None => (
+                    format!("u:{code}"),
+                    unknown_mitigation(code),
+                    Advice::Unknown,
+                    None,
+                ),
+            },
+        };
+        let g = groups.entry(key).or_default();
+        g.mitigation = mitigation;
+        // Units sharing a text share its advice, except that a miscellaneous
+        // code's "retry" must not demote a specific code's actionable fix.
+        g.advice = Some(g.advice.map_or(adv, |a| a.min(adv)));
+        g.units.push((code, name, t));
     }
     let mut out: Vec<Remediation> = groups
         .into_values()
         .map(|g| {
-            let mut codes: Vec<(Code, u64)> =
-                g.codes.iter().map(|c| (*c, tally.codes[c].count)).collect();
+            let mut per_code: BTreeMap<Code, u64> = BTreeMap::new();
+            let mut per_cause: BTreeMap<&str, u64> = BTreeMap::new();
+            for &(code, name, t) in &g.units {
+                *per_code.entry(code).or_default() += t.count;
+                if let Some(n) = name {
+                    *per_cause.entry(n).or_default() += t.count;
+                }
+            }
+            let mut codes: Vec<(Code, u64)> = per_code.into_iter().collect();
             codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let tallies: Vec<_> = g.codes.iter().map(|c| &tally.codes[c]).collect();
+            let cause = per_cause
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(n, _)| n.to_string());
+            let tallies: Vec<&CodeTally> = g.units.iter().map(|u| u.2).collect();
             let jobs: BTreeSet<&String> = tallies.iter().flat_map(|t| &t.jobs).collect();
             let files: BTreeSet<_> = tallies.iter().flat_map(|t| &t.files).collect();
             let top = codes[0].0;
             Remediation {
                 rank: 0,
-                severity: g
-                    .codes
+                severity: codes
                     .iter()
-                    .map(|c| c.severity())
+                    .map(|c| c.0.severity())
                     .min()
                     .unwrap_or(Severity::Warning),
-                advice: g.advice,
+                advice: g.advice.unwrap_or(Advice::Unknown),
                 events: codes.iter().map(|c| c.1).sum(),
                 jobs: jobs.len(),
                 files: files.len(),
@@ -205,12 +252,13 @@ pub fn rank(tally: &Tally, catalog: &Catalog) -> Vec<Remediation> {
                     || format!("Unknown status code {top}"),
                     |e| e.message.clone(),
                 ),
+                cause,
                 mitigation: g.mitigation,
                 codes,
             }
         })
         .collect();
-    out.sort_by_key(Remediation::sort_key);
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     for (i, r) in out.iter_mut().enumerate() {
         r.rank = i + 1;
     }
@@ -226,26 +274,122 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn tally(rows: &[(&str, u64, usize)]) -> Tally {
+    /// A tally of (code, sub-cause name or "", events, job runs) rows.
+    fn tally_caused(rows: &[(&str, &str, u64, usize)]) -> Tally {
+        let causes = Causes::embedded();
         let mut t = Tally::default();
-        for &(c, count, jobs) in rows {
-            t.codes.insert(
-                code(c),
-                CodeTally {
-                    count,
-                    jobs: (0..jobs).map(|j| format!("job{j}")).collect(),
-                    ..CodeTally::default()
-                },
-            );
+        for &(c, cause, count, jobs) in rows {
+            let id = (!cause.is_empty()).then(|| {
+                causes
+                    .for_code(code(c))
+                    .iter()
+                    .find(|(_, r)| r.name == cause)
+                    .map(|(id, _)| *id)
+                    .unwrap_or_else(|| panic!("no sub-cause {cause} for {c}"))
+            });
+            let healthy = id.is_some_and(|id| causes.get(id).is_healthy());
+            let ct = CodeTally {
+                count,
+                healthy: if healthy { count } else { 0 },
+                jobs: (0..jobs).map(|j| format!("job{j}")).collect(),
+                ..CodeTally::default()
+            };
+            *t.codes.entry(code(c)).or_default() += ct.clone();
+            t.causes.insert((code(c), id), ct);
         }
         t
     }
 
+    fn tally(rows: &[(&str, u64, usize)]) -> Tally {
+        let rows: Vec<_> = rows.iter().map(|&(c, n, j)| (c, "", n, j)).collect();
+        tally_caused(&rows)
+    }
+
+    fn ranked(t: &Tally) -> Vec<Remediation> {
+        rank(t, Catalog::embedded(), Causes::embedded())
+    }
+
     fn order(t: &Tally) -> Vec<Vec<String>> {
-        rank(t, Catalog::embedded())
+        ranked(t)
             .iter()
             .map(|r| r.codes.iter().map(|c| c.0.to_string()).collect())
             .collect()
+    }
+
+    #[test]
+    fn sub_causes_split_a_code_and_outrank_its_retry_advice() {
+        let t = tally_caused(&[
+            ("AZSM1060", "", 500, 9),
+            ("AZSM1060", "share-full", 3, 1),
+            ("AZSM1060", "invalid-resource-name", 40, 2),
+            ("AZSM2080", "share-full", 7, 1),
+            ("AZSM1043", "", 900, 9),
+        ]);
+        let r = ranked(&t);
+        type Row<'a> = (Option<&'a str>, Advice, Vec<(String, u64)>);
+        let got: Vec<Row> = r
+            .iter()
+            .map(|r| {
+                let codes = r.codes.iter().map(|c| (c.0.to_string(), c.1)).collect();
+                (r.cause.as_deref(), r.advice, codes)
+            })
+            .collect();
+        let want: Vec<Row> = vec![
+            // actionable and broader: 2 job runs
+            (
+                Some("invalid-resource-name"),
+                Advice::Actionable,
+                vec![("AZSM1060".into(), 40)],
+            ),
+            // one fix for the share, whatever code carried the words;
+            // critical because AZSM1060 is
+            (
+                Some("share-full"),
+                Advice::Actionable,
+                vec![("AZSM2080".into(), 7), ("AZSM1060".into(), 3)],
+            ),
+            // the catalog's retry advice for what no trigger explained: 1043
+            // and 1060's remaining events share nothing, more events first
+            (None, Advice::Retry, vec![("AZSM1043".into(), 900)]),
+            (None, Advice::Retry, vec![("AZSM1060".into(), 500)]),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(r[1].severity, Severity::Critical);
+        assert!(r[1]
+            .mitigation
+            .starts_with("The target file share is full."));
+        assert_eq!(
+            r[1].title, "Copy failed due to an unknown error",
+            "the most frequent code's message"
+        );
+        assert!(
+            r[3].mitigation.contains("retry the job"),
+            "{}",
+            r[3].mitigation
+        );
+    }
+
+    #[test]
+    fn healthy_sub_causes_are_never_ranked() {
+        let t = tally_caused(&[
+            ("AZSM1021", "endpoint-reachable", 4, 1),
+            ("AZSM1021", "", 1, 1),
+        ]);
+        let r = ranked(&t);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].events, r[0].cause.as_deref()), (1, None));
+        let t = tally_caused(&[("AZSM1021", "endpoint-reachable", 4, 1)]);
+        assert!(ranked(&t).is_empty());
+    }
+
+    #[test]
+    fn at_a_tie_the_named_cause_comes_first() {
+        let t = tally_caused(&[
+            ("AZSM1027", "", 1, 1),
+            ("AZSM1027", "target-lease-held", 1, 1),
+        ]);
+        let causes: Vec<Option<String>> = ranked(&t).into_iter().map(|r| r.cause).collect();
+        assert_eq!(causes, [Some("target-lease-held".to_string()), None]);
     }
 
     #[test]
@@ -302,7 +446,7 @@ mod tests {
                 vec!["AZSM7001"]
             ]
         );
-        let r = rank(&t, Catalog::embedded());
+        let r = ranked(&t);
         assert_eq!(r[1].title, "Unknown status code AZSM1099");
         assert!(
             r[1].mitigation
@@ -322,7 +466,7 @@ mod tests {
             ("AZSM2001", 10, 1),
             ("AZSM2042", 4, 1),
         ]);
-        let r = rank(&t, Catalog::embedded());
+        let r = ranked(&t);
         assert_eq!(r.len(), 1, "{r:?}");
         assert_eq!(
             r[0].codes,

@@ -329,9 +329,9 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             t
         }
         Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => {
-            crate::export::scan(display, reader, kind, env.scanner.records_events())
+            crate::export::scan(display, reader, kind, env.scanner)
         }
-        Kind::JobRun => crate::jobrun::scan(display, reader, env.scanner.records_events()),
+        Kind::JobRun => crate::jobrun::scan(display, reader, env.scanner),
         _ => scan_reader(env.scanner, display, reader, env.opts),
     }
 }

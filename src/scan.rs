@@ -7,6 +7,12 @@
 //! without a code cost one pass of the substring search and, at the
 //! hits, one of the newline counter.
 //!
+//! Lines that carry a code also go once through the sub-cause automaton
+//! ([`crate::causes`]), which names the problem the words on the line
+//! describe; and their time is checked against the `--since`/`--until`
+//! window ([`crate::window`]): events outside are counted as such and
+//! nothing else.
+//!
 //! Job attribution takes the first rule that applies (see the README): a
 //! job key on the line; a GUID in the file's path; the last job key on an
 //! earlier line; none. Rule 3 looks backwards, lazily: only
@@ -22,10 +28,12 @@ use memchr::memmem;
 use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
+use crate::causes::{Causes, Hit, Scratch};
 use crate::code::{Code, Scope};
 use crate::items;
 use crate::jobkey::KeyFinder;
 use crate::timestamp;
+use crate::window::Window;
 
 /// Finds codes and their jobs in chunks of lines.
 #[derive(Clone, Debug)]
@@ -33,6 +41,8 @@ pub struct Scanner {
     pub(crate) finder: memmem::Finder<'static>,
     pub(crate) keys: KeyFinder,
     keep_secrets: bool,
+    causes: Arc<Causes>,
+    pub(crate) window: Window,
     events: bool,
 }
 
@@ -67,12 +77,15 @@ pub struct ChunkOut {
 }
 
 impl Scanner {
-    /// A scanner for the built-in job keys plus `keys`' user pattern.
+    /// A scanner for the built-in job keys plus `keys`' user pattern, with
+    /// the embedded sub-cause table and no time window.
     pub fn new(keys: KeyFinder) -> Scanner {
         Scanner {
             finder: memmem::Finder::new(b"AZSM").into_owned(),
             keys,
             keep_secrets: false,
+            causes: Arc::new(Causes::embedded().clone()),
+            window: Window::default(),
             events: false,
         }
     }
@@ -89,6 +102,33 @@ impl Scanner {
     pub fn recording_events(mut self, on: bool) -> Scanner {
         self.events = on;
         self
+    }
+
+    /// The same scanner with another sub-cause table.
+    pub fn with_causes(self, causes: Arc<Causes>) -> Scanner {
+        Scanner { causes, ..self }
+    }
+
+    /// The same scanner counting only events inside `window`.
+    pub fn with_window(self, window: Window) -> Scanner {
+        Scanner { window, ..self }
+    }
+
+    /// Its sub-cause table.
+    pub fn causes(&self) -> &Causes {
+        &self.causes
+    }
+
+    /// Its time window.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// The sub-cause of `code` on the one-event line `text` (for inputs
+    /// that are not scanned line by line: exports, job-run JSON).
+    pub fn cause_of(&self, code: Code, text: &[u8], scratch: &mut Scratch) -> Option<Hit> {
+        self.causes.find_all(text, scratch);
+        self.causes.pick(code, &scratch.found)
     }
 
     /// Whether every event is recorded (see [`Scanner::recording_events`]).
@@ -116,6 +156,7 @@ impl Scanner {
         let mut carry: Option<&[u8]> = None; // last key in buf[..searched]
         let mut searched = 0;
         let mut codes: Vec<(Code, usize)> = Vec::new();
+        let mut scratch = Scratch::default();
         let mut clock = timestamp::Cache::default();
         while let Some(rel) = self.finder.find(&buf[pos..]) {
             let hit = pos + rel;
@@ -164,6 +205,14 @@ impl Scanner {
                 searched = end;
             }
             let time = clock.line_start(text);
+            if time.is_some_and(|t| !self.window.contains(t)) {
+                for _ in &codes {
+                    acc.add_outside();
+                }
+                codes.clear();
+            } else {
+                self.causes.find_all(text, &mut scratch);
+            }
             for &(code, column) in &codes {
                 let item = if code.scope() == Scope::Item {
                     items::in_line(text)
@@ -183,6 +232,11 @@ impl Scanner {
                     text_start: 0,
                     line_len: text.len(),
                     column,
+                    cause: if scratch.found.is_empty() {
+                        None
+                    } else {
+                        self.causes.pick(code, &scratch.found)
+                    },
                     item,
                 });
             }

@@ -187,29 +187,46 @@ pub fn check_catalog(input: &[u8]) {
 /// fail with a reason or give a tally that ranks and renders as a report
 /// which reads back to the same tally.
 pub fn check_merge(input: &[u8]) {
-    let Ok(tally) = crate::merge::parse(input) else {
+    let Ok(tally) = crate::merge::parse(input, Some(crate::causes::Causes::embedded())) else {
         return;
     };
     let render = |t: &Tally| {
-        let report = crate::report::Report::build(t, crate::catalog::Catalog::embedded());
+        let report = crate::report::Report::build(
+            t,
+            crate::catalog::Catalog::embedded(),
+            crate::causes::Causes::embedded(),
+            crate::window::Window::default(),
+        );
         let mut out = Vec::new();
         crate::report::json::write(&report, &mut out).expect("rendering to memory");
         out
     };
     let once = render(&tally);
-    let again = crate::merge::parse(&once).expect("a rendered report reads back");
+    let again = crate::merge::parse(&once, Some(crate::causes::Causes::embedded()))
+        .expect("a rendered report reads back");
     assert_eq!(render(&again), once, "a report survives a round trip");
 }
 
-/// `t` without item paths, which are looked for in lines held whole only
-/// (a line scanned in pieces by [`crate::longline`] has none).
+/// `t` without item paths and sub-causes (healthy ones included), which
+/// are looked for in lines held whole only (a line scanned in pieces by
+/// [`crate::longline`] has neither).
 pub fn without_items(t: &Tally) -> Tally {
     let mut t = t.clone();
-    for ct in t.codes.values_mut() {
-        ct.items = Default::default();
+    for jt in t.jobs.values_mut() {
+        jt.healthy = 0;
     }
+    for ct in t.codes.values_mut() {
+        ct.healthy = 0;
+        ct.items = Default::default();
+        for e in &mut ct.examples {
+            e.matched = None;
+        }
+    }
+    t.causes = Default::default();
     for e in &mut t.events {
         e.item = None;
+        e.cause = None;
+        e.healthy = false;
     }
     t
 }

@@ -70,8 +70,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         props.push(format!(
             "title={}",
             escape_property(&format!(
-                "azsm #{} {}{change}: {}",
-                r.rank, r.severity, r.title
+                "azsm #{} {}{change}: {}{}",
+                r.rank,
+                r.severity,
+                r.title,
+                r.cause
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(" (sub-cause {c})"))
             ))
         ));
         let message = format!(

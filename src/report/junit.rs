@@ -44,11 +44,8 @@ struct Suite<'a> {
 /// Writes the JUnit document.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rows: BTreeMap<Code, &CodeRow> = report.codes.iter().map(|c| (c.code, c)).collect();
-    let mitigation: BTreeMap<Code, &str> = report
-        .remediations
-        .iter()
-        .flat_map(|r| r.codes.iter().map(|&c| (c, r.mitigation.as_str())))
-        .collect();
+    let fixes = report.code_fixes();
+    let mitigation: BTreeMap<Code, &str> = fixes.iter().map(|(&c, t)| (c, t.as_str())).collect();
     let (agent, other): (Vec<CodeCount>, Vec<CodeCount>) = report
         .unattributed
         .iter()

@@ -94,7 +94,10 @@ pub fn render(report: &Report) -> String {
             "| {} | {} |{change} {} | {} | {} | {} | {} | {} {} |\n",
             r.rank,
             r.severity,
-            escape(&r.title),
+            escape(&match &r.cause {
+                Some(c) => format!("{} (sub-cause {c})", r.title),
+                None => r.title.clone(),
+            }),
             counts(&r.counts),
             r.events,
             r.jobs,

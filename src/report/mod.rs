@@ -19,10 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{EventRow, Example, RuleCounts, Tally};
 use crate::catalog::Catalog;
+use crate::causes::Causes;
 use crate::code::{Code, Scope, Severity};
 use crate::error::FileError;
 use crate::rank::{self, Advice};
 use crate::timestamp;
+use crate::window::Window;
 
 /// The JSON schema version; bumped when a key changes meaning or goes away.
 pub const VERSION: u32 = 1;
@@ -54,6 +56,11 @@ pub struct Report {
     pub unattributed: Vec<CodeCount>,
     /// Findings only, rank 1 first.
     pub remediations: Vec<RemediationRow>,
+    /// Events of finding codes whose words say the agent is fine, per code
+    /// and sub-cause: counted, never findings.
+    pub not_errors: Vec<NotErrorRow>,
+    /// The `--since`/`--until` window, when one was given.
+    pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
     /// The comparison with `--baseline`, when given.
@@ -63,6 +70,9 @@ pub struct Report {
     /// of the JSON report).
     #[serde(skip)]
     pub events: Vec<EventRow>,
+    /// Sub-cause names by id, for the per-event formats.
+    #[serde(skip)]
+    pub cause_names: Vec<String>,
 }
 
 /// How a code's count compares with the baseline's.
@@ -183,7 +193,7 @@ pub struct CodeCount {
 }
 
 /// Where a code was seen.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExampleRow {
     /// Display path.
     pub path: String,
@@ -191,6 +201,9 @@ pub struct ExampleRow {
     pub line: u64,
     /// The line, cut to about 200 characters.
     pub text: String,
+    /// The words on it that gave the event its sub-cause.
+    #[serde(default)]
+    pub matched: Option<String>,
 }
 
 /// A code in one input.
@@ -211,6 +224,8 @@ pub struct CodeRow {
     pub code: Code,
     /// Events.
     pub count: u64,
+    /// Of which a healthy sub-cause says they are not errors.
+    pub healthy: u64,
     /// Decoded scope.
     pub scope: Scope,
     /// Decoded subcategory, e.g. `target access 1021-1040`.
@@ -238,6 +253,11 @@ pub struct CodeRow {
     /// Every input it was seen in, in path order, with its events there
     /// and first line (SARIF's results; lets `azsm merge` recount `files`).
     pub sites: Vec<SiteRow>,
+    /// Its events split by sub-cause, in table order with the events no
+    /// trigger explained first; left out when no sub-cause was seen (then
+    /// the code's own row is the whole story). `azsm merge` reads it back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<CausePartRow>,
     /// Against `--baseline`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
@@ -282,6 +302,27 @@ pub struct DirCount {
     pub count: u64,
 }
 
+/// The events of one code with one sub-cause (or none).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CausePartRow {
+    /// The sub-cause's name; `None` for the events no trigger explained.
+    pub cause: Option<String>,
+    /// Events.
+    pub count: u64,
+    /// Of which healthy (all of them or none).
+    pub healthy: u64,
+    /// Job runs, in id order.
+    pub jobs: Vec<String>,
+    /// Inputs, in path order.
+    pub files: Vec<String>,
+    /// Earliest time seen.
+    pub first_seen: Option<String>,
+    /// Latest time seen.
+    pub last_seen: Option<String>,
+    /// The first place, in path and line order.
+    pub examples: Vec<ExampleRow>,
+}
+
 /// One job run.
 #[derive(Clone, Debug, Serialize)]
 pub struct JobRow {
@@ -322,6 +363,8 @@ pub struct RemediationRow {
     pub advice: Advice,
     /// The message of its most frequent code.
     pub title: String,
+    /// The sub-cause whose fix `mitigation` is; `None` for the catalog's.
+    pub cause: Option<String>,
     /// Its codes, most frequent first.
     pub codes: Vec<Code>,
     /// Its codes with counts.
@@ -348,11 +391,71 @@ pub struct RemediationRow {
     pub change: Option<Change>,
 }
 
+/// Events a healthy sub-cause excused.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotErrorRow {
+    /// The code on the line.
+    pub code: Code,
+    /// The sub-cause's name.
+    pub cause: String,
+    /// Events.
+    pub count: u64,
+    /// What the words mean.
+    pub meaning: String,
+}
+
+/// The time window and what it left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowRow {
+    /// Inclusive lower bound, RFC 3339 UTC; `None` when open.
+    pub since: Option<String>,
+    /// Exclusive upper bound.
+    pub until: Option<String>,
+    /// Events outside the window, not counted anywhere else.
+    pub outside: u64,
+    /// Counted events whose line has no time.
+    pub untimed: u64,
+}
+
 fn example(e: &Example) -> ExampleRow {
     ExampleRow {
         path: e.path.to_string(),
         line: e.line,
         text: e.text.clone(),
+        matched: e.matched.clone(),
+    }
+}
+
+/// The sub-cause split of `code`, empty when no sub-cause was seen.
+fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> {
+    let parts: Vec<_> = tally
+        .causes
+        .range((code, None)..=(code, Some(crate::causes::CauseId(u16::MAX))))
+        .collect();
+    if parts.iter().all(|((_, c), _)| c.is_none()) {
+        return Vec::new();
+    }
+    parts
+        .into_iter()
+        .map(|(&(_, cause), t)| CausePartRow {
+            cause: cause.map(|id| causes.get(id).name.clone()),
+            count: t.count,
+            healthy: t.healthy,
+            jobs: t.jobs.iter().cloned().collect(),
+            files: t.files.iter().map(|f| f.to_string()).collect(),
+            first_seen: time(t.first),
+            last_seen: time(t.last),
+            examples: t.examples.iter().map(example).collect(),
+        })
+        .collect()
+}
+
+/// Events of a code that are findings.
+fn findings(c: &CodeRow) -> u64 {
+    if c.finding {
+        c.count - c.healthy
+    } else {
+        0
     }
 }
 
@@ -361,14 +464,21 @@ fn time(t: Option<i64>) -> Option<String> {
 }
 
 impl Report {
-    /// Builds the report of `tally` with the catalog's texts, showing
+    /// Builds the report of `tally` with the catalog's texts and the
+    /// sub-causes of `causes`, scanned within `window`, showing
     /// [`DEFAULT_ITEMS`] directories and paths per item-scope code.
-    pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
-        Report::build_with(tally, catalog, DEFAULT_ITEMS)
+    pub fn build(tally: &Tally, catalog: &Catalog, causes: &Causes, window: Window) -> Report {
+        Report::build_with(tally, catalog, causes, window, DEFAULT_ITEMS)
     }
 
     /// Builds the report, showing `k` directories and paths per code.
-    pub fn build_with(tally: &Tally, catalog: &Catalog, k: usize) -> Report {
+    pub fn build_with(
+        tally: &Tally,
+        catalog: &Catalog,
+        causes: &Causes,
+        window: Window,
+        k: usize,
+    ) -> Report {
         let codes: Vec<CodeRow> = tally
             .codes
             .iter()
@@ -377,6 +487,7 @@ impl Report {
                 CodeRow {
                     code,
                     count: t.count,
+                    healthy: t.healthy,
                     scope: code.scope(),
                     subcategory: code.subcategory().to_string(),
                     severity: code.severity(),
@@ -400,6 +511,7 @@ impl Report {
                             count: s.count,
                         })
                         .collect(),
+                    causes: cause_parts(tally, code, causes),
                     change: None,
                     items: (t.items.total > 0).then(|| ItemsRow {
                         total: t.items.total,
@@ -438,7 +550,8 @@ impl Report {
                     .iter()
                     .filter(|(c, _)| c.is_finding())
                     .map(|(_, n)| n)
-                    .sum(),
+                    .sum::<u64>()
+                    - t.healthy,
                 codes: t
                     .codes
                     .iter()
@@ -461,18 +574,19 @@ impl Report {
                 (!rows.is_empty()).then(|| ScopeRow {
                     scope,
                     events: rows.iter().map(|c| c.count).sum(),
-                    findings: rows.iter().filter(|c| c.finding).map(|c| c.count).sum(),
+                    findings: rows.iter().map(|c| findings(c)).sum(),
                     codes: rows.len(),
                 })
             })
             .collect();
-        let remediations: Vec<RemediationRow> = rank::rank(tally, catalog)
+        let remediations: Vec<RemediationRow> = rank::rank(tally, catalog, causes)
             .into_iter()
             .map(|r| RemediationRow {
                 rank: r.rank,
                 severity: r.severity,
                 advice: r.advice,
                 title: r.title,
+                cause: r.cause,
                 codes: r.codes.iter().map(|c| c.0).collect(),
                 counts: r
                     .codes
@@ -493,6 +607,26 @@ impl Report {
         let mut errors = tally.errors.clone();
         errors.sort();
         errors.dedup();
+        let not_errors = tally
+            .causes
+            .iter()
+            .filter(|((code, _), t)| code.is_finding() && t.healthy > 0)
+            .filter_map(|(&(code, cause), t)| {
+                let c = causes.get(cause?);
+                Some(NotErrorRow {
+                    code,
+                    cause: c.name.clone(),
+                    count: t.healthy,
+                    meaning: c.fix.clone(),
+                })
+            })
+            .collect();
+        let window = window.is_set().then(|| WindowRow {
+            since: time(window.since),
+            until: time(window.until),
+            outside: tally.window.outside,
+            untimed: tally.window.untimed,
+        });
         let unattributed: Vec<CodeCount> = tally
             .unattributed
             .iter()
@@ -513,7 +647,7 @@ impl Report {
             },
             summary: Summary {
                 events: tally.events(),
-                findings: codes.iter().filter(|c| c.finding).map(|c| c.count).sum(),
+                findings: codes.iter().map(findings).sum(),
                 codes: codes.len(),
                 jobs: jobs.len(),
                 unattributed: unattributed.iter().map(|c| c.count).sum(),
@@ -525,9 +659,12 @@ impl Report {
             jobs,
             unattributed,
             remediations,
+            not_errors,
+            window,
             errors,
             baseline: None,
             events: Vec::new(),
+            cause_names: causes.iter().map(|(_, c)| c.name.clone()).collect(),
         }
     }
 
@@ -584,11 +721,52 @@ impl Report {
         });
     }
 
+    /// Per code, what to do, for the formats that speak of codes rather
+    /// than remediations (SARIF rules, JUnit failures): the mitigation of
+    /// its entry without a sub-cause, then each sub-cause it was seen with,
+    /// as `When the log says "WORDS" (NAME): FIX`, in rank order.
+    pub fn code_fixes(&self) -> BTreeMap<Code, String> {
+        let mut out: BTreeMap<Code, String> = BTreeMap::new();
+        for r in self.remediations.iter().filter(|r| r.cause.is_none()) {
+            for &c in &r.codes {
+                out.entry(c).or_insert_with(|| r.mitigation.clone());
+            }
+        }
+        for r in &self.remediations {
+            let Some(cause) = &r.cause else { continue };
+            let words = r.example.as_ref().and_then(|e| e.matched.as_deref());
+            let said = words.map_or(String::new(), |w| format!(" says \"{w}\""));
+            for &c in &r.codes {
+                let text = out.entry(c).or_default();
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(&format!("When the log{said} ({cause}): {}", r.mitigation));
+            }
+        }
+        out
+    }
+
+    /// Per code, the best rank of the entries it is in.
+    pub fn code_ranks(&self) -> BTreeMap<Code, usize> {
+        let mut out = BTreeMap::new();
+        for r in &self.remediations {
+            for &c in &r.codes {
+                out.entry(c).or_insert(r.rank);
+            }
+        }
+        out
+    }
+
     /// Whether some code meets `fail_on` (see [`crate::config::FailOn`]).
+    /// Events a healthy sub-cause excused are not findings: they meet only
+    /// a list of codes, which takes any event.
     pub fn fails(&self, fail_on: &crate::config::FailOn) -> bool {
-        self.codes
-            .iter()
-            .any(|c| c.count > 0 && fail_on.met_by(c.code, c.change == Some(Change::New)))
+        let listed = matches!(fail_on, crate::config::FailOn::Codes(_));
+        self.codes.iter().any(|c| {
+            let events = if listed { c.count } else { c.count - c.healthy };
+            events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
+        })
     }
 
     /// The codes resolved since the baseline, if any.

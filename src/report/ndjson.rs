@@ -4,8 +4,9 @@
 //! code order), the same for any thread count. Keys: `path`, `line`,
 //! `code`, `job` (null when none), `rule` (line, path, carried, column,
 //! none, agent), `item` (the item path of an item-scope event, or null),
-//! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding`, and with
-//! `--baseline` `change` (the code's: new, increased, ...).
+//! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding` (false
+//! when a healthy sub-cause excused it), with `--baseline` `change` (the
+//! code's: new, increased, ...), and `cause` (the sub-cause's name or null).
 
 use std::io::{self, Write};
 
@@ -39,11 +40,13 @@ pub struct Record<'a> {
     pub scope: Scope,
     /// The code's severity.
     pub severity: Severity,
-    /// Whether it is a finding.
+    /// Whether it is a finding (not when a healthy sub-cause excused it).
     pub finding: bool,
     /// The code's change against the baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// The sub-cause the words on its line name, if any.
+    pub cause: Option<&'a str>,
 }
 
 /// Each code's change against the baseline, for [`Record::of`].
@@ -56,8 +59,12 @@ pub fn changes(report: &Report) -> BTreeMap<Code, Change> {
 }
 
 impl<'a> Record<'a> {
-    /// The record of `e`.
-    pub fn of(e: &'a EventRow, changes: &BTreeMap<Code, Change>) -> Record<'a> {
+    /// The record of `e`; `names` are the sub-cause names by id.
+    pub fn of(
+        e: &'a EventRow,
+        changes: &BTreeMap<Code, Change>,
+        names: &'a [String],
+    ) -> Record<'a> {
         Record {
             path: &e.path,
             line: e.line,
@@ -68,8 +75,12 @@ impl<'a> Record<'a> {
             time: e.time.map(timestamp::format),
             scope: e.code.scope(),
             severity: e.code.severity(),
-            finding: e.code.is_finding(),
+            finding: e.code.is_finding() && !e.healthy,
             change: changes.get(&e.code).copied(),
+            cause: e
+                .cause
+                .and_then(|c| names.get(usize::from(c.0)))
+                .map(String::as_str),
         }
     }
 }
@@ -78,7 +89,7 @@ impl<'a> Record<'a> {
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let changes = changes(report);
     for e in &report.events {
-        serde_json::to_writer(&mut *out, &Record::of(e, &changes))?;
+        serde_json::to_writer(&mut *out, &Record::of(e, &changes, &report.cause_names))?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -95,16 +95,9 @@ fn baseline_state(c: Option<Change>) -> Option<&'static str> {
 
 /// Writes the SARIF log; `root` is the scan root for relative URIs.
 pub fn write(report: &Report, root: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
-    let mitigation: BTreeMap<Code, &str> = report
-        .remediations
-        .iter()
-        .flat_map(|r| r.codes.iter().map(|&c| (c, r.mitigation.as_str())))
-        .collect();
-    let rank: BTreeMap<Code, usize> = report
-        .remediations
-        .iter()
-        .flat_map(|r| r.codes.iter().map(|&c| (c, r.rank)))
-        .collect();
+    let fixes = report.code_fixes();
+    let mitigation: BTreeMap<Code, &str> = fixes.iter().map(|(&c, t)| (c, t.as_str())).collect();
+    let rank: BTreeMap<Code, usize> = report.code_ranks();
     let findings: Vec<&CodeRow> = report.codes.iter().filter(|c| c.finding).collect();
     let rules: Vec<Value> = findings
         .iter()

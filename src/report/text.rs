@@ -123,7 +123,7 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-fn why(severity: Severity, advice: Advice, scopes: &str) -> String {
+fn why(severity: Severity, advice: Advice, cause: bool, scopes: &str) -> String {
     let sev = match severity {
         Severity::Critical => format!("critical: {scopes} failed as a whole"),
         Severity::Error => "error: items failed to copy".to_string(),
@@ -133,6 +133,7 @@ fn why(severity: Severity, advice: Advice, scopes: &str) -> String {
         _ => format!("{severity}: codes of unknown scope"),
     };
     let adv = match advice {
+        Advice::Actionable if cause => "the log names the cause, a specific fix is known",
         Advice::Actionable => "a specific fix is known",
         Advice::Retry => "the catalog advises retrying (likely transient)",
         Advice::Unknown => "the code is not in the catalog",
@@ -158,12 +159,9 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             .filter(|j| j.findings > 0)
             .map(|j| j.job.as_str())
             .collect();
-        let unattributed: u64 = report
-            .unattributed
-            .iter()
-            .filter(|c| c.code.is_finding())
-            .map(|c| c.count)
-            .sum();
+        // Every finding is either in a job run or unattributed.
+        let in_jobs: u64 = report.jobs.iter().map(|j| j.findings).sum();
+        let unattributed = s.findings - in_jobs;
         let jobs = plural(affected.len() as u64, "job run", "job runs");
         let findings = plural(s.findings, "finding", "findings");
         let place = if unattributed > 0 {
@@ -201,11 +199,22 @@ pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Res
             paint(st.bold, &clean(&r.title))
         )?;
         writeln!(out, "    codes  {}", counts(&r.counts))?;
+        if let Some(cause) = &r.cause {
+            match r.example.as_ref().and_then(|e| e.matched.as_deref()) {
+                Some(words) => writeln!(
+                    out,
+                    "    cause  {}: the log says \"{}\"",
+                    clean(cause),
+                    clean(words)
+                )?,
+                None => writeln!(out, "    cause  {}", clean(cause))?,
+            }
+        }
         let scopes = scope_words(r);
         writeln!(
             out,
             "    why    {}; {}, {}",
-            why(r.severity, r.advice, &scopes),
+            why(r.severity, r.advice, r.cause.is_some(), &scopes),
             plural(r.jobs as u64, "job run", "job runs"),
             plural(r.events, "event", "events")
         )?;
@@ -441,6 +450,28 @@ fn write_scan(
         "  {} events: {} by a key on the line, {} by a GUID in the path, {} by an earlier line's key{column}, {} with no job run, {} agent-level",
         report.summary.events, a.line, a.path, a.carried, a.none, a.agent
     )?;
+    if !report.not_errors.is_empty() {
+        let list: Vec<String> = report
+            .not_errors
+            .iter()
+            .map(|n| format!("{} ×{} {}", n.code, n.count, clean(&n.cause)))
+            .collect();
+        writeln!(
+            out,
+            "  not errors (healthy states the log reports, not findings): {}",
+            list.join(", ")
+        )?;
+    }
+    if let Some(w) = &report.window {
+        writeln!(
+            out,
+            "  window {} .. {} (since inclusive, until exclusive): {} outside not counted, {} without a time kept",
+            w.since.as_deref().unwrap_or("(open)"),
+            w.until.as_deref().unwrap_or("(open)"),
+            plural(w.outside, "event", "events"),
+            plural(w.untimed, "event", "events"),
+        )?;
+    }
     if let Some(b) = &report.baseline {
         let t = |c: super::Change| b.totals.get(&c).copied().unwrap_or(0);
         let resolved: Vec<String> = report

@@ -183,16 +183,23 @@ fn remediations_are_ranked_by_the_documented_rule() {
         .collect();
     let want: Vec<(u64, &str, Vec<&str>)> = vec![
         (1, "critical", vec!["AZSM1024"]), // actionable, 2 events
-        (2, "critical", vec!["AZSM1027"]), // actionable, same breadth and count: lower code first
-        (3, "critical", vec!["AZSM1041", "AZSM2063", "AZSM2080"]), // retry advice, 3 job runs
-        (4, "critical", vec!["AZSM1023", "AZSM1045"]), // retry advice, 2 job runs
-        (5, "critical", vec!["AZSM1060"]), // retry advice, 1 job run
-        (6, "critical", vec!["AZSM1099"]), // unknown to the catalog
-        (7, "critical", vec!["AZSM0001"]),
-        (8, "critical", vec!["AZSM0003"]),
-        (9, "error", vec!["AZSM2062"]),
-        (10, "warning", vec!["AZSM2024", "AZSM2026"]),
-        (11, "warning", vec!["AZSM2021"]),
+        // AZSM1027 splits: job.log:2 names AZURE_STORAGE_MOVER_MARKER (sub-cause
+        // target-lease-held), job.log:3 names nothing (the catalog's text).
+        // Both actionable, 1 job run, 1 event, same code: the named cause first.
+        (2, "critical", vec!["AZSM1027"]),
+        (3, "critical", vec!["AZSM1027"]),
+        // AZSM1060 says "The specified share is full": actionable sub-cause
+        // share-full, so it leaves the retry entries behind; 1 event, after 1027
+        (4, "critical", vec!["AZSM1060"]),
+        (5, "critical", vec!["AZSM1041", "AZSM2063", "AZSM2080"]), // retry advice, 3 job runs
+        (6, "critical", vec!["AZSM1023", "AZSM1045"]),             // retry advice, 2 job runs
+        (7, "critical", vec!["AZSM1099"]),                         // unknown to the catalog
+        (8, "critical", vec!["AZSM0001"]),
+        (9, "critical", vec!["AZSM0003"]),
+        // "permission denied" is a sub-cause of AZSM1020 only: AZSM2062 keeps its text
+        (10, "error", vec!["AZSM2062"]),
+        (11, "warning", vec!["AZSM2024", "AZSM2026"]),
+        (12, "warning", vec!["AZSM2021"]),
     ];
     let want: Vec<(u64, String, Vec<String>)> = want
         .into_iter()
@@ -215,6 +222,35 @@ fn remediations_are_ranked_by_the_documented_rule() {
         first["doc_urls"][0],
         "https://learn.microsoft.com/azure/storage-mover/status-code#AZSM1024"
     );
+    assert_eq!(first["cause"], serde_json::Value::Null);
+    let rem = r["remediations"].as_array().unwrap();
+    let causes: Vec<&serde_json::Value> = rem.iter().map(|e| &e["cause"]).collect();
+    let named: Vec<(usize, &str)> = causes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.as_str().map(|c| (i + 1, c)))
+        .collect();
+    assert_eq!(named, [(2, "target-lease-held"), (4, "share-full")]);
+    assert_eq!(rem[1]["example"]["line"], 2);
+    assert_eq!(rem[1]["example"]["matched"], "AZURE_STORAGE_MOVER_MARKER");
+    assert!(rem[1]["mitigation"]
+        .as_str()
+        .unwrap()
+        .starts_with("Another migration job, or a previous aborted job, still holds a lease"));
+    assert_eq!(rem[2]["example"]["line"], 3);
+    assert_eq!(rem[2]["example"]["matched"], serde_json::Value::Null);
+    assert!(rem[2]["mitigation"]
+        .as_str()
+        .unwrap()
+        .starts_with("The agent can't claim the target share"));
+    assert_eq!(rem[3]["advice"], "actionable");
+    assert_eq!(rem[3]["example"]["matched"], "The specified share is full");
+    assert!(rem[3]["mitigation"]
+        .as_str()
+        .unwrap()
+        .starts_with("The target file share is full."));
+    assert_eq!(r["not_errors"], serde_json::json!([]));
+    assert_eq!(r["window"], serde_json::Value::Null);
 }
 
 #[test]
@@ -243,7 +279,7 @@ fn text_summary_starts_with_what_to_fix() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "What to fix first: 11 remediations, 19 findings: 17 in 6 job runs, 2 with no job run"
+        "What to fix first: 12 remediations, 19 findings: 17 in 6 job runs, 2 with no job run"
     );
     assert_eq!(
         lines[2],

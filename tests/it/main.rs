@@ -18,3 +18,5 @@ mod live;
 mod output_safety;
 mod secrets;
 mod special;
+mod sub_causes;
+mod window;
