@@ -7,24 +7,57 @@ use std::collections::BTreeMap;
 use regex::bytes::Regex;
 
 use crate::aggregate::Tally;
+use crate::causes::Causes;
+use crate::code::Code;
 use crate::jobkey::BUILTIN_PATTERN;
 use crate::scan::path_job;
+use crate::window::Window;
 
 /// What both implementations are compared on: events per code, per job
-/// run and code, unattributed per code, and per rule (line, path, carried,
-/// none, agent).
+/// run and code, unattributed per code, per rule (line, path, carried,
+/// none, agent), per code and sub-cause, and outside the window / untimed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub codes: BTreeMap<String, u64>,
     pub jobs: BTreeMap<String, BTreeMap<String, u64>>,
     pub unattributed: BTreeMap<String, u64>,
     pub rules: [u64; 5],
+    pub causes: BTreeMap<(String, String), u64>,
+    pub outside: u64,
+    pub untimed: u64,
 }
 
-/// The README's rules, line by line, with regexes.
-pub fn reference(path: &str, data: &[u8]) -> Counts {
-    let code_re = Regex::new(r"(?-u:\b)AZSM[0-9]{4}(?-u:\b)").expect("a valid regex");
-    let key_re = Regex::new(BUILTIN_PATTERN).expect("a valid regex");
+/// The sub-cause of `code` on `line`, by the documented rule, found with
+/// plain substring search: the code's own row before an any-code row, then
+/// the longest trigger, then the earliest, then the earlier row.
+fn reference_cause(causes: &Causes, code: &str, line: &[u8]) -> String {
+    let Ok(code) = code.parse::<Code>() else {
+        return "-".to_string();
+    };
+    let lower = line.to_ascii_lowercase();
+    type Key = (bool, std::cmp::Reverse<usize>, usize, u16);
+    let mut best: Option<(Key, String)> = None;
+    for (id, row) in causes.iter() {
+        if row.code.is_some_and(|c| c != code) {
+            continue;
+        }
+        let t = row.trigger.to_ascii_lowercase().into_bytes();
+        if let Some(start) = lower.windows(t.len()).position(|w| w == &t[..]) {
+            let key = (row.code.is_none(), std::cmp::Reverse(t.len()), start, id.0);
+            if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                best = Some((key, row.name.clone()));
+            }
+        }
+    }
+    best.map_or_else(|| "-".to_string(), |b| b.1)
+}
+
+/// The README's rules, line by line, with regexes; sub-causes by plain
+/// substring search; the time window applied.
+pub fn reference(path: &str, data: &[u8], window: Window) -> Counts {
+    let causes = Causes::embedded();
+    let code_re = Regex::new(r"(?-u:\b)AZSM[0-9]{4}(?-u:\b)").expect("a valid pattern");
+    let key_re = Regex::new(BUILTIN_PATTERN).expect("a valid pattern");
     let mut out = Counts::default();
     let mut carry: Option<String> = None;
     let path_job = path_job(path).map(String::from);
@@ -44,7 +77,16 @@ pub fn reference(path: &str, data: &[u8]) -> Counts {
             .collect();
         codes.sort();
         codes.dedup();
+        let time = crate::timestamp::parse_line_start(line);
+        if time.is_some_and(|t| !window.contains(t)) {
+            out.outside += codes.len() as u64;
+            codes.clear();
+        } else if time.is_none() {
+            out.untimed += codes.len() as u64;
+        }
         for code in codes {
+            let cause = reference_cause(causes, &code, line);
+            *out.causes.entry((code.clone(), cause)).or_default() += 1;
             *out.codes.entry(code.clone()).or_default() += 1;
             let agent = code.starts_with("AZSM0") && code != "AZSM0000";
             let (job, rule) = if agent {
@@ -101,6 +143,21 @@ pub fn counts(t: &Tally) -> Counts {
             t.rules.none,
             t.rules.agent,
         ],
+        causes: t
+            .causes
+            .iter()
+            .map(|((c, id), v)| {
+                let name = id.map_or("-".to_string(), |id| {
+                    Causes::embedded().get(id).name.clone()
+                });
+                ((c.to_string(), name), v.count)
+            })
+            .fold(BTreeMap::new(), |mut m, (k, n)| {
+                *m.entry(k).or_default() += n;
+                m
+            }),
+        outside: t.window.outside,
+        untimed: t.window.untimed,
     }
 }
 
@@ -129,7 +186,7 @@ pub fn check_scan(input: &[u8]) {
     let whole = read::scan_bytes(&scanner, path, data, opts);
     assert_eq!(
         counts(&whole),
-        reference(path, data),
+        reference(path, data, Window::default()),
         "fast scan vs reference"
     );
     let chunk = 1 + a as usize;

@@ -1,164 +1,18 @@
 //! The fast paths against each other and against a plain reference.
 //!
-//! The reference reads line by line with regexes, exactly as the README
-//! states the rules. The read path (whole buffer, one chunk), the chunked
+//! The reference (`azsm::testing::reference`, shared with the fuzz targets)
+//! reads line by line with regexes, exactly as the README states the rules. The read path (whole buffer, one chunk), the chunked
 //! parallel path (random chunk sizes), the stream path (random block sizes)
 //! and the mmap path (random windows) must all give the same tally. The
 //! reference also picks sub-causes by plain substring search and applies
 //! the time window, to hold the automaton and the window to the rules.
 
-use std::collections::BTreeMap;
-
-use azsm::aggregate::Tally;
-use azsm::causes::Causes;
-use azsm::code::Code;
-use azsm::jobkey::{KeyFinder, BUILTIN_PATTERN};
+use azsm::jobkey::KeyFinder;
 use azsm::read::{self, ReadOptions};
-use azsm::scan::{path_job, Scanner};
-use azsm::testing::without_items;
+use azsm::scan::Scanner;
+use azsm::testing::{counts, reference, without_items};
 use azsm::window::Window;
 use proptest::prelude::*;
-use regex::bytes::Regex;
-
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Counts {
-    codes: BTreeMap<String, u64>,
-    jobs: BTreeMap<String, BTreeMap<String, u64>>,
-    unattributed: BTreeMap<String, u64>,
-    rules: [u64; 5],
-    causes: BTreeMap<(String, String), u64>,
-    outside: u64,
-    untimed: u64,
-}
-
-/// The sub-cause of `code` on `line`, by the documented rule, found with
-/// plain substring search: the code's own row before an any-code row, then
-/// the longest trigger, then the earliest, then the earlier row.
-fn reference_cause(causes: &Causes, code: &str, line: &[u8]) -> String {
-    let code: Code = code.parse().unwrap();
-    let lower = line.to_ascii_lowercase();
-    type Key = (bool, std::cmp::Reverse<usize>, usize, u16);
-    let mut best: Option<(Key, String)> = None;
-    for (id, row) in causes.iter() {
-        if row.code.is_some_and(|c| c != code) {
-            continue;
-        }
-        let t = row.trigger.to_ascii_lowercase().into_bytes();
-        if let Some(start) = lower.windows(t.len()).position(|w| w == &t[..]) {
-            let key = (row.code.is_none(), std::cmp::Reverse(t.len()), start, id.0);
-            if best.as_ref().is_none_or(|(k, _)| key < *k) {
-                best = Some((key, row.name.clone()));
-            }
-        }
-    }
-    best.map_or_else(|| "-".to_string(), |b| b.1)
-}
-
-fn reference(path: &str, data: &[u8], window: Window) -> Counts {
-    let causes = Causes::embedded();
-    let code_re = Regex::new(r"(?-u:\b)AZSM[0-9]{4}(?-u:\b)").unwrap();
-    let key_re = Regex::new(BUILTIN_PATTERN).unwrap();
-    let mut out = Counts::default();
-    let mut carry: Option<String> = None;
-    let path_job = path_job(path).map(String::from);
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if data.ends_with(b"\n") || data.is_empty() {
-        lines.pop();
-    }
-    for line in lines {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let keys: Vec<String> = key_re
-            .captures_iter(line)
-            .map(|c| String::from_utf8_lossy(&c[1]).into_owned())
-            .collect();
-        let mut codes: Vec<String> = code_re
-            .find_iter(line)
-            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
-            .collect();
-        codes.sort();
-        codes.dedup();
-        let time = azsm::timestamp::parse_line_start(line);
-        if time.is_some_and(|t| !window.contains(t)) {
-            out.outside += codes.len() as u64;
-            codes.clear();
-        } else if time.is_none() {
-            out.untimed += codes.len() as u64;
-        }
-        for code in codes {
-            let cause = reference_cause(causes, &code, line);
-            *out.causes.entry((code.clone(), cause)).or_default() += 1;
-            *out.codes.entry(code.clone()).or_default() += 1;
-            let agent = code.starts_with("AZSM0") && code != "AZSM0000";
-            let (job, rule) = if agent {
-                (None, 4)
-            } else if let Some(k) = keys.first() {
-                (Some(k.clone()), 0)
-            } else if let Some(p) = &path_job {
-                (Some(p.clone()), 1)
-            } else if let Some(c) = &carry {
-                (Some(c.clone()), 2)
-            } else {
-                (None, 3)
-            };
-            out.rules[rule] += 1;
-            match job {
-                Some(j) => *out.jobs.entry(j).or_default().entry(code).or_default() += 1,
-                None => *out.unattributed.entry(code).or_default() += 1,
-            }
-        }
-        if let Some(k) = keys.last() {
-            carry = Some(k.clone());
-        }
-    }
-    out
-}
-
-fn counts(t: &Tally) -> Counts {
-    Counts {
-        codes: t
-            .codes
-            .iter()
-            .map(|(c, v)| (c.to_string(), v.count))
-            .collect(),
-        jobs: t
-            .jobs
-            .iter()
-            .map(|(j, v)| {
-                (
-                    j.clone(),
-                    v.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
-                )
-            })
-            .collect(),
-        unattributed: t
-            .unattributed
-            .iter()
-            .map(|(c, n)| (c.to_string(), *n))
-            .collect(),
-        rules: [
-            t.rules.line,
-            t.rules.path,
-            t.rules.carried,
-            t.rules.none,
-            t.rules.agent,
-        ],
-        causes: t
-            .causes
-            .iter()
-            .map(|((c, id), v)| {
-                let name = id.map_or("-".to_string(), |id| {
-                    Causes::embedded().get(id).name.clone()
-                });
-                ((c.to_string(), name), v.count)
-            })
-            .fold(BTreeMap::new(), |mut m, (k, n)| {
-                *m.entry(k).or_default() += n;
-                m
-            }),
-        outside: t.window.outside,
-        untimed: t.window.untimed,
-    }
-}
 
 const FRAGMENTS: &[&str] = &[
     "AZSM1024",
