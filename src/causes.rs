@@ -29,7 +29,6 @@
 //! code; then the longest trigger (more words, more specific); then the one
 //! that starts first on the line; then the earlier row of the table.
 
-use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -81,20 +80,8 @@ impl Cause {
     }
 }
 
-/// A problem with one row of a table.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Warning {
-    /// 1-based line number.
-    pub line: usize,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
+/// A problem with one row of a table (the same shape as the catalog's).
+pub use crate::catalog::Warning;
 
 /// Where a sub-cause's trigger matched on a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
