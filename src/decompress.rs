@@ -57,7 +57,7 @@ impl Compression {
     }
 
     /// A decoder of `reader`, which starts at the magic bytes. Errors while
-    /// decoding name the format; see [`Named`].
+    /// decoding name the format; see `Named`.
     pub fn decoder<'a>(self, reader: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
         let inner: Box<dyn Read + 'a> = match self {
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),

@@ -17,7 +17,7 @@ use regex::bytes::Regex;
 use crate::error::Error;
 
 /// The built-in key language as a regex (the id is group 1). Documentation
-/// and test oracle for [`parse_at`].
+/// and test oracle for `parse_at`.
 pub const BUILTIN_PATTERN: &str =
     r#"(?i)job[-_ ]?run(?:[-_ ]?(?:name|id)?["' ]*[=:]["' ]*|s/)([A-Za-z0-9._-]+)"#;
 

@@ -12,10 +12,14 @@
 //!   configuration built from it before any work starts;
 //! - [`inputs`]: paths to a sorted list of inputs;
 //! - [`read`]: how each input's bytes reach the scanner (read, memory-map
-//!   in windows via [`mmap`], or stream), in parallel;
+//!   in windows via [`mmap`], or stream), in parallel; [`sniff`] tells a
+//!   plain log from compressed files ([`decompress`]), archives
+//!   ([`archive`]), Log Analytics exports ([`export`]) and job-run JSON
+//!   ([`jobrun`]), the last two turned into events without the line scanner;
+//!   [`interrupt`] stops the scan on Ctrl-C;
 //! - [`scan`]: bytes to events, with [`jobkey`], [`timestamp`], the
-//!   sub-causes of [`causes`] and the time [`window`]; lines too long to
-//!   hold go through [`longline`] in segments;
+//!   sub-causes of [`causes`], the time [`window`] and the item paths of
+//!   [`items`]; lines too long to hold go through [`longline`] in segments;
 //! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
 //!   redacted by [`redact`] ([`progress`] counts finished inputs for the
 //!   progress bar on standard error);
