@@ -140,9 +140,22 @@ pub fn scan_all_with(
             }
             tally
         })
-        .reduce(Tally::default, |mut a, b| {
-            a += b;
-            a
+        // Each thread folds its inputs' small tallies into one, then the
+        // threads' tallies merge, the smaller into the larger: every entry
+        // is inserted about once instead of once per level of a reduction
+        // tree. `+=` is order-independent, so the result is the same.
+        .fold(Tally::default, |mut acc, t| {
+            acc += t;
+            acc
+        })
+        .reduce(Tally::default, |a, b| {
+            let (mut big, small) = if a.stats.files >= b.stats.files {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            big += small;
+            big
         })
 }
 
