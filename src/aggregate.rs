@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::AddAssign;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::causes::{CauseId, Hit};
@@ -354,13 +354,7 @@ impl Acc {
         let mut names: FxHashMap<u32, Option<Arc<str>>> = FxHashMap::default();
         for ((code, job, cause), cell) in self.cells {
             let job = names.entry(job).or_insert_with(|| name(job)).clone();
-            tally.add_cell(
-                code,
-                job.map(|j| j.to_string()),
-                cause_id(cause),
-                &cell,
-                path,
-            );
+            tally.add_cell(code, job, cause_id(cause), &cell, path);
         }
         for (code, site) in self.sites {
             let ct = tally.codes.entry(code).or_default();
@@ -452,7 +446,7 @@ pub struct CodeTally {
     /// Of which a healthy sub-cause says they are not errors.
     pub healthy: u64,
     /// Job runs it was attributed to.
-    pub jobs: BTreeSet<String>,
+    pub jobs: FxHashSet<Arc<str>>,
     /// Inputs it was seen in.
     pub files: BTreeSet<Arc<str>>,
     /// Earliest time on one of its lines.
@@ -549,7 +543,7 @@ pub struct Tally {
     /// [`CAUSE_EXAMPLES`] examples each and no `sites`.
     pub causes: BTreeMap<(Code, Option<CauseId>), CodeTally>,
     /// Per job run id.
-    pub jobs: BTreeMap<String, JobTally>,
+    pub jobs: BTreeMap<Arc<str>, JobTally>,
     /// Events with no job run, per code.
     pub unattributed: BTreeMap<Code, u64>,
     /// Events per attribution rule.
@@ -582,7 +576,7 @@ impl Tally {
     fn add_cell(
         &mut self,
         code: Code,
-        job: Option<String>,
+        job: Option<Arc<str>>,
         cause: Option<CauseId>,
         cell: &Cell,
         path: &Arc<str>,

@@ -170,7 +170,7 @@ fn add_run(
     }
     acc.drain_into(tally, path, 0, None);
     if let Some(n) = name {
-        tally.jobs.entry(n).or_default().run += info;
+        tally.jobs.entry(n.into()).or_default().run += info;
     }
 }
 

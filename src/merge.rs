@@ -237,7 +237,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 let part = CodeTally {
                     count: p.count,
                     healthy: p.healthy,
-                    jobs: p.jobs.into_iter().collect(),
+                    jobs: p.jobs.into_iter().map(Arc::from).collect(),
                     files: p.files.into_iter().map(&mut intern).collect(),
                     first: time(&p.first_seen)?,
                     last: time(&p.last_seen)?,
@@ -275,10 +275,10 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 .get_mut(&c_)
                 .ok_or_else(|| format!("job {} lists {} which is not in \"codes\"", j.job, c.code))?
                 .jobs
-                .insert(j.job.clone());
+                .insert(j.job.as_str().into());
             if unsplit.contains(&c_) {
                 if let Some(only) = t.causes.get_mut(&(c_, None)) {
-                    only.jobs.insert(j.job.clone());
+                    only.jobs.insert(j.job.as_str().into());
                 }
             }
         }
@@ -291,7 +291,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 .sum();
             jt.healthy = all.saturating_sub(findings);
         }
-        t.jobs.insert(j.job, jt);
+        t.jobs.insert(j.job.into(), jt);
     }
     for c in r.unattributed {
         t.unattributed.insert(code(&c.code)?, c.count);

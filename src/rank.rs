@@ -227,7 +227,8 @@ pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediatio
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map(|(n, _)| n.to_string());
             let tallies: Vec<&CodeTally> = g.units.iter().map(|u| u.2).collect();
-            let jobs: BTreeSet<&String> = tallies.iter().flat_map(|t| &t.jobs).collect();
+            let jobs: BTreeSet<&std::sync::Arc<str>> =
+                tallies.iter().flat_map(|t| &t.jobs).collect();
             let files: BTreeSet<_> = tallies.iter().flat_map(|t| &t.files).collect();
             let top = codes[0].0;
             Remediation {
@@ -291,7 +292,7 @@ mod tests {
             let ct = CodeTally {
                 count,
                 healthy: if healthy { count } else { 0 },
-                jobs: (0..jobs).map(|j| format!("job{j}")).collect(),
+                jobs: (0..jobs).map(|j| format!("job{j}").into()).collect(),
                 ..CodeTally::default()
             };
             *t.codes.entry(code(c)).or_default() += ct.clone();

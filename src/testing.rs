@@ -126,7 +126,7 @@ pub fn counts(t: &Tally) -> Counts {
             .iter()
             .map(|(j, v)| {
                 (
-                    j.clone(),
+                    j.to_string(),
                     v.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
                 )
             })

@@ -441,7 +441,13 @@ fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> 
             cause: cause.map(|id| causes.get(id).name.clone()),
             count: t.count,
             healthy: t.healthy,
-            jobs: t.jobs.iter().cloned().collect(),
+            jobs: {
+                // A hash set: sorted here so that the report is the same
+                // bytes on every run.
+                let mut jobs: Vec<String> = t.jobs.iter().map(|j| j.to_string()).collect();
+                jobs.sort_unstable();
+                jobs
+            },
             files: t.files.iter().map(|f| f.to_string()).collect(),
             first_seen: time(t.first),
             last_seen: time(t.last),
@@ -543,7 +549,7 @@ impl Report {
             .jobs
             .iter()
             .map(|(job, t)| JobRow {
-                job: job.clone(),
+                job: job.to_string(),
                 events: t.codes.values().sum(),
                 findings: t
                     .codes
