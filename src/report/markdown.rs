@@ -11,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use super::{Change, CodeCount, Report};
+use super::{counts, Change, Report};
 
 /// GitHub shows at most 1 MiB of summary per step; stay well inside it.
 pub const MAX_BYTES: usize = 1000 * 1024;
@@ -35,14 +35,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-fn counts(codes: &[CodeCount]) -> String {
-    codes
-        .iter()
-        .map(|c| format!("{} ×{}", c.code, c.count))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn change(c: Option<Change>) -> &'static str {

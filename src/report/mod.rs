@@ -465,6 +465,15 @@ fn findings(c: &CodeRow) -> u64 {
     }
 }
 
+/// `AZSM1024 ×2, AZSM2062 ×1`, as the text and Markdown reports show codes.
+pub(crate) fn counts(codes: &[CodeCount]) -> String {
+    codes
+        .iter()
+        .map(|c| format!("{} ×{}", c.code, c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn time(t: Option<i64>) -> Option<String> {
     t.map(timestamp::format)
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{CodeCount, Report};
+use super::{counts, Report};
 use crate::code::Severity;
 use crate::rank::Advice;
 
@@ -92,14 +92,6 @@ pub fn clean(s: &str) -> Cow<'_, str> {
             })
             .collect(),
     )
-}
-
-fn counts(codes: &[CodeCount]) -> String {
-    codes
-        .iter()
-        .map(|c| format!("{} ×{}", c.code, c.count))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {

@@ -96,17 +96,7 @@ fn every_attribution_rule_applies_where_it_should() {
     assert_eq!(jobs, expect);
     // Agent-level codes are never attributed; AZSM0000 with no key, path or
     // earlier key is unattributed too.
-    let un: Vec<(String, u64)> = r["unattributed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["code"].as_str().unwrap().to_string(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let un = pairs(&r["unattributed"]);
     assert_eq!(un, cc(&[("AZSM0000", 1), ("AZSM0001", 1), ("AZSM0003", 1)]));
     assert_eq!(
         r["attribution"],

@@ -89,9 +89,9 @@ impl Tree {
     }
 }
 
-/// `report.codes[]` as (code, count) pairs.
-pub fn code_counts(report: &Value) -> Vec<(String, u64)> {
-    report["codes"]
+/// An array of `{"code": .., "count": ..}` objects as (code, count) pairs.
+pub fn pairs(array: &Value) -> Vec<(String, u64)> {
+    array
         .as_array()
         .unwrap()
         .iter()
@@ -104,6 +104,11 @@ pub fn code_counts(report: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// `report.codes[]` as (code, count) pairs.
+pub fn code_counts(report: &Value) -> Vec<(String, u64)> {
+    pairs(&report["codes"])
+}
+
 /// `report.jobs[]` as (job, [(code, count)]) pairs.
 pub fn job_counts(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
     report["jobs"]
@@ -111,17 +116,7 @@ pub fn job_counts(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
         .unwrap()
         .iter()
         .map(|j| {
-            let codes = j["codes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| {
-                    (
-                        c["code"].as_str().unwrap().to_string(),
-                        c["count"].as_u64().unwrap(),
-                    )
-                })
-                .collect();
+            let codes = pairs(&j["codes"]);
             (j["job"].as_str().unwrap().to_string(), codes)
         })
         .collect()

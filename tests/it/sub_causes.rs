@@ -17,17 +17,7 @@ fn by_cause(r: &Value) -> BTreeMap<String, Vec<(String, u64)>> {
         .unwrap()
         .iter()
         .map(|e| {
-            let counts = e["counts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| {
-                    (
-                        c["code"].as_str().unwrap().to_string(),
-                        c["count"].as_u64().unwrap(),
-                    )
-                })
-                .collect();
+            let counts = pairs(&e["counts"]);
             (e["cause"].as_str().unwrap_or("-").to_string(), counts)
         })
         .collect()
