@@ -213,9 +213,12 @@ impl Scanner {
             } else {
                 self.causes.find_all(text, &mut scratch);
             }
+            // The item path is looked for once per line, and only when an
+            // item-scope code needs it.
+            let mut item_of_line: Option<Option<&[u8]>> = None;
             for &(code, column) in &codes {
                 let item = if code.scope() == Scope::Item {
-                    items::in_line(text)
+                    *item_of_line.get_or_insert_with(|| items::in_line(text))
                 } else {
                     None
                 };
