@@ -99,13 +99,7 @@ pub fn render(report: &Report) -> String {
         ));
     }
     let mut job_rows = Vec::new();
-    let mut jobs: Vec<_> = report.jobs.iter().collect();
-    jobs.sort_by(|a, b| {
-        b.findings
-            .cmp(&a.findings)
-            .then(b.events.cmp(&a.events))
-            .then(a.job.cmp(&b.job))
-    });
+    let jobs = report.jobs_by_findings();
     for j in jobs {
         job_rows.push(format!(
             "| {} | {} | {} | {} | {} | {} |\n",

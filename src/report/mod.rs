@@ -479,6 +479,19 @@ fn time(t: Option<i64>) -> Option<String> {
 }
 
 impl Report {
+    /// Job runs as the text and Markdown tables show them: most findings
+    /// first, then most events, then by id.
+    pub fn jobs_by_findings(&self) -> Vec<&JobRow> {
+        let mut jobs: Vec<&JobRow> = self.jobs.iter().collect();
+        jobs.sort_by(|a, b| {
+            b.findings
+                .cmp(&a.findings)
+                .then(b.events.cmp(&a.events))
+                .then(a.job.cmp(&b.job))
+        });
+        jobs
+    }
+
     /// Builds the report of `tally` with the catalog's texts and the
     /// sub-causes of `causes`, scanned within `window`, showing
     /// [`DEFAULT_ITEMS`] directories and paths per item-scope code.

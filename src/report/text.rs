@@ -300,13 +300,7 @@ fn write_jobs(report: &Report, st: &Styles, out: &mut dyn Write) -> io::Result<(
             "{}",
             paint(st.bold, &format!("Job runs ({})", report.jobs.len()))
         )?;
-        let mut jobs: Vec<_> = report.jobs.iter().collect();
-        jobs.sort_by(|a, b| {
-            b.findings
-                .cmp(&a.findings)
-                .then(b.events.cmp(&a.events))
-                .then(a.job.cmp(&b.job))
-        });
+        let jobs = report.jobs_by_findings();
         let width = jobs
             .iter()
             .take(MAX_JOBS)

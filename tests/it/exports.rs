@@ -26,12 +26,7 @@ fn scan_json(args: &[&str]) -> Value {
 }
 
 fn code<'a>(r: &'a Value, c: &str) -> &'a Value {
-    r["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["code"] == c)
-        .unwrap_or_else(|| panic!("no {c}"))
+    code_row(r, c)
 }
 
 #[test]

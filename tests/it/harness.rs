@@ -126,3 +126,13 @@ pub fn job_counts(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
 pub fn cc(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
     pairs.iter().map(|(c, n)| (c.to_string(), *n)).collect()
 }
+
+/// The `codes[]` row of `code` in a JSON report.
+pub fn code_row<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in the report"))
+}

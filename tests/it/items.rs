@@ -20,15 +20,7 @@ fn paths(items: &Value) -> Value {
 }
 
 fn items_of(r: &Value, c: &str) -> Value {
-    r["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["code"] == c)
-        .unwrap_or_else(|| panic!("no {c}"))
-        .get("items")
-        .cloned()
-        .unwrap_or(Value::Null)
+    code_row(r, c).get("items").cloned().unwrap_or(Value::Null)
 }
 
 #[test]
