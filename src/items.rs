@@ -51,9 +51,7 @@ pub fn in_line(text: &[u8]) -> Option<&[u8]> {
 /// type `F` or `D`), the first later word that is neither a number nor a
 /// code nor a `key=value` pair.
 fn copy_log(text: &[u8]) -> Option<&[u8]> {
-    let mut words = text
-        .split(|b| matches!(b, b' ' | b'\t'))
-        .filter(|w| !w.is_empty());
+    let mut words = Words(text);
     loop {
         let w = words.next()?;
         let result = match w.first() {
@@ -76,6 +74,24 @@ fn copy_log(text: &[u8]) -> Option<&[u8]> {
         let code = w.len() == 8 && w.starts_with(b"AZSM");
         !(number || code || w.contains(&b'='))
     })
+}
+
+/// The words of a line: runs of bytes between spaces and tabs (a
+/// `split().filter()` that finds separators with `memchr`).
+struct Words<'a>(&'a [u8]);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0;
+        let start = rest.iter().position(|&b| b != b' ' && b != b'\t')?;
+        let rest = &rest[start..];
+        let end = memchr::memchr2(b' ', b'\t', rest).unwrap_or(rest.len());
+        self.0 = &rest[end..];
+        Some(&rest[..end])
+    }
 }
 
 fn keyed(text: &[u8]) -> Option<&[u8]> {
@@ -341,6 +357,18 @@ mod tests {
 
     fn found(line: &str) -> Option<String> {
         in_line(line.as_bytes()).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_the_runs_between_spaces_and_tabs(text in "[ \tab/=]{0,24}") {
+            let want: Vec<&[u8]> = text
+                .as_bytes()
+                .split(|b| matches!(b, b' ' | b'\t'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(Words(text.as_bytes()).collect::<Vec<_>>(), want);
+        }
     }
 
     #[test]
