@@ -211,7 +211,8 @@ impl Scanner {
                 }
                 codes.clear();
             } else {
-                self.causes.find_all(text, &mut scratch);
+                self.causes
+                    .find_on_line(buf, start..start + text.len(), &mut scratch);
             }
             // The item path is looked for once per line, and only when an
             // item-scope code needs it.
