@@ -140,11 +140,15 @@ pub struct Scratch {
     searched_to: usize,
     /// Where the last line searched ended.
     last_end: usize,
+    /// How far the next search goes ahead of its line.
+    span: usize,
 }
 
-/// How far ahead [`Causes::find_on_line`] searches once code lines come
-/// one after the other.
+/// How far ahead [`Causes::find_on_line`] searches at most, once code lines
+/// come one after the other.
 pub const AHEAD: usize = 16 * 1024;
+/// How far it searches ahead at first.
+const AHEAD_FIRST: usize = 512;
 
 /// The table, compiled.
 #[derive(Clone, Debug)]
@@ -325,12 +329,14 @@ impl Causes {
     ///
     /// Searching line by line costs a call, a copy and a SIMD set-up per
     /// line, most of the work on short lines. So when a code line directly
-    /// follows the previous one (a dense copy log), the next [`AHEAD`]
-    /// bytes are lower-cased and searched at once, and later lines take
-    /// their triggers from that search. Triggers never hold a line break
-    /// (table rows are lines), so a trigger within a line is found the same
-    /// way in either search. Sparse code lines are searched alone, so
-    /// lines without codes are still never read.
+    /// follows the previous one (a dense copy log), the bytes ahead are
+    /// lower-cased and searched at once, and later lines take their
+    /// triggers from that search; the stretch searched ahead doubles while
+    /// code lines keep coming one after the other (up to [`AHEAD`]) and
+    /// falls back to the line alone at a gap, so what is searched beyond
+    /// code lines stays within about twice their size. Triggers never hold
+    /// a line break (table rows are lines), so a trigger within a line is
+    /// found the same way in either search.
     #[inline]
     pub fn find_on_line(&self, buf: &[u8], line: std::ops::Range<usize>, scratch: &mut Scratch) {
         scratch.found.clear();
@@ -339,8 +345,13 @@ impl Causes {
         }
         if line.end > scratch.searched_to || line.start < scratch.last_end {
             let adjacent = scratch.searched_to > 0 && line.start <= scratch.last_end + 2;
-            let reach = if adjacent && line.end < buf.len() {
-                let want = (line.start + AHEAD).max(line.end);
+            scratch.span = if adjacent {
+                (scratch.span * 2).clamp(AHEAD_FIRST, AHEAD)
+            } else {
+                0
+            };
+            let reach = if scratch.span > 0 && line.end < buf.len() {
+                let want = (line.start + scratch.span).max(line.end);
                 match buf.get(want..).and_then(|rest| memchr::memchr(b'\n', rest)) {
                     Some(p) => want + p,
                     None => buf.len(),
