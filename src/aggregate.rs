@@ -497,11 +497,17 @@ pub struct CodeTally {
 
 impl CodeTally {
     fn add_examples(&mut self, more: impl IntoIterator<Item = Example>) {
-        self.examples.extend(more);
-        self.examples.sort();
-        self.examples
-            .dedup_by(|a, b| a.path == b.path && a.line == b.line);
-        self.examples.truncate(EXAMPLES);
+        let same = |a: &Example, b: &Example| a.path == b.path && a.line == b.line;
+        // Examples read back from a report may come in any order.
+        if !self
+            .examples
+            .windows(2)
+            .all(|w| w[0] < w[1] && !same(&w[0], &w[1]))
+        {
+            self.examples.sort();
+            self.examples.dedup_by(|a, b| same(a, b));
+        }
+        keep_smallest(&mut self.examples, more, EXAMPLES, same);
     }
 }
 
@@ -651,6 +657,36 @@ impl Tally {
     pub fn events(&self) -> u64 {
         self.codes.values().map(|c| c.count).sum()
     }
+}
+
+/// Keeps in `kept` the `cap` smallest of `kept` and `more`, sorted, and
+/// of neighbours that `same` calls the same only the first. `kept` must
+/// hold such a result already (sorted, no `same` neighbours). When it is
+/// full and nothing of `more` sorts before its last (the common case when
+/// inputs are merged in about their order), that costs one comparison per
+/// element of `more` and no sort.
+pub(crate) fn keep_smallest<T: Ord>(
+    kept: &mut Vec<T>,
+    more: impl IntoIterator<Item = T>,
+    cap: usize,
+    same: impl Fn(&T, &T) -> bool,
+) {
+    let more = more.into_iter();
+    match kept.last() {
+        Some(last) if kept.len() == cap => {
+            // Whatever sorts at or after `last` cannot get in: `kept` has
+            // `cap` elements no greater, all different.
+            let rest: Vec<T> = more.filter(|m| m < last).collect();
+            if rest.is_empty() {
+                return;
+            }
+            kept.extend(rest);
+        }
+        _ => kept.extend(more),
+    }
+    kept.sort();
+    kept.dedup_by(|a, b| same(a, b));
+    kept.truncate(cap);
 }
 
 fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
@@ -816,6 +852,29 @@ pub const REDACT_KEY: usize = 64;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The shortcut of keep_smallest changes nothing: the result is
+        /// always that of sorting everything, dropping same neighbours and
+        /// cutting at `cap`.
+        #[test]
+        fn keep_smallest_is_sort_dedup_truncate(
+            first in proptest::collection::vec((0u8..6, 0u8..4), 0..8),
+            more in proptest::collection::vec((0u8..6, 0u8..4), 0..8),
+            cap in 1usize..5,
+        ) {
+            let same = |a: &(u8, u8), b: &(u8, u8)| a.0 == b.0;
+            let naive = |mut v: Vec<(u8, u8)>| {
+                v.sort();
+                v.dedup_by(|a, b| same(a, b));
+                v.truncate(cap);
+                v
+            };
+            let mut kept = naive(first.clone());
+            keep_smallest(&mut kept, more.clone(), cap, same);
+            proptest::prop_assert_eq!(kept, naive([first, more].concat()));
+        }
+    }
 
     fn ev(code: u16, job: JobSlot<'static>, line: u64, time: Option<Millis>) -> Event<'static> {
         Event {

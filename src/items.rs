@@ -196,7 +196,7 @@ pub struct Items {
     dirs: BTreeMap<(u64, String), u64>,
     /// Whether directories beyond the sample were seen.
     pub sampled: bool,
-    /// The first item paths, in (input, line) order.
+    /// The first item paths, in (input, line) order (kept sorted).
     pub examples: Vec<(Arc<str>, u64, String)>,
 }
 
@@ -209,9 +209,12 @@ impl Items {
             *self.dirs.entry(k).or_default() += n;
         }
         self.prune();
-        self.examples.extend(other.examples);
-        self.examples.sort();
-        self.examples.truncate(MAX_EXAMPLES);
+        crate::aggregate::keep_smallest(
+            &mut self.examples,
+            other.examples,
+            MAX_EXAMPLES,
+            |_, _| false,
+        );
     }
 
     fn prune(&mut self) {
@@ -326,7 +329,10 @@ impl ItemAcc {
         if let Some((_, n)) = self.dirs.get_mut(dir) {
             *n += add;
         } else {
-            let h = dir_hash(&String::from_utf8_lossy(dir));
+            let h = match std::str::from_utf8(dir) {
+                Ok(text) => dir_hash(text),
+                Err(_) => dir_hash(&String::from_utf8_lossy(dir)),
+            };
             if self.cut.is_none_or(|c| h <= c) {
                 self.dirs.insert(dir.into(), (h, add));
                 if self.dirs.len() >= 2 * DIR_SAMPLE {
@@ -364,6 +370,10 @@ impl ItemAcc {
                 .map(|(l, p)| (input.clone(), l + offset, p))
                 .collect(),
         };
+        // Lines come in order, but [`Items::merge`] relies on it.
+        if !items.examples.is_sorted() {
+            items.examples.sort();
+        }
         items.prune();
         items
     }
