@@ -292,6 +292,8 @@ pub struct FileScan {
     tally: Tally,
     carry: Option<Box<[u8]>>,
     lines: u64,
+    /// Where resolved events go while the scan runs ([`crate::stream`]).
+    events: Option<crate::stream::Target>,
 }
 
 impl FileScan {
@@ -302,6 +304,7 @@ impl FileScan {
             tally: Tally::default(),
             carry: None,
             lines: 0,
+            events: crate::stream::current(),
         }
     }
 
@@ -317,6 +320,9 @@ impl FileScan {
             self.carry = out.last_key;
         }
         self.lines += out.newlines;
+        if let Some(target) = &self.events {
+            target.rows(std::mem::take(&mut self.tally.events));
+        }
     }
 
     /// The file's tally.
