@@ -55,8 +55,9 @@ use crate::error::Error;
 use crate::interrupt;
 use crate::report::{self, Change};
 
-/// Messages the channel holds at most.
-pub const CHANNEL: usize = 64;
+/// Messages the channel holds at most. Small: a message can be a whole
+/// chunk's events (tens of thousands in a dense 4 MiB chunk).
+pub const CHANNEL: usize = 4;
 /// Bytes of rendered records an output holds in memory for inputs whose
 /// turn has not come; more goes to a temporary file.
 pub const BUDGET: usize = 16 << 20;

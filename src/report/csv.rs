@@ -1,7 +1,7 @@
 //! `csv`: one row per event, for spreadsheets (RFC 4180).
 //!
-//! The same records as [`super::ndjson`], in the same order, under a
-//! header row: `path,line,code,job,rule,time,scope,severity,finding,change,item,cause`
+//! The same records as [`super::ndjson`], in the same order (streamed the
+//! same way, [`crate::stream`]), under a header row: `path,line,code,job,rule,time,scope,severity,finding,change,item,cause`
 //! (`change` is empty without `--baseline`, `item` when the event names no
 //! item path, `cause` without a sub-cause).
 //! Fields holding a comma, a quote, CR or LF are quoted with inner quotes

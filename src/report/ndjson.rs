@@ -1,7 +1,10 @@
 //! `ndjson`: one JSON object per event and line, for `jq`.
 //!
 //! Records come in input order, then line order (the codes of one line in
-//! code order), the same for any thread count. Keys: `path`, `line`,
+//! code order; an archive's entries in archive order), the same for any
+//! thread count. `azsm scan` writes them while it scans ([`record`], one
+//! at a time, through [`crate::stream`]); [`write`] renders a report's
+//! events, for library users who keep them. Keys: `path`, `line`,
 //! `code`, `job` (null when none), `rule` (line, path, carried, column,
 //! none, agent), `item` (the item path of an item-scope event, or null),
 //! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding` (false
