@@ -169,19 +169,33 @@ pub struct EventRow {
 }
 
 /// A per-chunk accumulator; see the module docs.
+///
+/// An event costs three hash look-ups, all on small keys or short ids: its
+/// job id (interned), its `(code, job, cause)` cell, and its code's slot,
+/// which holds everything else kept per code.
 #[derive(Debug, Default)]
 pub struct Acc {
     ids: FxHashMap<Box<[u8]>, u32>,
     names: Vec<Box<[u8]>>,
     cells: FxHashMap<(Code, u32, u16), Cell>,
-    examples: FxHashMap<(Code, u16), Vec<Sample>>,
-    items: FxHashMap<Code, ItemAcc>,
+    slots: FxHashMap<Code, u32>,
+    per_code: Vec<CodeAcc>,
     rules: RuleCounts,
     pending: u64,
     window: WindowCounts,
     records: Option<Vec<Rec>>,
-    sites: FxHashMap<Code, Site>,
     keep_secrets: bool,
+}
+
+/// What a chunk keeps per code besides its cells.
+#[derive(Debug)]
+struct CodeAcc {
+    code: Code,
+    /// Events and first chunk line.
+    site: Site,
+    /// The first [`EXAMPLES`] lines per sub-cause ([`NO_CAUSE`]: none).
+    examples: Vec<(u16, Vec<Sample>)>,
+    items: Option<ItemAcc>,
 }
 
 impl Acc {
@@ -277,13 +291,34 @@ impl Acc {
             }
             None => self.window.untimed += 1,
         }
-        let site = self.sites.entry(ev.code).or_insert(Site {
-            count: 0,
-            line: ev.line,
-        });
-        site.count += 1;
-        site.line = site.line.min(ev.line);
-        let examples = self.examples.entry((ev.code, cause)).or_default();
+        let slot = match self.slots.get(&ev.code) {
+            Some(&slot) => slot as usize,
+            None => {
+                let slot = self.per_code.len();
+                self.slots.insert(ev.code, slot as u32);
+                self.per_code.push(CodeAcc {
+                    code: ev.code,
+                    site: Site {
+                        count: 0,
+                        line: ev.line,
+                    },
+                    examples: Vec::new(),
+                    items: None,
+                });
+                slot
+            }
+        };
+        let pc = &mut self.per_code[slot];
+        pc.site.count += 1;
+        pc.site.line = pc.site.line.min(ev.line);
+        let examples = match pc.examples.iter().position(|(c, _)| *c == cause) {
+            Some(i) => &mut pc.examples[i].1,
+            None => {
+                pc.examples.push((cause, Vec::new()));
+                let last = pc.examples.len() - 1;
+                &mut pc.examples[last].1
+            }
+        };
         if examples.len() < EXAMPLES {
             let matched = ev
                 .cause
@@ -301,7 +336,7 @@ impl Acc {
             ));
         }
         if let Some(item) = &item {
-            self.items.entry(ev.code).or_default().add(item, ev.line);
+            pc.items.get_or_insert_default().add(item, ev.line);
         }
     }
 
@@ -356,15 +391,6 @@ impl Acc {
             let job = names.entry(job).or_insert_with(|| name(job)).clone();
             tally.add_cell(code, job, cause_id(cause), &cell, path);
         }
-        for (code, site) in self.sites {
-            let ct = tally.codes.entry(code).or_default();
-            let mine = ct.sites.entry(path.clone()).or_insert(Site {
-                count: 0,
-                line: u64::MAX,
-            });
-            mine.count += site.count;
-            mine.line = mine.line.min(site.line + line_offset);
-        }
         if let Some(records) = self.records {
             tally.events.reserve(records.len());
             for r in records {
@@ -387,27 +413,35 @@ impl Acc {
                 });
             }
         }
-        for ((code, cause), examples) in self.examples {
-            let examples: Vec<Example> = examples
-                .into_iter()
-                .map(|(line, text, matched)| Example {
-                    path: path.clone(),
-                    line: line + line_offset,
-                    text,
-                    matched,
-                })
-                .collect();
-            let key = (code, cause_id(cause));
-            // The chunk's examples are in line order: the part keeps its
-            // first ones.
-            let part = tally.causes.entry(key).or_default();
-            part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
-            part.examples.truncate(CAUSE_EXAMPLES);
-            tally.codes.entry(code).or_default().add_examples(examples);
-        }
-        for (code, items) in self.items {
+        for pc in self.per_code {
+            let code = pc.code;
+            for (cause, examples) in pc.examples {
+                let examples: Vec<Example> = examples
+                    .into_iter()
+                    .map(|(line, text, matched)| Example {
+                        path: path.clone(),
+                        line: line + line_offset,
+                        text,
+                        matched,
+                    })
+                    .collect();
+                // The chunk's examples are in line order: the part keeps
+                // its first ones.
+                let part = tally.causes.entry((code, cause_id(cause))).or_default();
+                part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
+                part.examples.truncate(CAUSE_EXAMPLES);
+                tally.codes.entry(code).or_default().add_examples(examples);
+            }
             let ct = tally.codes.entry(code).or_default();
-            ct.items.merge(items.finish(path, line_offset));
+            let mine = ct.sites.entry(path.clone()).or_insert(Site {
+                count: 0,
+                line: u64::MAX,
+            });
+            mine.count += pc.site.count;
+            mine.line = mine.line.min(pc.site.line + line_offset);
+            if let Some(items) = pc.items {
+                ct.items.merge(items.finish(path, line_offset));
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ pub struct Hit {
 }
 
 /// A trigger found on a line, before it is picked for a code.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Found {
     pattern: u32,
     start: usize,
@@ -125,13 +125,30 @@ impl Starts {
     }
 }
 
-/// Reusable buffers for [`Causes::find_all`].
+/// Reusable buffers for [`Causes::find_all`], and the look-ahead state of
+/// [`Causes::find_on_line`] (one per chunk: lines come in order).
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     lower: Vec<u8>,
     /// The triggers found on the last line searched.
     pub found: Vec<Found>,
+    /// Triggers found ahead, at positions in the chunk, in order.
+    ahead: Vec<Found>,
+    /// The first of them not yet passed.
+    next: usize,
+    /// The chunk was searched up to here (a line end).
+    searched_to: usize,
+    /// Where the last line searched ended.
+    last_end: usize,
+    /// How far the next search goes ahead of its line.
+    span: usize,
 }
+
+/// How far ahead [`Causes::find_on_line`] searches at most, once code lines
+/// come one after the other.
+pub const AHEAD: usize = 16 * 1024;
+/// How far it searches ahead at first.
+const AHEAD_FIRST: usize = 512;
 
 /// The table, compiled.
 #[derive(Clone, Debug)]
@@ -303,6 +320,77 @@ impl Causes {
             }
             pos = start + 1;
         }
+    }
+
+    /// Every trigger on the line `buf[line]` (overlapping ones too), into
+    /// `scratch.found` with positions in the line: the same as
+    /// [`Causes::find_all`] on that line. Calls must come in line order
+    /// within one `buf`, with a fresh `scratch` for each `buf`.
+    ///
+    /// Searching line by line costs a call, a copy and a SIMD set-up per
+    /// line, most of the work on short lines. So when a code line directly
+    /// follows the previous one (a dense copy log), the bytes ahead are
+    /// lower-cased and searched at once, and later lines take their
+    /// triggers from that search; the stretch searched ahead doubles while
+    /// code lines keep coming one after the other (up to [`AHEAD`]) and
+    /// falls back to the line alone at a gap, so what is searched beyond
+    /// code lines stays within about twice their size. Triggers never hold
+    /// a line break (table rows are lines), so a trigger within a line is
+    /// found the same way in either search.
+    #[inline]
+    pub fn find_on_line(&self, buf: &[u8], line: std::ops::Range<usize>, scratch: &mut Scratch) {
+        scratch.found.clear();
+        if self.starts.is_none() {
+            return;
+        }
+        if line.end > scratch.searched_to || line.start < scratch.last_end {
+            let adjacent = scratch.searched_to > 0 && line.start <= scratch.last_end + 2;
+            scratch.span = if adjacent {
+                (scratch.span * 2).clamp(AHEAD_FIRST, AHEAD)
+            } else {
+                0
+            };
+            let reach = if scratch.span > 0 && line.end < buf.len() {
+                let want = (line.start + scratch.span).max(line.end);
+                match buf.get(want..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+                    Some(p) => want + p,
+                    None => buf.len(),
+                }
+            } else {
+                line.end
+            };
+            let window = &buf[line.start..reach];
+            let mut found = std::mem::take(&mut scratch.ahead);
+            found.clear();
+            self.find_all(window, scratch);
+            found.extend(scratch.found.iter().map(|f| Found {
+                pattern: f.pattern,
+                start: f.start + line.start,
+                end: f.end + line.start,
+            }));
+            scratch.found.clear();
+            scratch.ahead = found;
+            scratch.next = 0;
+            scratch.searched_to = reach;
+        }
+        scratch.last_end = line.end;
+        let ahead = &scratch.ahead;
+        while scratch.next < ahead.len() && ahead[scratch.next].start < line.start {
+            scratch.next += 1;
+        }
+        let mut i = scratch.next;
+        while i < ahead.len() && ahead[i].start < line.end {
+            let f = ahead[i];
+            if f.end <= line.end {
+                scratch.found.push(Found {
+                    pattern: f.pattern,
+                    start: f.start - line.start,
+                    end: f.end - line.start,
+                });
+            }
+            i += 1;
+        }
+        scratch.next = i;
     }
 
     /// The sub-cause of `code` among the triggers `found` on its line (as
@@ -533,6 +621,58 @@ mod tests {
         );
         let empty = Causes::build(Vec::new());
         assert_eq!(cause_of(&empty, "AZSM1060", "anything"), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Searching ahead finds on each line what a search of that line
+        /// alone finds, whichever lines are searched (dense runs, gaps, CR
+        /// line ends, triggers split by a line break).
+        #[test]
+        fn searching_ahead_equals_searching_each_line(
+            lines in proptest::collection::vec(
+                (proptest::collection::vec(0usize..20, 0..8), 0u8..4, proptest::bool::ANY),
+                1..900,
+            ),
+        ) {
+            let c = Causes::embedded();
+            let triggers: Vec<String> = c.iter().map(|(_, r)| r.trigger.to_uppercase()).collect();
+            let filler = ["AZSM1060 ", "x", " share", "ServiceCode=", "\r", "\n", "The specified ", "Full"];
+            let mut buf = Vec::new();
+            let mut spans = Vec::new();
+            for (words, end, visit) in &lines {
+                let start = buf.len();
+                for &w in words {
+                    let t = &triggers[(w * 7 + start) % triggers.len()];
+                    let half = t.len() / 2;
+                    // Whole triggers, and halves that make one across
+                    // pieces, lines and spans.
+                    let piece = match w {
+                        0..8 => filler[w],
+                        8..12 => t,
+                        12..14 => &t[..half],
+                        14..16 => &t[half..],
+                        16..18 => &t[..t.len() - 1],
+                        _ => &t[t.len() - 1..],
+                    };
+                    // A "\n" piece ends a line that is not visited.
+                    buf.extend_from_slice(piece.as_bytes());
+                }
+                let text_end = buf.len();
+                buf.extend_from_slice(match end { 0 => &b"\n"[..], 1 => b"\r\n", 2 => b"\n\n", _ => b"" });
+                let text = &buf[start..text_end];
+                if *visit && !text.contains(&b'\n') && !text.contains(&b'\r') {
+                    spans.push(start..text_end);
+                }
+            }
+            let mut ahead = Scratch::default();
+            let mut alone = Scratch::default();
+            for line in spans {
+                c.find_on_line(&buf, line.clone(), &mut ahead);
+                c.find_all(&buf[line.clone()], &mut alone);
+                proptest::prop_assert_eq!(&ahead.found, &alone.found, "line {:?}", line);
+            }
+        }
     }
 
     #[test]

@@ -51,9 +51,7 @@ pub fn in_line(text: &[u8]) -> Option<&[u8]> {
 /// type `F` or `D`), the first later word that is neither a number nor a
 /// code nor a `key=value` pair.
 fn copy_log(text: &[u8]) -> Option<&[u8]> {
-    let mut words = text
-        .split(|b| matches!(b, b' ' | b'\t'))
-        .filter(|w| !w.is_empty());
+    let mut words = Words(text);
     loop {
         let w = words.next()?;
         let result = match w.first() {
@@ -76,6 +74,24 @@ fn copy_log(text: &[u8]) -> Option<&[u8]> {
         let code = w.len() == 8 && w.starts_with(b"AZSM");
         !(number || code || w.contains(&b'='))
     })
+}
+
+/// The words of a line: runs of bytes between spaces and tabs (a
+/// `split().filter()` that finds separators with `memchr`).
+struct Words<'a>(&'a [u8]);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0;
+        let start = rest.iter().position(|&b| b != b' ' && b != b'\t')?;
+        let rest = &rest[start..];
+        let end = memchr::memchr2(b' ', b'\t', rest).unwrap_or(rest.len());
+        self.0 = &rest[end..];
+        Some(&rest[..end])
+    }
 }
 
 fn keyed(text: &[u8]) -> Option<&[u8]> {
@@ -147,11 +163,21 @@ fn bare(text: &[u8]) -> Option<&[u8]> {
 /// The directory of an item path: up to its last `/` or `\` (`/` for a
 /// top-level absolute path, `.` for a bare name).
 pub fn parent(path: &str) -> &str {
-    let trimmed = path.trim_end_matches(['/', '\\']);
-    match memchr::memrchr2(b'/', b'\\', trimmed.as_bytes()) {
+    let dir = parent_bytes(path.as_bytes());
+    // `dir` is `.` or ends before an ASCII byte of `path`: a char boundary.
+    std::str::from_utf8(dir).unwrap_or(".")
+}
+
+/// [`parent`] of bytes.
+fn parent_bytes(path: &[u8]) -> &[u8] {
+    let mut trimmed = path;
+    while let [rest @ .., b'/' | b'\\'] = trimmed {
+        trimmed = rest;
+    }
+    match memchr::memrchr2(b'/', b'\\', trimmed) {
         Some(0) => &trimmed[..1],
         Some(i) => &trimmed[..i],
-        None => ".",
+        None => b".",
     }
 }
 
@@ -258,37 +284,41 @@ impl Items {
 #[derive(Debug, Default)]
 pub struct ItemAcc {
     total: u64,
-    dirs: FxHashMap<String, (u64, u64)>,
+    /// Per directory, as the log's bytes: the hash of its text and events.
+    dirs: FxHashMap<Box<[u8]>, (u64, u64)>,
     /// The last directory seen and its events not yet in `dirs`: items of
     /// one folder tend to come in runs.
-    last: String,
+    last: Vec<u8>,
     last_n: u64,
     cut: Option<u64>,
     examples: Vec<(u64, String)>,
 }
 
 impl ItemAcc {
-    /// Records `path`, seen on chunk line `line`.
+    /// Records `path`, seen on chunk line `line`. Paths stay bytes until a
+    /// directory is new or an example is kept: invalid UTF-8 becomes U+FFFD
+    /// without moving a `/` or `\`, so the directory of the text is the
+    /// text of the directory.
     pub fn add(&mut self, path: &[u8], line: u64) {
-        let path = String::from_utf8_lossy(path);
         self.total += 1;
-        let dir = parent(&path);
+        let dir = parent_bytes(path);
         if self.last_n > 0 && self.last == dir {
             self.last_n += 1;
         } else {
             self.flush();
             self.last.clear();
-            self.last.push_str(dir);
+            self.last.extend_from_slice(dir);
             self.last_n = 1;
         }
         if self.examples.len() < MAX_EXAMPLES {
-            self.examples.push((line, path.into_owned()));
+            self.examples
+                .push((line, String::from_utf8_lossy(path).into_owned()));
         }
     }
 
     /// Moves the last directory's pending events into `dirs`.
     fn flush(&mut self) {
-        let (dir, add) = (self.last.as_str(), self.last_n);
+        let (dir, add) = (self.last.as_slice(), self.last_n);
         if add == 0 {
             return;
         }
@@ -296,9 +326,9 @@ impl ItemAcc {
         if let Some((_, n)) = self.dirs.get_mut(dir) {
             *n += add;
         } else {
-            let h = dir_hash(dir);
+            let h = dir_hash(&String::from_utf8_lossy(dir));
             if self.cut.is_none_or(|c| h <= c) {
-                self.dirs.insert(dir.to_string(), (h, add));
+                self.dirs.insert(dir.into(), (h, add));
                 if self.dirs.len() >= 2 * DIR_SAMPLE {
                     self.shrink();
                 }
@@ -316,13 +346,17 @@ impl ItemAcc {
     /// The summary, with lines shifted by `offset` and named after `input`.
     pub fn finish(mut self, input: &Arc<str>, offset: u64) -> Items {
         self.flush();
+        let mut dirs: BTreeMap<(u64, String), u64> = BTreeMap::new();
+        for (d, (h, n)) in self.dirs {
+            // Two byte strings may read the same once invalid bytes are
+            // replaced: their counts add up.
+            *dirs
+                .entry((h, String::from_utf8_lossy(&d).into_owned()))
+                .or_default() += n;
+        }
         let mut items = Items {
             total: self.total,
-            dirs: self
-                .dirs
-                .into_iter()
-                .map(|(d, (h, n))| ((h, d), n))
-                .collect(),
+            dirs,
             sampled: self.cut.is_some(),
             examples: self
                 .examples
@@ -341,6 +375,18 @@ mod tests {
 
     fn found(line: &str) -> Option<String> {
         in_line(line.as_bytes()).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_the_runs_between_spaces_and_tabs(text in "[ \tab/=]{0,24}") {
+            let want: Vec<&[u8]> = text
+                .as_bytes()
+                .split(|b| matches!(b, b' ' | b'\t'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(Words(text.as_bytes()).collect::<Vec<_>>(), want);
+        }
     }
 
     #[test]
@@ -385,6 +431,21 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(found(line).as_deref(), want, "{line}");
         }
+    }
+
+    #[test]
+    fn directories_that_read_the_same_count_as_one() {
+        let mut acc = ItemAcc::default();
+        acc.add(b"share/a\xff/x.txt", 1);
+        acc.add(b"share/a\xfe/y.txt", 2);
+        acc.add(b"share/a\xff/z.txt", 3);
+        let items = acc.finish(&Arc::from("in.log"), 10);
+        assert_eq!(items.total, 3);
+        assert_eq!(items.top_dirs(5), [("share/a\u{FFFD}", 3)]);
+        assert_eq!(
+            items.example_paths(1),
+            [("in.log", 11, "share/a\u{FFFD}/x.txt")]
+        );
     }
 
     #[test]

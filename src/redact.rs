@@ -67,6 +67,12 @@ pub fn spans(text: &[u8]) -> Vec<Span> {
 /// key or `bearer`/`basic` must start a word; `://` starts with `:`).
 fn spans_from(text: &[u8], skip: bool) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
+    // Every form needs a `=` or `:` after its key (`://` too) or a space
+    // after `Bearer`/`Basic`: without one of them there is nothing to find
+    // (most item paths).
+    if skip && memchr::memchr3(b'=', b':', b' ', text).is_none() {
+        return out;
+    }
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
@@ -244,7 +250,7 @@ mod tests {
         fn skipping_passes_over_only_positions_that_cannot_match(parts in proptest::collection::vec(
             prop::sample::select(vec!["sig=", "SIG:", "AccountKey=", "sharedaccesssignature=", "Password: ", "pwd=",
                 "Bearer ", "bearer ", "BASIC ", "basic ", "authorization: ", "Authorization: ", "smb://", "u:p@", "h/", "abcdefghij", " ", "\"", ";", "&",
-                "AZSM1024", "x", "=", ":", "@"]), 0..30)) {
+                "AZSM1024", "x", "=", ":", "@", "Bearer", "sig", "pwd"]), 0..30)) {
             let text = parts.concat().into_bytes();
             prop_assert_eq!(spans(&text), spans_from(&text, false));
         }

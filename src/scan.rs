@@ -149,7 +149,6 @@ impl Scanner {
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
         let mut acc = self.new_acc();
-        let mut pos = 0; // where the search for the next hit resumes
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here
         let mut newlines = 0u64;
@@ -158,10 +157,13 @@ impl Scanner {
         let mut codes: Vec<(Code, usize)> = Vec::new();
         let mut scratch = Scratch::default();
         let mut clock = timestamp::Cache::default();
-        while let Some(rel) = self.finder.find(&buf[pos..]) {
-            let hit = pos + rel;
+        // The next `AZSM` at or after `from`: one search finds both the
+        // other codes on a line and the next line's first.
+        let find = |from: usize| self.finder.find(&buf[from..]).map(|r| from + r);
+        let mut next = find(0);
+        while let Some(hit) = next {
             let Some(code) = code_at(buf, hit) else {
-                pos = hit + 1;
+                next = find(hit + 1);
                 continue;
             };
             let start = memrchr(b'\n', &buf[floor..hit]).map_or(floor, |p| floor + p + 1);
@@ -172,12 +174,12 @@ impl Scanner {
 
             codes.clear();
             codes.push((code, hit - start));
-            let mut q = hit + 4;
-            while let Some(r) = self.finder.find(&buf[q..end]) {
-                if let Some(c) = code_at(buf, q + r) {
-                    codes.push((c, q + r - start));
+            next = find(hit + 4);
+            while let Some(h) = next.filter(|&h| h < end) {
+                if let Some(c) = code_at(buf, h) {
+                    codes.push((c, h - start));
                 }
-                q += r + 1;
+                next = find(h + 1);
             }
             if codes.len() > 1 {
                 codes.sort_unstable();
@@ -211,7 +213,8 @@ impl Scanner {
                 }
                 codes.clear();
             } else {
-                self.causes.find_all(text, &mut scratch);
+                self.causes
+                    .find_on_line(buf, start..start + text.len(), &mut scratch);
             }
             // The item path is looked for once per line, and only when an
             // item-scope code needs it.
@@ -246,8 +249,7 @@ impl Scanner {
             if end >= buf.len() {
                 break;
             }
-            pos = end + 1;
-            floor = pos;
+            floor = end + 1;
         }
         newlines += bytecount::count(&buf[counted..], b'\n') as u64;
         let last_key = if ctx.path_job.is_some() {
