@@ -81,6 +81,10 @@ pub enum Error {
         /// Why it failed.
         source: io::Error,
     },
+    /// The temporary file of the per-event records cannot be written
+    /// (see [`crate::stream`]).
+    #[error("cannot write a temporary file for the per-event records (ndjson, csv): {0}; free some space where TMPDIR points (or point TMPDIR elsewhere)")]
+    Temp(#[source] io::Error),
     /// Writing the report failed (other than a closed pipe).
     #[error("cannot write the report: {0}")]
     Output(#[source] io::Error),

@@ -25,7 +25,9 @@
 //!   progress bar on standard error);
 //! - [`rank`]: tallies to ranked remediations, using [`catalog`] and [`code`];
 //! - [`report`]: one model, one file per output format; `--fail-on`
-//!   ([`config::FailOn`]) decides the exit status from it;
+//!   ([`config::FailOn`]) decides the exit status from it; the per-event
+//!   formats (`ndjson`, `csv`) are not held in it but written while the
+//!   scan runs, in input order, by [`stream`];
 //! - [`merge`]: JSON reports back into tallies (`azsm merge`, `--baseline`);
 //! - [`kql`]: the same tallies as Kusto queries (`azsm kql`).
 //!
@@ -59,6 +61,7 @@ pub mod redact;
 pub mod report;
 pub mod scan;
 pub mod sniff;
+pub mod stream;
 #[doc(hidden)]
 pub mod testing;
 pub mod timestamp;
@@ -85,8 +88,9 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// The process's standard streams and what is known about them.
 pub struct Io<'a> {
-    /// Standard output.
-    pub stdout: &'a mut dyn Write,
+    /// Standard output (written from the per-event writer's thread while a
+    /// scan runs, hence `Send`).
+    pub stdout: &'a mut (dyn Write + Send),
     /// Standard error.
     pub stderr: &'a mut dyn Write,
     /// Standard input, for the `-` path.
@@ -156,6 +160,7 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
                 Context::default(),
                 cli.color,
                 None,
+                None,
                 io,
             )
         }
@@ -221,33 +226,70 @@ fn scan(
             threads: cfg.threads,
             reason: e.to_string(),
         })?;
-    let prepared = cfg.output.prepare()?;
+    let mut prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
     let counters = progress::Progress::default();
     let show = io.terminal.progress(cfg.output.quiet);
-    let mut tally = progress::watch(
-        show,
-        progress::DELAY,
-        found.inputs.len(),
-        &counters,
-        io.stderr,
-        || {
-            pool.install(|| {
-                read::scan_all_with(
-                    &cfg.scanner,
-                    &found.inputs,
-                    cfg.read,
-                    stdin,
-                    Some(&counters),
-                )
+    let mut writer = event_writer(cfg, &mut prepared)?;
+    /// Puts Ctrl-C's note back however the scan ends.
+    struct Note;
+    impl Drop for Note {
+        fn drop(&mut self) {
+            interrupt::set_note(None);
+        }
+    }
+    let _note = writer.as_ref().map(|w| {
+        interrupt::set_note(Some(format!(
+            "{}; incomplete, ending at a whole record: {}",
+            interrupt::NO_REPORT,
+            w.describe()
+        )));
+        Note
+    });
+    let scan = |events| {
+        progress::watch(
+            show,
+            progress::DELAY,
+            found.inputs.len(),
+            &counters,
+            &mut *io.stderr,
+            || {
+                pool.install(|| {
+                    read::scan_all_into(
+                        &cfg.scanner,
+                        &found.inputs,
+                        cfg.read,
+                        stdin,
+                        Some(&counters),
+                        events,
+                    )
+                })
+            },
+        )
+    };
+    let (mut tally, written) = match &mut writer {
+        None => (scan(None), Ok(())),
+        Some(w) => {
+            let (tap, rx, gone) = stream::channel();
+            let stdout = &mut *io.stdout;
+            std::thread::scope(|s| {
+                let handle = s.spawn(move || w.run(rx, &gone, stdout));
+                let tally = scan(Some(tap));
+                match handle.join() {
+                    Ok(written) => (tally, written),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             })
-        },
-    );
+        }
+    };
     if interrupt::requested() {
-        // Half a scan is no report: say so, print nothing on stdout.
-        let _ = writeln!(io.stderr, "azsm: interrupted; no report written");
+        // Half a scan is no report: say so, print nothing more on stdout.
+        let _ = writeln!(io.stderr, "{}", interrupt::note());
         return Ok(interrupt::EXIT_INTERRUPTED);
     }
+    // A per-event output that failed (a closed pipe, a full disk) ends
+    // the run: the scan stopped early, so no other output is written.
+    written?;
     for note in &found.skipped {
         let _ = writeln!(
             io.stderr,
@@ -257,11 +299,7 @@ fn scan(
         );
     }
     tally.errors.extend(found.errors);
-    tally.sort_events();
-    let events = std::mem::take(&mut tally.events);
-    let mut report =
-        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items);
-    report.events = events;
+    let report = Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items);
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
         _ => None,
@@ -270,11 +308,64 @@ fn scan(
         root,
         text: Default::default(),
     };
-    finish(report, &cfg.output, prepared, ctx, color, Some(started), io)
+    finish(
+        report,
+        &cfg.output,
+        prepared,
+        ctx,
+        color,
+        Some(started),
+        writer,
+        io,
+    )
+}
+
+/// The writer of the per-event outputs, if any is asked for: standard
+/// output (`--format ndjson|csv`) and the `--ndjson`/`--csv` files, which
+/// it takes out of `prepared`.
+fn event_writer(
+    cfg: &ScanConfig,
+    prepared: &mut config::Prepared,
+) -> Result<Option<stream::Writer>, Error> {
+    let format = |f| match f {
+        ReportFormat::Ndjson => Some(stream::Format::Ndjson),
+        ReportFormat::Csv => Some(stream::Format::Csv),
+        _ => None,
+    };
+    let baseline = prepared.baseline.is_some();
+    let mut lanes = Vec::new();
+    if let Some(f) = format(cfg.output.format) {
+        lanes.push(stream::Lane::new(f, stream::Dest::Stdout, baseline)?);
+    }
+    let mut rest = Vec::new();
+    for (f, flag, path, file) in std::mem::take(&mut prepared.files) {
+        match format(f) {
+            Some(f) => {
+                let file = io::BufWriter::with_capacity(1 << 16, file);
+                let dest = stream::Dest::File { flag, path, file };
+                lanes.push(stream::Lane::new(f, dest, baseline)?);
+            }
+            None => rest.push((f, flag, path, file)),
+        }
+    }
+    prepared.files = rest;
+    if lanes.is_empty() {
+        return Ok(None);
+    }
+    let names = cfg
+        .scanner
+        .causes()
+        .iter()
+        .map(|(_, c)| c.name.clone())
+        .collect();
+    Ok(Some(stream::Writer::new(lanes, names)))
 }
 
 /// Compares with the baseline, writes every output (`prepared` holds the
-/// baseline and the created files), and decides the exit status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+/// baseline and the created files; `events` the per-event outputs, already
+/// written or, with a baseline, held until now), and decides the exit
+/// status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     mut report: Report,
     out: &OutputConfig,
@@ -282,6 +373,7 @@ fn finish(
     mut ctx: Context,
     color: cli::ColorChoice,
     started: Option<Instant>,
+    events: Option<stream::Writer>,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
     if let Some((path, previous)) = &prepared.baseline {
@@ -305,6 +397,14 @@ fn finish(
     match interrupt::output(|| write_outputs(&report, out, prepared.files, &ctx, io)) {
         None => return Ok(interrupt::EXIT_INTERRUPTED),
         Some(written) => written?,
+    }
+    // The per-event outputs: with a baseline, the held records with their
+    // changes, a batch of whole records at a time; else only a flush.
+    if let Some(events) = events {
+        events.finish(&report::ndjson::changes(&report), &mut *io.stdout)?;
+        if interrupt::requested() {
+            return Ok(interrupt::EXIT_INTERRUPTED);
+        }
     }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
@@ -360,11 +460,7 @@ fn write_outputs(
         }
     }
     if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
-        // One record per event: stream rather than hold it all twice.
-        let mut w = io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
-        report::render(out.format, report, ctx, &mut w)
-            .and_then(|()| w.flush())
-            .map_err(Error::Output)?;
+        // Written by the event writer (crate::stream), not from the report.
     } else {
         let mut buf = Vec::with_capacity(64 << 10);
         report::render(out.format, report, ctx, &mut buf).map_err(Error::Output)?;

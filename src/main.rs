@@ -2,8 +2,9 @@
 
 fn main() {
     azsm::interrupt::install();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Not locked for the whole run: the per-event writer writes to it from
+    // a thread of its own.
+    let mut out = std::io::stdout();
     // Not locked for the whole run: the Ctrl-C handler writes to it too.
     let mut err = std::io::stderr();
     let mut io = azsm::Io {

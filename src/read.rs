@@ -44,6 +44,7 @@ use crate::mmap::{guarded, Mapped};
 use crate::progress::Progress;
 use crate::scan::{split_lines, FileCtx, FileScan, Scanner};
 use crate::sniff::{self, Kind};
+use crate::stream::{self, Tap};
 
 /// Files at least this long are memory-mapped.
 pub const MMAP_MIN: u64 = 4 << 20;
@@ -115,48 +116,92 @@ pub fn scan_all_with(
     stdin: Option<Box<dyn Read + Send>>,
     progress: Option<&Progress>,
 ) -> Tally {
+    scan_all_into(scanner, inputs, opts, stdin, progress, None)
+}
+
+/// [`scan_all_with`], sending every event to `events` as the scan goes
+/// ([`crate::stream`]) instead of keeping it in the tally. Inputs then
+/// start in input order, so the writer has little to hold back.
+pub fn scan_all_into(
+    scanner: &Scanner,
+    inputs: &[Input],
+    opts: ReadOptions,
+    stdin: Option<Box<dyn Read + Send>>,
+    progress: Option<&Progress>,
+    events: Option<Tap>,
+) -> Tally {
     let stdin = std::sync::Mutex::new(stdin);
-    inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let mut tally = match &input.source {
-                _ if interrupt::requested() => Tally::default(),
-                Source::Stdin => {
-                    let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
-                    match reader {
-                        Some(r) => {
-                            let env = Env::new(scanner, opts);
-                            scan_stream(&env, &input.display, r, Level::Top)
-                        }
-                        None => Tally::default(),
+    let one = |(i, input): (usize, &Input)| {
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        let scan = || match &input.source {
+            _ if stop() => Tally::default(),
+            Source::Stdin => {
+                let reader = stdin.lock().map(|mut s| s.take()).unwrap_or(None);
+                match reader {
+                    Some(r) => {
+                        let env = Env::new(scanner, opts);
+                        scan_stream(&env, &input.display, r, Level::Top)
                     }
+                    None => Tally::default(),
                 }
-                Source::File(_) => scan_input(scanner, input, opts),
-            };
-            tally.set_input(u32::try_from(i).unwrap_or(u32::MAX));
-            if let Some(p) = progress {
-                p.done(tally.stats.bytes);
             }
-            tally
-        })
-        // Each thread folds its inputs' small tallies into one, then the
-        // threads' tallies merge, the smaller into the larger: every entry
-        // is inserted about once instead of once per level of a reduction
-        // tree. `+=` is order-independent, so the result is the same.
-        .fold(Tally::default, |mut acc, t| {
-            acc += t;
-            acc
-        })
-        .reduce(Tally::default, |a, b| {
-            let (mut big, small) = if a.stats.files >= b.stats.files {
-                (a, b)
-            } else {
-                (b, a)
-            };
-            big += small;
-            big
-        })
+            Source::File(_) => scan_input(scanner, input, opts),
+        };
+        let mut tally = match &events {
+            Some(tap) => {
+                let mut tally = stream::within(tap, index, scan);
+                // What was not sent chunk by chunk (exports, job-run JSON).
+                tap.rows(index, std::mem::take(&mut tally.events));
+                tap.done(index);
+                tally
+            }
+            None => scan(),
+        };
+        tally.set_input(index);
+        if let Some(p) = progress {
+            p.done(tally.stats.bytes);
+        }
+        tally
+    };
+    // Each thread folds its inputs' small tallies into one, then the
+    // threads' tallies merge, the smaller into the larger: every entry
+    // is inserted about once instead of once per level of a reduction
+    // tree. `+=` is order-independent, so the result is the same.
+    let fold = |mut acc: Tally, t: Tally| {
+        acc += t;
+        acc
+    };
+    let reduce = |a: Tally, b: Tally| {
+        let (mut big, small) = if a.stats.files >= b.stats.files {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        big += small;
+        big
+    };
+    if events.is_some() {
+        // Threads take the next input in turn (not halves of the list).
+        inputs
+            .iter()
+            .enumerate()
+            .par_bridge()
+            .map(one)
+            .fold(Tally::default, fold)
+            .reduce(Tally::default, reduce)
+    } else {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(one)
+            .fold(Tally::default, fold)
+            .reduce(Tally::default, reduce)
+    }
+}
+
+/// Whether scanning should stop: Ctrl-C, or the per-event output is gone.
+fn stop() -> bool {
+    interrupt::requested() || stream::gone()
 }
 
 /// Scans one file input.
@@ -342,11 +387,20 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             t
         }
         Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => {
-            crate::export::scan(display, reader, kind, env.scanner)
+            sent(crate::export::scan(display, reader, kind, env.scanner))
         }
-        Kind::JobRun => crate::jobrun::scan(display, reader, env.scanner),
+        Kind::JobRun => sent(crate::jobrun::scan(display, reader, env.scanner)),
         _ => scan_reader(env.scanner, display, reader, env.opts),
     }
+}
+
+/// `tally` with its events sent on, when they are streamed: an archive's
+/// exports and job-run JSON then keep their place among its entries.
+fn sent(mut tally: Tally) -> Tally {
+    if let Some(target) = stream::current() {
+        target.rows(std::mem::take(&mut tally.events));
+    }
+    tally
 }
 
 fn fail_with(display: &str, e: &io::Error) -> Tally {
@@ -436,7 +490,7 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
     let window = opts.window.max(1);
     let long = opts.long_line.max(1);
     let mut start = 0;
-    while start < bytes.len() && !interrupt::requested() {
+    while start < bytes.len() && !stop() {
         let limit = start + window;
         let (next, f) = guarded(|| next_window(bytes, start, limit, long));
         faulted |= f;
@@ -545,7 +599,7 @@ pub fn scan_reader(
             total += cut as u64;
             buf.drain(..cut);
         }
-        if eof || interrupt::requested() {
+        if eof || stop() {
             break;
         }
         if buf.len() >= opts.long_line {

@@ -294,6 +294,8 @@ pub struct FileScan {
     tally: Tally,
     carry: Option<Box<[u8]>>,
     lines: u64,
+    /// Where resolved events go while the scan runs ([`crate::stream`]).
+    events: Option<crate::stream::Target>,
 }
 
 impl FileScan {
@@ -304,6 +306,7 @@ impl FileScan {
             tally: Tally::default(),
             carry: None,
             lines: 0,
+            events: crate::stream::current(),
         }
     }
 
@@ -319,6 +322,9 @@ impl FileScan {
             self.carry = out.last_key;
         }
         self.lines += out.newlines;
+        if let Some(target) = &self.events {
+            target.rows(std::mem::take(&mut self.tally.events));
+        }
     }
 
     /// The file's tally.

@@ -1,7 +1,10 @@
 //! `ndjson`: one JSON object per event and line, for `jq`.
 //!
 //! Records come in input order, then line order (the codes of one line in
-//! code order), the same for any thread count. Keys: `path`, `line`,
+//! code order; an archive's entries in archive order), the same for any
+//! thread count. `azsm scan` writes them while it scans ([`record`], one
+//! at a time, through [`crate::stream`]); [`write`] renders a report's
+//! events, for library users who keep them. Keys: `path`, `line`,
 //! `code`, `job` (null when none), `rule` (line, path, carried, column,
 //! none, agent), `item` (the item path of an item-scope event, or null),
 //! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding` (false
@@ -85,12 +88,47 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Appends the record of `e` and its newline to `out`, with `change`
+/// (`--baseline`). Returns where in `out` the `change` key would go: the
+/// record written without it, split there, gives the record with it by
+/// inserting [`change_text`] (see [`crate::stream`], which stores records
+/// before the baseline's changes are known).
+pub fn record(
+    e: &EventRow,
+    names: &[String],
+    change: Option<Change>,
+    out: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let start = out.len();
+    let mut r = Record::of(e, &BTreeMap::new(), names);
+    r.change = change;
+    serde_json::to_writer(&mut *out, &r)?;
+    out.push(b'\n');
+    // `cause` is the last key, after `change`. Inside JSON strings every
+    // quote is escaped, so `,"cause":` occurs once, as the key itself.
+    let at = memchr::memmem::rfind(&out[start..], b",\"cause\":")
+        .map_or(out.len() - 2, |p| start + p + 1);
+    Ok(at)
+}
+
+/// What [`record`]'s split point takes to carry `change`: `"change":"new",`.
+pub fn change_text(change: Change) -> String {
+    format!("\"change\":\"{}\",", change.as_str())
+}
+
 /// Writes one line per event.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let changes = changes(report);
+    let mut buf = Vec::new();
     for e in &report.events {
-        serde_json::to_writer(&mut *out, &Record::of(e, &changes, &report.cause_names))?;
-        out.write_all(b"\n")?;
+        buf.clear();
+        record(
+            e,
+            &report.cause_names,
+            changes.get(&e.code).copied(),
+            &mut buf,
+        )?;
+        out.write_all(&buf)?;
     }
     Ok(())
 }

@@ -18,5 +18,6 @@ mod live;
 mod output_safety;
 mod secrets;
 mod special;
+mod streaming;
 mod sub_causes;
 mod window;
