@@ -161,14 +161,21 @@ impl FromStr for Code {
     }
 }
 
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Scope {
+    /// The lower-case name (as displayed and serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
             Scope::Agent => "agent",
             Scope::Job => "job",
             Scope::Item => "item",
             Scope::Unknown => "unknown",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -184,15 +191,22 @@ impl FromStr for Scope {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Severity {
+    /// The lower-case name (as displayed and serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
             Severity::Critical => "critical",
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "info",
             Severity::Success => "success",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

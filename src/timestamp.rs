@@ -147,6 +147,68 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The end of the times [`push`] writes itself: 9999-12-30T22:00:00Z, the
+/// end of `jiff`'s range (past it, [`format`] writes the number).
+const PUSH_END: Millis = 253_402_207_200_000;
+
+/// Appends [`format`]`(ms)` to `out` without allocating, for the
+/// per-event formats (millions of times a scan). Times from 1970 to 9999
+/// are written here; others (never in practice) go through [`format`].
+#[inline]
+pub fn push(ms: Millis, out: &mut Vec<u8>) {
+    if !(0..PUSH_END).contains(&ms) {
+        out.extend_from_slice(format(ms).as_bytes());
+        return;
+    }
+    let (days, in_day) = (ms / 86_400_000, ms % 86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (secs, milli) = (in_day / 1000, in_day % 1000);
+    let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let mut b = [0u8; 24];
+    b[..4].copy_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+    ]);
+    b[4] = b'-';
+    b[5..7].copy_from_slice(&two(m));
+    b[7] = b'-';
+    b[8..10].copy_from_slice(&two(d));
+    b[10] = b'T';
+    b[11..13].copy_from_slice(&two(secs / 3600));
+    b[13] = b':';
+    b[14..16].copy_from_slice(&two(secs / 60 % 60));
+    b[16] = b':';
+    b[17..19].copy_from_slice(&two(secs % 60));
+    let len = if milli == 0 {
+        b[19] = b'Z';
+        20
+    } else {
+        b[19] = b'.';
+        b[20] = b'0' + (milli / 100) as u8;
+        b[21..23].copy_from_slice(&two(milli % 100));
+        b[23] = b'Z';
+        24
+    };
+    out.extend_from_slice(&b[..len]);
+}
+
+/// Year, month and day of `days` since 1970-01-01 (`days >= 0`): the
+/// inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 /// RFC 3339 in UTC, with milliseconds only when there are some.
 pub fn format(ms: Millis) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
@@ -241,6 +303,41 @@ mod tests {
                 parse_line_start(l.as_bytes()),
                 "{l}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn push_writes_what_format_does(ms in proptest::prop_oneof![
+            0..PUSH_END,
+            // Around the edges of the fast range, and far outside it.
+            -100_000i64..100_000,
+            PUSH_END - 100_000..PUSH_END + 100_000,
+            proptest::num::i64::ANY,
+        ]) {
+            let mut out = b"x".to_vec();
+            push(ms, &mut out);
+            let want = format(ms);
+            proptest::prop_assert_eq!(&out[1..], want.as_bytes());
+        }
+    }
+
+    #[test]
+    fn push_writes_the_edges_of_its_range() {
+        for ms in [
+            0,
+            1,
+            999,
+            1000,
+            86_399_999,
+            951_782_400_000,
+            PUSH_END - 1,
+            PUSH_END,
+            -1,
+        ] {
+            let mut out = Vec::new();
+            push(ms, &mut out);
+            assert_eq!(out, format(ms).as_bytes(), "{ms}");
         }
     }
 

@@ -93,22 +93,95 @@ impl<'a> Record<'a> {
 /// record written without it, split there, gives the record with it by
 /// inserting [`change_text`] (see [`crate::stream`], which stores records
 /// before the baseline's changes are known).
+///
+/// Written by hand, byte for byte what `serde_json` makes of [`Record`]
+/// (a property test checks it), without allocating: millions of records
+/// per scan.
 pub fn record(
     e: &EventRow,
     names: &[String],
     change: Option<Change>,
     out: &mut Vec<u8>,
 ) -> io::Result<usize> {
-    let start = out.len();
-    let mut r = Record::of(e, &BTreeMap::new(), names);
-    r.change = change;
-    serde_json::to_writer(&mut *out, &r)?;
-    out.push(b'\n');
-    // `cause` is the last key, after `change`. Inside JSON strings every
-    // quote is escaped, so `,"cause":` occurs once, as the key itself.
-    let at = memchr::memmem::rfind(&out[start..], b",\"cause\":")
-        .map_or(out.len() - 2, |p| start + p + 1);
+    out.extend_from_slice(b"{\"path\":");
+    push_str(&e.path, out)?;
+    out.extend_from_slice(b",\"line\":");
+    out.extend_from_slice(itoa::Buffer::new().format(e.line).as_bytes());
+    out.extend_from_slice(b",\"code\":\"");
+    push_code(e.code, out);
+    out.extend_from_slice(b"\",\"job\":");
+    push_opt(e.job.as_deref(), out)?;
+    out.extend_from_slice(b",\"rule\":");
+    push_str(e.rule, out)?;
+    out.extend_from_slice(b",\"item\":");
+    push_opt(e.item.as_deref(), out)?;
+    out.extend_from_slice(b",\"time\":");
+    match e.time {
+        Some(t) => {
+            out.push(b'"');
+            timestamp::push(t, out);
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"scope\":\"");
+    out.extend_from_slice(e.code.scope().as_str().as_bytes());
+    out.extend_from_slice(b"\",\"severity\":\"");
+    out.extend_from_slice(e.code.severity().as_str().as_bytes());
+    out.extend_from_slice(b"\",\"finding\":");
+    let finding = e.code.is_finding() && !e.healthy;
+    out.extend_from_slice(if finding { b"true," } else { b"false," });
+    if let Some(c) = change {
+        out.extend_from_slice(b"\"change\":\"");
+        out.extend_from_slice(c.as_str().as_bytes());
+        out.extend_from_slice(b"\",");
+    }
+    let at = out.len();
+    out.extend_from_slice(b"\"cause\":");
+    let cause = e.cause.and_then(|c| names.get(usize::from(c.0)));
+    push_opt(cause.map(String::as_str), out)?;
+    out.extend_from_slice(b"}\n");
     Ok(at)
+}
+
+/// `AZSM` and the code's four digits.
+pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
+    let n = code.number();
+    out.extend_from_slice(b"AZSM");
+    out.extend_from_slice(&[
+        b'0' + (n / 1000 % 10) as u8,
+        b'0' + (n / 100 % 10) as u8,
+        b'0' + (n / 10 % 10) as u8,
+        b'0' + (n % 10) as u8,
+    ]);
+}
+
+/// `s` as a JSON string, escaped as `serde_json` escapes it: text without
+/// quotes, backslashes or control characters (nearly all) is copied as it
+/// is, the rest goes through `serde_json`.
+pub fn push_str(s: &str, out: &mut Vec<u8>) -> io::Result<()> {
+    // No short cut: this form vectorises.
+    let special = s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if special {
+        serde_json::to_writer(&mut *out, s)?;
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+    Ok(())
+}
+
+fn push_opt(s: Option<&str>, out: &mut Vec<u8>) -> io::Result<()> {
+    match s {
+        Some(s) => push_str(s, out),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
 }
 
 /// What [`record`]'s split point takes to carry `change`: `"change":"new",`.
@@ -131,4 +204,110 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(&buf)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::causes::CauseId;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// Text with what escaping and quoting must handle: quotes,
+    /// backslashes, control characters, commas, DEL, non-ASCII, U+FFFD.
+    pub fn text() -> impl Strategy<Value = String> {
+        let c = prop_oneof![
+            4 => proptest::char::range('a', 'z'),
+            1 => Just('"'),
+            1 => Just('\\'),
+            1 => Just(','),
+            1 => Just(' '),
+            1 => Just('\u{fffd}'),
+            1 => Just('\u{7f}'),
+            1 => Just('é'),
+            1 => proptest::char::range('\u{0}', '\u{1f}'),
+            1 => any::<char>(),
+        ];
+        proptest::collection::vec(c, 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// An arbitrary event, sub-cause names, and change.
+    pub fn row() -> impl Strategy<Value = (EventRow, Vec<String>, Option<Change>)> {
+        let time = prop_oneof![
+            Just(None),
+            (0i64..253_402_300_800_000).prop_map(Some),
+            (253_402_207_000_000i64..253_402_208_000_000).prop_map(Some),
+            any::<i64>().prop_map(Some),
+        ];
+        let change = prop_oneof![
+            Just(None),
+            Just(Some(Change::New)),
+            Just(Some(Change::Increased)),
+            Just(Some(Change::Unchanged)),
+            Just(Some(Change::Decreased)),
+            Just(Some(Change::Resolved)),
+        ];
+        let rule =
+            proptest::sample::select(vec!["line", "path", "carried", "column", "none", "agent"]);
+        (
+            (
+                text(),
+                any::<u64>(),
+                0u16..=9999,
+                proptest::option::of(text()),
+            ),
+            (rule, proptest::option::of(text()), time),
+            (proptest::option::of(0u16..4), any::<bool>()),
+            proptest::collection::vec(text(), 0..3),
+            change,
+        )
+            .prop_map(
+                |((path, line, code, job), (rule, item, time), (cause, healthy), names, change)| {
+                    let e = EventRow {
+                        input: 0,
+                        path: Arc::from(path),
+                        line,
+                        code: Code::new(code).unwrap(),
+                        job: job.map(Arc::from),
+                        rule,
+                        time,
+                        cause: cause.map(CauseId),
+                        healthy,
+                        item: item.map(String::into_boxed_str),
+                    };
+                    (e, names, change)
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn record_writes_what_serde_json_does((e, names, change) in row()) {
+            let mut r = Record::of(&e, &BTreeMap::new(), &names);
+            r.change = change;
+            let mut want = serde_json::to_vec(&r).unwrap();
+            want.push(b'\n');
+            let mut out = b"prefix".to_vec();
+            let at = record(&e, &names, change, &mut out).unwrap();
+            prop_assert_eq!(
+                String::from_utf8_lossy(&out[6..]),
+                String::from_utf8_lossy(&want)
+            );
+            let cause = memchr::memmem::rfind(&want, b",\"cause\":").unwrap();
+            prop_assert_eq!(at, 6 + cause + 1);
+            if let Some(c) = change {
+                let mut bare = Vec::new();
+                let at = record(&e, &names, None, &mut bare).unwrap();
+                bare.splice(at..at, change_text(c).bytes());
+                prop_assert_eq!(bare, want);
+            }
+        }
+
+        #[test]
+        fn push_str_escapes_as_serde_json_does(s in text()) {
+            let mut out = Vec::new();
+            push_str(&s, &mut out).unwrap();
+            prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
+    }
 }
