@@ -270,7 +270,7 @@ fn scan(
     let (mut tally, written) = match &mut writer {
         None => (scan(None), Ok(())),
         Some(w) => {
-            let (tap, rx, gone) = stream::channel();
+            let (tap, rx, gone) = w.channel();
             let stdout = &mut *io.stdout;
             std::thread::scope(|s| {
                 let handle = s.spawn(move || w.run(rx, &gone, stdout));

@@ -50,6 +50,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::aggregate::EventRow;
 use crate::code::Code;
 use crate::error::Error;
@@ -73,6 +75,15 @@ pub enum Msg {
         /// The events.
         rows: Vec<EventRow>,
     },
+    /// The next records of input `input`, in order, already rendered
+    /// (by a tap from [`Writer::channel`]): one buffer per format of
+    /// [`Spec::formats`], each holding the same whole records.
+    Records {
+        /// Position in the input list.
+        input: u32,
+        /// The rendered records, per format.
+        bytes: Vec<Vec<u8>>,
+    },
     /// Input `input` has no more events.
     Done {
         /// Position in the input list.
@@ -80,22 +91,46 @@ pub enum Msg {
     },
 }
 
+/// Events rendered per block: what one [`Msg::Records`] holds at most.
+/// Blocks of one piece are rendered in parallel.
+pub const BLOCK: usize = 2048;
+
 /// The scan's end of the channel.
 #[derive(Clone, Debug)]
 pub struct Tap {
     tx: SyncSender<Msg>,
     gone: Arc<AtomicBool>,
+    /// How to render events before sending them; without, rows are sent
+    /// as they are and the writer renders them.
+    spec: Option<Arc<Spec>>,
+}
+
+/// What a tap renders: each format once, framed for a baseline or not.
+#[derive(Debug)]
+pub struct Spec {
+    /// The formats, each once, and whether records are framed (see
+    /// [`render`]) for a baseline, in the order of [`Msg::Records`]'s
+    /// buffers.
+    pub formats: Vec<(Format, bool)>,
+    /// The sub-cause names records show.
+    pub names: Vec<String>,
 }
 
 /// A new channel: the scan's end, the writer's end, and the flag that says
-/// the writer has stopped.
+/// the writer has stopped. The scan sends rows as they are and the writer
+/// renders them; [`Writer::channel`] gives a tap that renders them itself.
 pub fn channel() -> (Tap, Receiver<Msg>, Arc<AtomicBool>) {
+    with_spec(None)
+}
+
+fn with_spec(spec: Option<Arc<Spec>>) -> (Tap, Receiver<Msg>, Arc<AtomicBool>) {
     let (tx, rx) = sync_channel(CHANNEL);
     let gone = Arc::new(AtomicBool::new(false));
     (
         Tap {
             tx,
             gone: gone.clone(),
+            spec,
         },
         rx,
         gone,
@@ -109,10 +144,30 @@ impl Tap {
         }
     }
 
-    /// Sends the next events of `input` (nothing when there are none).
+    /// Sends the next events of `input` (nothing when there are none):
+    /// with a [`Spec`], rendered here, [`BLOCK`] events a message, the
+    /// blocks of up to one per pool thread rendered in parallel.
     pub fn rows(&self, input: u32, rows: Vec<EventRow>) {
-        if !rows.is_empty() && !self.is_gone() {
+        if rows.is_empty() || self.is_gone() {
+            return;
+        }
+        let Some(spec) = &self.spec else {
             self.send(Msg::Rows { input, rows });
+            return;
+        };
+        let group = BLOCK * rayon::current_num_threads().max(1);
+        for part in rows.chunks(group) {
+            let blocks: Vec<Vec<Vec<u8>>> = if part.len() > BLOCK {
+                part.par_chunks(BLOCK).map(|b| spec.render(b)).collect()
+            } else {
+                vec![spec.render(part)]
+            };
+            for bytes in blocks {
+                if self.is_gone() {
+                    return;
+                }
+                self.send(Msg::Records { input, bytes });
+            }
         }
     }
 
@@ -179,6 +234,47 @@ pub fn gone() -> bool {
     CURRENT.with(|c| c.borrow().as_ref().is_some_and(|t| t.tap.is_gone()))
 }
 
+impl Spec {
+    /// `rows` rendered in each format.
+    fn render(&self, rows: &[EventRow]) -> Vec<Vec<u8>> {
+        self.formats
+            .iter()
+            .map(|&(format, framed)| {
+                let mut out = Vec::with_capacity(rows.len() * 256);
+                render(format, framed, rows, &self.names, &mut out);
+                out
+            })
+            .collect()
+    }
+}
+
+/// Appends `rows` rendered in `format` to `out`: the records themselves,
+/// or `framed` (with a baseline) each as `code (2 bytes), split (4),
+/// length (4), record` (little-endian), `split` being where the change
+/// goes (see [`copy_framed`]).
+pub fn render(
+    format: Format,
+    framed: bool,
+    rows: &[EventRow],
+    names: &[String],
+    out: &mut Vec<u8>,
+) {
+    for e in rows {
+        if !framed {
+            format.record(e, names, out);
+            continue;
+        }
+        let at = out.len();
+        out.extend_from_slice(&[0; 10]);
+        let split = format.record(e, names, out) - at - 10;
+        let len = out.len() - at - 10;
+        let frame = &mut out[at..at + 10];
+        frame[..2].copy_from_slice(&e.code.number().to_le_bytes());
+        frame[2..6].copy_from_slice(&u32::try_from(split).unwrap_or(u32::MAX).to_le_bytes());
+        frame[6..].copy_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+    }
+}
+
 /// A per-event format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -189,16 +285,10 @@ pub enum Format {
 }
 
 impl Format {
-    fn record(
-        self,
-        e: &EventRow,
-        names: &[String],
-        change: Option<Change>,
-        out: &mut Vec<u8>,
-    ) -> io::Result<usize> {
+    fn record(self, e: &EventRow, names: &[String], out: &mut Vec<u8>) -> usize {
         match self {
-            Format::Ndjson => report::ndjson::record(e, names, change, out),
-            Format::Csv => report::csv::record(e, names, change, out),
+            Format::Ndjson => report::ndjson::push(e, names, None, out),
+            Format::Csv => report::csv::push(e, names, None, out),
         }
     }
 
@@ -243,6 +333,8 @@ pub struct Lane {
     held: Option<BufWriter<File>>,
     order: Order,
     buf: Vec<u8>,
+    /// Which of [`Msg::Records`]'s buffers is this lane's.
+    slot: usize,
 }
 
 impl Lane {
@@ -260,6 +352,7 @@ impl Lane {
             held,
             order: Order::new(BUDGET),
             buf: Vec::new(),
+            slot: 0,
         })
     }
 
@@ -280,27 +373,6 @@ impl Lane {
                 source: e,
             },
         }
-    }
-
-    /// Renders `rows`: the records themselves, or with a baseline, framed
-    /// as `code (2 bytes), split (4), length (4), record` (little-endian).
-    fn render(&mut self, rows: &[EventRow], names: &[String]) -> io::Result<()> {
-        self.buf.clear();
-        for e in rows {
-            if self.held.is_none() {
-                self.format.record(e, names, None, &mut self.buf)?;
-                continue;
-            }
-            let at = self.buf.len();
-            self.buf.extend_from_slice(&[0; 10]);
-            let split = self.format.record(e, names, None, &mut self.buf)? - at - 10;
-            let len = self.buf.len() - at - 10;
-            let frame = &mut self.buf[at..at + 10];
-            frame[..2].copy_from_slice(&e.code.number().to_le_bytes());
-            frame[2..6].copy_from_slice(&u32::try_from(split).unwrap_or(u32::MAX).to_le_bytes());
-            frame[6..].copy_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
-        }
-        Ok(())
     }
 
     /// Writes the header, if the format has one and nothing waits for a
@@ -328,14 +400,17 @@ impl Lane {
 
     fn apply(&mut self, msg: &Msg, names: &[String], stdout: &mut dyn Write) -> Result<(), Error> {
         let result = match msg {
-            Msg::Rows { input, rows } => match self.render(rows, names) {
-                Err(e) => Err(Fail::Out(e)),
-                Ok(()) => {
-                    let buf = std::mem::take(&mut self.buf);
-                    let r = self.ordered(stdout, |order, out| order.put(*input, &buf, out));
-                    self.buf = buf;
-                    r
-                }
+            Msg::Rows { input, rows } => {
+                let mut buf = std::mem::take(&mut self.buf);
+                buf.clear();
+                render(self.format, self.held.is_some(), rows, names, &mut buf);
+                let r = self.ordered(stdout, |order, out| order.put(*input, &buf, out));
+                self.buf = buf;
+                r
+            }
+            Msg::Records { input, bytes } => match bytes.get(self.slot) {
+                Some(b) => self.ordered(stdout, |order, out| order.put(*input, b, out)),
+                None => Ok(()),
             },
             Msg::Done { input } => self.ordered(stdout, |order, out| order.done(*input, out)),
         };
@@ -459,6 +534,27 @@ impl Writer {
     /// A writer for `lanes`.
     pub fn new(lanes: Vec<Lane>, names: Vec<String>) -> Writer {
         Writer { lanes, names }
+    }
+
+    /// A channel whose tap renders the records in the scanning threads,
+    /// so that the writer only orders and writes bytes.
+    pub fn channel(&mut self) -> (Tap, Receiver<Msg>, Arc<AtomicBool>) {
+        let mut formats = Vec::new();
+        for lane in &mut self.lanes {
+            let kind = (lane.format, lane.held.is_some());
+            lane.slot = match formats.iter().position(|k| *k == kind) {
+                Some(i) => i,
+                None => {
+                    formats.push(kind);
+                    formats.len() - 1
+                }
+            };
+        }
+        let spec = Spec {
+            formats,
+            names: self.names.clone(),
+        };
+        with_spec(Some(Arc::new(spec)))
     }
 
     /// Whether any lane writes to standard output.

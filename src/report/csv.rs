@@ -29,17 +29,21 @@ pub const HEADER: &[u8] =
 
 /// Appends the row of `e` to `out`, with `change` (`--baseline`). Returns
 /// where in `out` the `change` field starts: the row written without it,
-/// split there, gives the row with it by inserting [`change_text`].
-///
-/// Written by hand without allocating (millions of rows per scan); a
-/// property test checks it against the
-/// [`super::ndjson::Record`] and [`field`] form.
+/// split there, gives the row with it by inserting [`change_text`]. Never
+/// fails ([`push`]).
 pub fn record(
     e: &EventRow,
     names: &[String],
     change: Option<Change>,
     out: &mut Vec<u8>,
 ) -> io::Result<usize> {
+    Ok(push(e, names, change, out))
+}
+
+/// [`record`], which cannot fail: written by hand without allocating
+/// (millions of rows per scan); a property test checks it against the
+/// [`super::ndjson::Record`] and [`field`] form.
+pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
     push_field(&e.path, out);
     out.push(b',');
     out.extend_from_slice(itoa::Buffer::new().format(e.line).as_bytes());
@@ -69,7 +73,7 @@ pub fn record(
     let cause = e.cause.and_then(|c| names.get(usize::from(c.0)));
     push_field(cause.map_or("", String::as_str), out);
     out.extend_from_slice(b"\r\n");
-    Ok(at)
+    at
 }
 
 /// [`field`]`(s)`, appended to `out`.

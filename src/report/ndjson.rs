@@ -92,29 +92,32 @@ impl<'a> Record<'a> {
 /// (`--baseline`). Returns where in `out` the `change` key would go: the
 /// record written without it, split there, gives the record with it by
 /// inserting [`change_text`] (see [`crate::stream`], which stores records
-/// before the baseline's changes are known).
-///
-/// Written by hand, byte for byte what `serde_json` makes of [`Record`]
-/// (a property test checks it), without allocating: millions of records
-/// per scan.
+/// before the baseline's changes are known). Never fails ([`push`]).
 pub fn record(
     e: &EventRow,
     names: &[String],
     change: Option<Change>,
     out: &mut Vec<u8>,
 ) -> io::Result<usize> {
+    Ok(push(e, names, change, out))
+}
+
+/// [`record`], which cannot fail: written by hand, byte for byte what
+/// `serde_json` makes of [`Record`] (a property test checks it), without
+/// allocating, since a scan writes millions of records.
+pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
     out.extend_from_slice(b"{\"path\":");
-    push_str(&e.path, out)?;
+    push_str(&e.path, out);
     out.extend_from_slice(b",\"line\":");
     out.extend_from_slice(itoa::Buffer::new().format(e.line).as_bytes());
     out.extend_from_slice(b",\"code\":\"");
     push_code(e.code, out);
     out.extend_from_slice(b"\",\"job\":");
-    push_opt(e.job.as_deref(), out)?;
+    push_opt(e.job.as_deref(), out);
     out.extend_from_slice(b",\"rule\":");
-    push_str(e.rule, out)?;
+    push_str(e.rule, out);
     out.extend_from_slice(b",\"item\":");
-    push_opt(e.item.as_deref(), out)?;
+    push_opt(e.item.as_deref(), out);
     out.extend_from_slice(b",\"time\":");
     match e.time {
         Some(t) => {
@@ -139,9 +142,9 @@ pub fn record(
     let at = out.len();
     out.extend_from_slice(b"\"cause\":");
     let cause = e.cause.and_then(|c| names.get(usize::from(c.0)));
-    push_opt(cause.map(String::as_str), out)?;
+    push_opt(cause.map(String::as_str), out);
     out.extend_from_slice(b"}\n");
-    Ok(at)
+    at
 }
 
 /// `AZSM` and the code's four digits.
@@ -156,31 +159,56 @@ pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
     ]);
 }
 
-/// `s` as a JSON string, escaped as `serde_json` escapes it: text without
-/// quotes, backslashes or control characters (nearly all) is copied as it
-/// is, the rest goes through `serde_json`.
-pub fn push_str(s: &str, out: &mut Vec<u8>) -> io::Result<()> {
+/// `s` as a JSON string, escaped as `serde_json` escapes it (a property
+/// test checks it): quotes and backslashes, `\b \f \n \r \t`, other
+/// control characters as `\u00xx`; nothing else. Text without any of
+/// those (nearly all) is copied at once.
+pub fn push_str(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
     // No short cut: this form vectorises.
     let special = s.bytes().fold(false, |any, b| {
         any | (b < 0x20) | (b == b'"') | (b == b'\\')
     });
-    if special {
-        serde_json::to_writer(&mut *out, s)?;
-    } else {
-        out.push(b'"');
+    if !special {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
+        return;
     }
-    Ok(())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0..0x20 => b'u',
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
+        out.extend_from_slice(&[b'\\', short]);
+        if short == b'u' {
+            out.extend_from_slice(&[
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
+        }
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }
 
-fn push_opt(s: Option<&str>, out: &mut Vec<u8>) -> io::Result<()> {
+fn push_opt(s: Option<&str>, out: &mut Vec<u8>) {
     match s {
         Some(s) => push_str(s, out),
-        None => {
-            out.extend_from_slice(b"null");
-            Ok(())
-        }
+        None => out.extend_from_slice(b"null"),
     }
 }
 
@@ -306,7 +334,7 @@ pub(super) mod tests {
         #[test]
         fn push_str_escapes_as_serde_json_does(s in text()) {
             let mut out = Vec::new();
-            push_str(&s, &mut out).unwrap();
+            push_str(&s, &mut out);
             prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
         }
     }

@@ -255,6 +255,116 @@ fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_non
 }
 
 #[test]
+fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
+    // What `azsm scan` does: the tap renders each piece in the scanning
+    // threads (in blocks, in parallel), the writer only orders bytes.
+    let (t, _) = tree();
+    let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
+    let scanner = Scanner::new(KeyFinder::new(None).unwrap()).recording_events(true);
+    let names: Vec<String> = scanner
+        .causes()
+        .iter()
+        .map(|(_, c)| c.name.clone())
+        .collect();
+    let mut tally = azsm::read::scan_all(&scanner, &found.inputs, ReadOptions::default(), None);
+    tally.sort_events();
+    let (mut nd_want, mut csv_want) = (Vec::new(), csv_header());
+    for e in &tally.events {
+        azsm::report::ndjson::record(e, &names, None, &mut nd_want).unwrap();
+        azsm::report::csv::record(e, &names, None, &mut csv_want).unwrap();
+    }
+    // The default chunks of the big log hold over a block of events each
+    // (rendered in parallel blocks); small chunks make many small pieces.
+    let small = ReadOptions {
+        chunk: 16 << 10,
+        mmap_min: 16 << 10,
+        window: 64 << 10,
+        block: 8 << 10,
+        ..ReadOptions::default()
+    };
+    let mut largest = 0;
+    for (opts, threads) in [1, 2, 8]
+        .into_iter()
+        .flat_map(|j| [(ReadOptions::default(), j), (small, j)])
+    {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let dir = Tree::new();
+        let csv_path = std::path::PathBuf::from(dir.arg("o.csv"));
+        let file = std::io::BufWriter::new(std::fs::File::create(&csv_path).unwrap());
+        let lanes = vec![
+            Lane::new(Format::Ndjson, Dest::Stdout, false).unwrap(),
+            Lane::new(
+                Format::Csv,
+                Dest::File {
+                    flag: "--csv",
+                    path: csv_path.clone(),
+                    file,
+                },
+                false,
+            )
+            .unwrap(),
+        ];
+        let mut writer = Writer::new(lanes, names.clone());
+        let (tap, rx, _gone) = writer.channel();
+        // The writer's end, watched: every piece comes rendered, in both
+        // formats, at most a block of records each.
+        let (seen_tx, seen_rx) = std::sync::mpsc::sync_channel(stream::CHANNEL);
+        let watcher = std::thread::spawn(move || {
+            let (mut records, mut largest) = (0, 0);
+            for msg in rx {
+                match &msg {
+                    Msg::Rows { .. } => panic!("a piece the writer would render"),
+                    Msg::Records { bytes, .. } => {
+                        assert_eq!(bytes.len(), 2, "one buffer per format");
+                        let lines = bytecount(&bytes[0]);
+                        assert_eq!(lines, bytecount(&bytes[1]), "the same records");
+                        assert!((1..=stream::BLOCK).contains(&lines), "{lines} records");
+                        records += lines;
+                        largest = usize::max(largest, lines);
+                    }
+                    Msg::Done { .. } => {}
+                }
+                seen_tx.send(msg).unwrap();
+            }
+            (records, largest)
+        });
+        let mut out = Vec::new();
+        std::thread::scope(|s| {
+            let gone = std::sync::atomic::AtomicBool::new(false);
+            let out = &mut out;
+            let w = &mut writer;
+            let handle = s.spawn(move || w.run(seen_rx, &gone, out));
+            pool.install(|| {
+                azsm::read::scan_all_into(&scanner, &found.inputs, opts, None, None, Some(tap))
+            });
+            handle.join().unwrap().unwrap();
+        });
+        writer.finish(&Default::default(), &mut out).unwrap();
+        let (records, most) = watcher.join().unwrap();
+        assert_eq!(records, tally.events.len());
+        largest = largest.max(most);
+        let what = format!("{threads} threads, {} chunks", opts.chunk);
+        assert!(out == nd_want, "ndjson, {what}");
+        let csv = std::fs::read(&csv_path).unwrap();
+        assert!(csv == csv_want, "csv, {what}");
+    }
+    assert_eq!(largest, stream::BLOCK, "some pieces were split in blocks");
+}
+
+fn csv_header() -> Vec<u8> {
+    b"path,line,code,job,rule,time,scope,severity,finding,change,item,cause\r\n".to_vec()
+}
+
+/// Records in `bytes`: lines (neither format has a newline inside one
+/// here).
+fn bytecount(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[test]
 fn baseline_changes_reach_every_streamed_record() {
     let (t, _) = tree();
     let root = t.arg("");
