@@ -7,6 +7,8 @@
 //! time without a zone is taken as UTC. Times are kept as milliseconds since
 //! the Unix epoch and printed as RFC 3339 in UTC.
 
+use std::cell::Cell;
+
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
@@ -160,11 +162,37 @@ pub fn push(ms: Millis, out: &mut Vec<u8>) {
         out.extend_from_slice(format(ms).as_bytes());
         return;
     }
-    let (days, in_day) = (ms / 86_400_000, ms % 86_400_000);
+    thread_local! {
+        /// The last second written and its text: consecutive events
+        /// mostly share their second.
+        static LAST: Cell<(i64, [u8; 19])> = const { Cell::new((-1, [0; 19])) };
+    }
+    let (secs, milli) = (ms / 1000, ms % 1000);
+    let (last, mut text) = LAST.get();
+    if secs != last {
+        text = second_text(secs);
+        LAST.set((secs, text));
+    }
+    out.extend_from_slice(&text);
+    if milli == 0 {
+        out.push(b'Z');
+    } else {
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (milli / 100) as u8,
+            b'0' + (milli / 10 % 10) as u8,
+            b'0' + (milli % 10) as u8,
+            b'Z',
+        ]);
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of `secs` since the epoch (`0..PUSH_END / 1000`).
+fn second_text(secs: i64) -> [u8; 19] {
+    let (days, in_day) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days);
-    let (secs, milli) = (in_day / 1000, in_day % 1000);
     let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
-    let mut b = [0u8; 24];
+    let mut b = [0u8; 19];
     b[..4].copy_from_slice(&[
         b'0' + (y / 1000) as u8,
         b'0' + (y / 100 % 10) as u8,
@@ -176,22 +204,12 @@ pub fn push(ms: Millis, out: &mut Vec<u8>) {
     b[7] = b'-';
     b[8..10].copy_from_slice(&two(d));
     b[10] = b'T';
-    b[11..13].copy_from_slice(&two(secs / 3600));
+    b[11..13].copy_from_slice(&two(in_day / 3600));
     b[13] = b':';
-    b[14..16].copy_from_slice(&two(secs / 60 % 60));
+    b[14..16].copy_from_slice(&two(in_day / 60 % 60));
     b[16] = b':';
-    b[17..19].copy_from_slice(&two(secs % 60));
-    let len = if milli == 0 {
-        b[19] = b'Z';
-        20
-    } else {
-        b[19] = b'.';
-        b[20] = b'0' + (milli / 100) as u8;
-        b[21..23].copy_from_slice(&two(milli % 100));
-        b[23] = b'Z';
-        24
-    };
-    out.extend_from_slice(&b[..len]);
+    b[17..19].copy_from_slice(&two(in_day % 60));
+    b
 }
 
 /// Year, month and day of `days` since 1970-01-01 (`days >= 0`): the
@@ -319,6 +337,23 @@ mod tests {
             push(ms, &mut out);
             let want = format(ms);
             proptest::prop_assert_eq!(&out[1..], want.as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn push_writes_what_format_does_for_nearby_times(
+            base in 0..PUSH_END - 10_000,
+            offsets in proptest::collection::vec(0i64..10_000, 1..40),
+        ) {
+            // Times a few seconds apart, in any order: the last second's
+            // text is reused or replaced.
+            for off in offsets {
+                let mut out = Vec::new();
+                push(base + off, &mut out);
+                let want = format(base + off);
+                proptest::prop_assert_eq!(&out[..], want.as_bytes());
+            }
         }
     }
 
