@@ -240,8 +240,14 @@ impl Spec {
         self.formats
             .iter()
             .map(|&(format, framed)| {
-                let mut out = Vec::with_capacity(rows.len() * 256);
-                render(format, framed, rows, &self.names, &mut out);
+                // Room for all, sized on the first record (records of one
+                // piece share their path and differ little), so that the
+                // buffer is rarely moved.
+                let mut out = Vec::new();
+                let (first, rest) = rows.split_at(rows.len().min(1));
+                render(format, framed, first, &self.names, &mut out);
+                out.reserve((out.len() + out.len() / 8) * rest.len());
+                render(format, framed, rest, &self.names, &mut out);
                 out
             })
             .collect()
