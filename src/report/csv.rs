@@ -78,11 +78,8 @@ pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Ve
 
 /// [`field`]`(s)`, appended to `out`.
 fn push_field(s: &str, out: &mut Vec<u8>) {
-    // No short cut: this form vectorises.
-    let special = s.bytes().fold(false, |any, b| {
-        any | (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r')
-    });
-    if !special {
+    let special = |b| (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r');
+    if !super::ndjson::any16(s.as_bytes(), special) {
         out.extend_from_slice(s.as_bytes());
         return;
     }

@@ -165,11 +165,7 @@ pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
 /// those (nearly all) is copied at once.
 pub fn push_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    // No short cut: this form vectorises.
-    let special = s.bytes().fold(false, |any, b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if !special {
+    if !any16(s.as_bytes(), |b| (b < 0x20) | (b == b'"') | (b == b'\\')) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
         return;
@@ -203,6 +199,25 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(&bytes[plain..]);
     out.push(b'"');
+}
+
+/// Whether `special` holds for any byte of `bytes`, looked at 16 bytes at
+/// a time without branching inside (so that the compiler vectorises it):
+/// most strings have none, and are long (paths).
+#[inline]
+pub(crate) fn any16(bytes: &[u8], special: impl Fn(u8) -> bool) -> bool {
+    let block = |b: &[u8; 16]| b.iter().fold(false, |any, &c| any | special(c));
+    let mut chunks = bytes.chunks_exact(16);
+    for c in &mut chunks {
+        if c.try_into().is_ok_and(&block) {
+            return true;
+        }
+    }
+    // The rest, padded with a byte that no caller finds special.
+    let mut last = [b'a'; 16];
+    let rest = chunks.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    block(&last)
 }
 
 fn push_opt(s: Option<&str>, out: &mut Vec<u8>) {
@@ -256,7 +271,7 @@ pub(super) mod tests {
             1 => proptest::char::range('\u{0}', '\u{1f}'),
             1 => any::<char>(),
         ];
-        proptest::collection::vec(c, 0..24).prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(c, 0..48).prop_map(|v| v.into_iter().collect())
     }
 
     /// An arbitrary event, sub-cause names, and change.
@@ -329,6 +344,17 @@ pub(super) mod tests {
                 bare.splice(at..at, change_text(c).bytes());
                 prop_assert_eq!(bare, want);
             }
+        }
+
+        #[test]
+        fn any16_finds_a_special_byte_anywhere(s in text(), at in 0usize..50) {
+            let b = s.as_bytes();
+            let want = b.contains(&b'"');
+            prop_assert_eq!(any16(b, |c| c == b'"'), want);
+            // One more, anywhere in a string of any length.
+            let mut v = b.to_vec();
+            v.insert(at.min(v.len()), b'"');
+            prop_assert!(any16(&v, |c| c == b'"'));
         }
 
         #[test]
