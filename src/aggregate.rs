@@ -273,7 +273,11 @@ impl Acc {
                 time: ev.time,
                 cause: ev.cause.map_or(NO_CAUSE, |h| h.id.0),
                 healthy: ev.cause.is_some_and(|h| h.healthy),
-                item: item.as_deref().map(|p| String::from_utf8_lossy(p).into()),
+                item: item.as_deref().map(|p| match std::str::from_utf8(p) {
+                    // Valid (nearly always): checked at word speed.
+                    Ok(p) => p.into(),
+                    Err(_) => String::from_utf8_lossy(p).into(),
+                }),
             });
         }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
