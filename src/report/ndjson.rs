@@ -2,9 +2,11 @@
 //!
 //! Records come in input order, then line order (the codes of one line in
 //! code order; an archive's entries in archive order), the same for any
-//! thread count. `azsm scan` writes them while it scans ([`record`], one
-//! at a time, through [`crate::stream`]); [`write`] renders a report's
-//! events, for library users who keep them. Keys: `path`, `line`,
+//! thread count. `azsm scan` writes them while it scans ([`push`], in the
+//! scanning threads, through [`crate::stream`]); [`fn@write`] renders a
+//! report's events, for library users who keep them. [`push`] writes the
+//! JSON by hand (no allocation; `serde_json` only defines what it must
+//! equal, [`Record`]). Keys: `path`, `line`,
 //! `code`, `job` (null when none), `rule` (line, path, carried, column,
 //! none, agent), `item` (the item path of an item-scope event, or null),
 //! `time` (RFC 3339 UTC or null), `scope`, `severity`, `finding` (false
