@@ -167,8 +167,11 @@ pub fn scan_all_into(
     // threads' tallies merge, the smaller into the larger: every entry
     // is inserted about once instead of once per level of a reduction
     // tree. `+=` is order-independent, so the result is the same.
-    let fold = |mut acc: Tally, t: Tally| {
-        acc += t;
+    // An input's scan skips the examples the inputs already folded have
+    // taken (see aggregate::Full).
+    let fold = |mut acc: Tally, (i, input): (usize, &Input)| {
+        let full = std::sync::Arc::new(acc.full_before(&input.display));
+        acc += crate::aggregate::skipping_within(full, || one((i, input)));
         acc
     };
     let reduce = |a: Tally, b: Tally| {
@@ -186,14 +189,12 @@ pub fn scan_all_into(
             .iter()
             .enumerate()
             .par_bridge()
-            .map(one)
             .fold(Tally::default, fold)
             .reduce(Tally::default, reduce)
     } else {
         inputs
             .par_iter()
             .enumerate()
-            .map(one)
             .fold(Tally::default, fold)
             .reduce(Tally::default, reduce)
     }

@@ -144,6 +144,7 @@ impl Scanner {
             Acc::default()
         };
         acc.keeping_secrets(self.keep_secrets)
+            .skipping(crate::aggregate::current_full())
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
