@@ -31,6 +31,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -168,11 +169,24 @@ pub fn scan_all_into(
     // is inserted about once instead of once per level of a reduction
     // tree. `+=` is order-independent, so the result is the same.
     // An input's scan skips the examples the inputs already folded have
-    // taken (see aggregate::Full).
-    let fold = |mut acc: Tally, (i, input): (usize, &Input)| {
-        let full = std::sync::Arc::new(acc.full_before(&input.display));
-        acc += crate::aggregate::skipping_within(full, || one((i, input)));
-        acc
+    // taken (see aggregate::Full). What [`Tally::full_before`] says for a
+    // path stays true for later paths and a fuller tally (examples only
+    // get earlier), so it is worked out again only every REFRESH inputs or
+    // when the inputs go back in path order.
+    const REFRESH: usize = 16;
+    let fold = |mut f: Folded, (i, input): (usize, &Input)| {
+        let full = match &f.full {
+            Some((from, full)) if f.since < REFRESH && input.display >= *from => full.clone(),
+            _ => {
+                let full = Arc::new(f.tally.full_before(&input.display));
+                f.full = Some((input.display.clone(), full.clone()));
+                f.since = 0;
+                full
+            }
+        };
+        f.since += 1;
+        f.tally += crate::aggregate::skipping_within(full, || one((i, input)));
+        f
     };
     let reduce = |a: Tally, b: Tally| {
         let (mut big, small) = if a.stats.files >= b.stats.files {
@@ -189,15 +203,26 @@ pub fn scan_all_into(
             .iter()
             .enumerate()
             .par_bridge()
-            .fold(Tally::default, fold)
+            .fold(Folded::default, fold)
+            .map(|f| f.tally)
             .reduce(Tally::default, reduce)
     } else {
         inputs
             .par_iter()
             .enumerate()
-            .fold(Tally::default, fold)
+            .fold(Folded::default, fold)
+            .map(|f| f.tally)
             .reduce(Tally::default, reduce)
     }
+}
+
+/// A thread's running tally, and the examples its next inputs can skip
+/// (worked out for the path given, `since` inputs ago).
+#[derive(Default)]
+struct Folded {
+    tally: Tally,
+    full: Option<(String, Arc<crate::aggregate::Full>)>,
+    since: usize,
 }
 
 /// Whether scanning should stop: Ctrl-C, or the per-event output is gone.
