@@ -482,14 +482,21 @@ impl Full {
     fn items(&self, code: Code) -> bool {
         self.items.contains(&code)
     }
+
+    /// Adds what `other` says is taken.
+    pub fn extend(&mut self, other: &Full) {
+        self.examples.extend(other.examples.iter().copied());
+        self.items.extend(other.items.iter().copied());
+    }
 }
 
 thread_local! {
     static FULL: std::cell::RefCell<Option<Arc<Full>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `scan` with `full` as the examples to skip in accumulators made
-/// on this thread ([`current_full`]), then restores the previous value.
+/// Runs `scan` with `full` as the examples to skip in the inputs it starts
+/// on this thread ([`current_full`], read once per input by
+/// [`crate::scan::FileCtx::new`]), then restores the previous value.
 pub fn skipping_within<R>(full: Arc<Full>, scan: impl FnOnce() -> R) -> R {
     let before = FULL.with(|f| f.replace(Some(full)));
     let out = scan();
@@ -712,7 +719,19 @@ impl Tally {
     /// What an input shown as `path` cannot add to this tally's examples
     /// (see [`Full`]).
     pub fn full_before(&self, path: &str) -> Full {
-        let before = |e: Option<&Arc<str>>| e.is_some_and(|p| &**p < path);
+        self.full_upto(path, false)
+    }
+
+    /// What the rest of the input shown as `path` cannot add, when this
+    /// tally holds its lines so far (and any inputs before it): its later
+    /// lines sort after every example taken at `path`.
+    pub fn full_through(&self, path: &str) -> Full {
+        self.full_upto(path, true)
+    }
+
+    fn full_upto(&self, path: &str, at_too: bool) -> Full {
+        let before =
+            |e: Option<&Arc<str>>| e.is_some_and(|p| &**p < path || (at_too && &**p == path));
         let mut full = Full::default();
         for ((code, cause), part) in &self.causes {
             let Some(ct) = self.codes.get(code) else {

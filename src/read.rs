@@ -481,6 +481,13 @@ fn scan_into(
     chunk: usize,
     file: &mut FileScan,
 ) -> bool {
+    // Examples that the file's earlier windows (or inputs before it) took
+    // need not be made again.
+    let skip = FileCtx {
+        full: file.full(ctx),
+        ..ctx.clone()
+    };
+    let ctx = &skip;
     if buf.len() <= chunk {
         let (out, faulted) = guarded(|| scanner.scan_chunk(buf, ctx));
         file.push(out);
