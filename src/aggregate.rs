@@ -10,7 +10,7 @@
 //! `(path, line)` order), so files and chunks combine in any order, on any
 //! number of threads, to the same result.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::AddAssign;
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
 use crate::items::{ItemAcc, Items};
+use crate::sorted::SortedSet;
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -545,7 +546,7 @@ pub struct CodeTally {
     /// Job runs it was attributed to.
     pub jobs: FxHashSet<Arc<str>>,
     /// Inputs it was seen in.
-    pub files: BTreeSet<Arc<str>>,
+    pub files: SortedSet<Arc<str>>,
     /// Earliest time on one of its lines.
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
