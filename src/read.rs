@@ -464,7 +464,7 @@ pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOption
     }
     let ctx = FileCtx::new(display);
     let mut file = FileScan::new(&ctx);
-    scan_into(scanner, &ctx, buf, opts.chunk, &mut file);
+    scan_into(scanner, &ctx, buf, opts.chunk, &mut file, None);
     let mut tally = file.finish();
     tally.stats.files = 1;
     tally.stats.bytes = buf.len() as u64;
@@ -473,13 +473,16 @@ pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOption
 
 /// Scans whole lines `buf` in parallel chunks, pushing them in order.
 /// Returns whether a pass over `buf` met a truncation fault (see
-/// [`crate::mmap`]; only possible when `buf` is mapped).
+/// [`crate::mmap`]; only possible when `buf` is part of `map`, whose pages
+/// each chunk's thread then releases as soon as it is done with them, in
+/// parallel rather than after the whole window).
 fn scan_into(
     scanner: &Scanner,
     ctx: &FileCtx,
     buf: &[u8],
     chunk: usize,
     file: &mut FileScan,
+    map: Option<&Mapped>,
 ) -> bool {
     // Examples that the file's earlier windows (or inputs before it) took
     // need not be made again.
@@ -488,16 +491,20 @@ fn scan_into(
         ..ctx.clone()
     };
     let ctx = &skip;
+    let scan = |c: &[u8]| {
+        let out = guarded(|| scanner.scan_chunk(c, ctx));
+        if let Some(map) = map {
+            map.release_part(c);
+        }
+        out
+    };
     if buf.len() <= chunk {
-        let (out, faulted) = guarded(|| scanner.scan_chunk(buf, ctx));
+        let (out, faulted) = scan(buf);
         file.push(out);
         return faulted;
     }
     let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
-    let outs: Vec<_> = chunks
-        .into_par_iter()
-        .map(|c| guarded(|| scanner.scan_chunk(c, ctx)))
-        .collect();
+    let outs: Vec<_> = chunks.into_par_iter().map(scan).collect();
     let mut faulted = split_faulted;
     for (out, f) in outs {
         faulted |= f;
@@ -528,7 +535,14 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
         let (next, f) = guarded(|| next_window(bytes, start, limit, long));
         faulted |= f;
         if next > start {
-            faulted |= scan_into(scanner, &ctx, &bytes[start..next], opts.chunk, &mut file);
+            faulted |= scan_into(
+                scanner,
+                &ctx,
+                &bytes[start..next],
+                opts.chunk,
+                &mut file,
+                Some(map),
+            );
             map.release(start, next);
             start = next;
             continue;
@@ -628,7 +642,7 @@ pub fn scan_reader(
             memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1)
         };
         if cut > 0 {
-            scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file);
+            scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file, None);
             total += cut as u64;
             buf.drain(..cut);
         }
