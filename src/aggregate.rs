@@ -10,7 +10,7 @@
 //! `(path, line)` order), so files and chunks combine in any order, on any
 //! number of threads, to the same result.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::AddAssign;
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
 use crate::items::{ItemAcc, Items};
+use crate::sorted::SortedSet;
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -185,6 +186,8 @@ pub struct Acc {
     window: WindowCounts,
     records: Option<Vec<Rec>>,
     keep_secrets: bool,
+    /// Examples this input cannot improve on; see [`Full`].
+    full: Option<Arc<Full>>,
 }
 
 /// What a chunk keeps per code besides its cells.
@@ -203,6 +206,12 @@ impl Acc {
     /// by default they are redacted.
     pub fn keeping_secrets(mut self, keep: bool) -> Acc {
         self.keep_secrets = keep;
+        self
+    }
+
+    /// Skips the examples that `full` says cannot make it into the report.
+    pub fn skipping(mut self, full: Option<Arc<Full>>) -> Acc {
+        self.full = full;
         self
     }
 
@@ -312,6 +321,7 @@ impl Acc {
                 slot
             }
         };
+        let full = self.full.as_deref();
         let pc = &mut self.per_code[slot];
         pc.site.count += 1;
         pc.site.line = pc.site.line.min(ev.line);
@@ -323,7 +333,7 @@ impl Acc {
                 &mut pc.examples[last].1
             }
         };
-        if examples.len() < EXAMPLES {
+        if examples.len() < EXAMPLES && !full.is_some_and(|f| f.examples(ev.code, cause)) {
             let matched = ev
                 .cause
                 .map(|h| excerpt(&ev.text[h.start..h.end], 0, !self.keep_secrets));
@@ -340,7 +350,11 @@ impl Acc {
             ));
         }
         if let Some(item) = &item {
-            pc.items.get_or_insert_default().add(item, ev.line);
+            pc.items
+                .get_or_insert_with(|| {
+                    ItemAcc::default().keeping_examples(!full.is_some_and(|f| f.items(ev.code)))
+                })
+                .add(item, ev.line);
         }
     }
 
@@ -450,6 +464,56 @@ impl Acc {
     }
 }
 
+/// What an input cannot add to a tally's examples: the codes (and code and
+/// sub-cause pairs) whose examples are all taken already by inputs whose
+/// paths sort before it, and the codes whose item examples are. Examples
+/// are the first in `(path, line)` order, and every path in an input
+/// (archive entries too) starts with the input's path, so scanning the
+/// input can skip making them (an excerpt, redaction, a copy each) without
+/// changing the result. Built by [`Tally::full_before`].
+#[derive(Debug, Default)]
+pub struct Full {
+    examples: FxHashSet<(Code, u16)>,
+    items: FxHashSet<Code>,
+}
+
+impl Full {
+    /// Whether examples of `code` with sub-cause `cause` are all taken.
+    fn examples(&self, code: Code, cause: u16) -> bool {
+        self.examples.contains(&(code, cause))
+    }
+
+    /// Whether item examples of `code` are all taken.
+    fn items(&self, code: Code) -> bool {
+        self.items.contains(&code)
+    }
+
+    /// Adds what `other` says is taken.
+    pub fn extend(&mut self, other: &Full) {
+        self.examples.extend(other.examples.iter().copied());
+        self.items.extend(other.items.iter().copied());
+    }
+}
+
+thread_local! {
+    static FULL: std::cell::RefCell<Option<Arc<Full>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `scan` with `full` as the examples to skip in the inputs it starts
+/// on this thread ([`current_full`], read once per input by
+/// [`crate::scan::FileCtx::new`]), then restores the previous value.
+pub fn skipping_within<R>(full: Arc<Full>, scan: impl FnOnce() -> R) -> R {
+    let before = FULL.with(|f| f.replace(Some(full)));
+    let out = scan();
+    FULL.with(|f| *f.borrow_mut() = before);
+    out
+}
+
+/// The examples to skip on this thread (see [`skipping_within`]).
+pub fn current_full() -> Option<Arc<Full>> {
+    FULL.with(|f| f.borrow().clone())
+}
+
 fn cause_id(raw: u16) -> Option<CauseId> {
     (raw != NO_CAUSE).then_some(CauseId(raw))
 }
@@ -486,7 +550,7 @@ pub struct CodeTally {
     /// Job runs it was attributed to.
     pub jobs: FxHashSet<Arc<str>>,
     /// Inputs it was seen in.
-    pub files: BTreeSet<Arc<str>>,
+    pub files: SortedSet<Arc<str>>,
     /// Earliest time on one of its lines.
     pub first: Option<Millis>,
     /// Latest time on one of its lines.
@@ -655,6 +719,46 @@ impl Tally {
             }
             None => *self.unattributed.entry(code).or_default() += cell.count,
         }
+    }
+
+    /// What an input shown as `path` cannot add to this tally's examples
+    /// (see [`Full`]).
+    pub fn full_before(&self, path: &str) -> Full {
+        self.full_upto(path, false)
+    }
+
+    /// What the rest of the input shown as `path` cannot add, when this
+    /// tally holds its lines so far (and any inputs before it): its later
+    /// lines sort after every example taken at `path`.
+    pub fn full_through(&self, path: &str) -> Full {
+        self.full_upto(path, true)
+    }
+
+    fn full_upto(&self, path: &str, at_too: bool) -> Full {
+        let before =
+            |e: Option<&Arc<str>>| e.is_some_and(|p| &**p < path || (at_too && &**p == path));
+        let mut full = Full::default();
+        for ((code, cause), part) in &self.causes {
+            let Some(ct) = self.codes.get(code) else {
+                continue;
+            };
+            // A chunk's examples serve both the code and the part.
+            if ct.examples.len() >= EXAMPLES
+                && before(ct.examples.last().map(|e| &e.path))
+                && part.examples.len() >= CAUSE_EXAMPLES
+                && before(part.examples.last().map(|e| &e.path))
+            {
+                full.examples
+                    .insert((*code, cause.map_or(NO_CAUSE, |c| c.0)));
+            }
+        }
+        for (code, ct) in &self.codes {
+            let items = &ct.items.examples;
+            if items.len() >= crate::items::MAX_EXAMPLES && before(items.last().map(|e| &e.0)) {
+                full.items.insert(*code);
+            }
+        }
+        full
     }
 
     /// Total events.

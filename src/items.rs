@@ -295,9 +295,17 @@ pub struct ItemAcc {
     last_n: u64,
     cut: Option<u64>,
     examples: Vec<(u64, String)>,
+    /// No examples are kept (they could not make it into the report).
+    no_examples: bool,
 }
 
 impl ItemAcc {
+    /// Whether to keep example paths (by default it does).
+    pub fn keeping_examples(mut self, keep: bool) -> ItemAcc {
+        self.no_examples = !keep;
+        self
+    }
+
     /// Records `path`, seen on chunk line `line`. Paths stay bytes until a
     /// directory is new or an example is kept: invalid UTF-8 becomes U+FFFD
     /// without moving a `/` or `\`, so the directory of the text is the
@@ -313,7 +321,7 @@ impl ItemAcc {
             self.last.extend_from_slice(dir);
             self.last_n = 1;
         }
-        if self.examples.len() < MAX_EXAMPLES {
+        if self.examples.len() < MAX_EXAMPLES && !self.no_examples {
             self.examples
                 .push((line, String::from_utf8_lossy(path).into_owned()));
         }

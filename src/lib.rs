@@ -61,6 +61,7 @@ pub mod redact;
 pub mod report;
 pub mod scan;
 pub mod sniff;
+pub mod sorted;
 pub mod stream;
 #[doc(hidden)]
 pub mod testing;

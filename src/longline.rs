@@ -184,7 +184,7 @@ impl<'s> LongLine<'s> {
         } else {
             JobSlot::Pending
         };
-        let mut acc = self.scanner.new_acc();
+        let mut acc = self.scanner.new_acc(ctx);
         if time.is_some_and(|t| !self.scanner.window.contains(t)) {
             // Outside --since/--until, as for a line held whole.
             for _ in self.codes.keys() {

@@ -205,6 +205,16 @@ impl Mapped {
         &self.map
     }
 
+    /// [`Mapped::release`] of `part`, a slice of [`Mapped::bytes`] (nothing
+    /// when it is not one).
+    pub fn release_part(&self, part: &[u8]) {
+        let base = self.map.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        if at >= base && at + part.len() <= base + self.map.len() {
+            self.release(at - base, at - base + part.len());
+        }
+    }
+
     /// Drops the pages of `start..end` from resident memory; see the module
     /// contract. Rounds inwards to whole pages.
     pub fn release(&self, start: usize, end: usize) {

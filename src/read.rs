@@ -31,6 +31,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -167,9 +168,25 @@ pub fn scan_all_into(
     // threads' tallies merge, the smaller into the larger: every entry
     // is inserted about once instead of once per level of a reduction
     // tree. `+=` is order-independent, so the result is the same.
-    let fold = |mut acc: Tally, t: Tally| {
-        acc += t;
-        acc
+    // An input's scan skips the examples the inputs already folded have
+    // taken (see aggregate::Full). What [`Tally::full_before`] says for a
+    // path stays true for later paths and a fuller tally (examples only
+    // get earlier), so it is worked out again only every REFRESH inputs or
+    // when the inputs go back in path order.
+    const REFRESH: usize = 16;
+    let fold = |mut f: Folded, (i, input): (usize, &Input)| {
+        let full = match &f.full {
+            Some((from, full)) if f.since < REFRESH && input.display >= *from => full.clone(),
+            _ => {
+                let full = Arc::new(f.tally.full_before(&input.display));
+                f.full = Some((input.display.clone(), full.clone()));
+                f.since = 0;
+                full
+            }
+        };
+        f.since += 1;
+        f.tally += crate::aggregate::skipping_within(full, || one((i, input)));
+        f
     };
     let reduce = |a: Tally, b: Tally| {
         let (mut big, small) = if a.stats.files >= b.stats.files {
@@ -186,17 +203,26 @@ pub fn scan_all_into(
             .iter()
             .enumerate()
             .par_bridge()
-            .map(one)
-            .fold(Tally::default, fold)
+            .fold(Folded::default, fold)
+            .map(|f| f.tally)
             .reduce(Tally::default, reduce)
     } else {
         inputs
             .par_iter()
             .enumerate()
-            .map(one)
-            .fold(Tally::default, fold)
+            .fold(Folded::default, fold)
+            .map(|f| f.tally)
             .reduce(Tally::default, reduce)
     }
+}
+
+/// A thread's running tally, and the examples its next inputs can skip
+/// (worked out for the path given, `since` inputs ago).
+#[derive(Default)]
+struct Folded {
+    tally: Tally,
+    full: Option<(String, Arc<crate::aggregate::Full>)>,
+    since: usize,
 }
 
 /// Whether scanning should stop: Ctrl-C, or the per-event output is gone.
@@ -438,7 +464,7 @@ pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOption
     }
     let ctx = FileCtx::new(display);
     let mut file = FileScan::new(&ctx);
-    scan_into(scanner, &ctx, buf, opts.chunk, &mut file);
+    scan_into(scanner, &ctx, buf, opts.chunk, &mut file, None);
     let mut tally = file.finish();
     tally.stats.files = 1;
     tally.stats.bytes = buf.len() as u64;
@@ -447,24 +473,38 @@ pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOption
 
 /// Scans whole lines `buf` in parallel chunks, pushing them in order.
 /// Returns whether a pass over `buf` met a truncation fault (see
-/// [`crate::mmap`]; only possible when `buf` is mapped).
+/// [`crate::mmap`]; only possible when `buf` is part of `map`, whose pages
+/// each chunk's thread then releases as soon as it is done with them, in
+/// parallel rather than after the whole window).
 fn scan_into(
     scanner: &Scanner,
     ctx: &FileCtx,
     buf: &[u8],
     chunk: usize,
     file: &mut FileScan,
+    map: Option<&Mapped>,
 ) -> bool {
+    // Examples that the file's earlier windows (or inputs before it) took
+    // need not be made again.
+    let skip = FileCtx {
+        full: file.full(ctx),
+        ..ctx.clone()
+    };
+    let ctx = &skip;
+    let scan = |c: &[u8]| {
+        let out = guarded(|| scanner.scan_chunk(c, ctx));
+        if let Some(map) = map {
+            map.release_part(c);
+        }
+        out
+    };
     if buf.len() <= chunk {
-        let (out, faulted) = guarded(|| scanner.scan_chunk(buf, ctx));
+        let (out, faulted) = scan(buf);
         file.push(out);
         return faulted;
     }
     let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
-    let outs: Vec<_> = chunks
-        .into_par_iter()
-        .map(|c| guarded(|| scanner.scan_chunk(c, ctx)))
-        .collect();
+    let outs: Vec<_> = chunks.into_par_iter().map(scan).collect();
     let mut faulted = split_faulted;
     for (out, f) in outs {
         faulted |= f;
@@ -495,7 +535,14 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
         let (next, f) = guarded(|| next_window(bytes, start, limit, long));
         faulted |= f;
         if next > start {
-            faulted |= scan_into(scanner, &ctx, &bytes[start..next], opts.chunk, &mut file);
+            faulted |= scan_into(
+                scanner,
+                &ctx,
+                &bytes[start..next],
+                opts.chunk,
+                &mut file,
+                Some(map),
+            );
             map.release(start, next);
             start = next;
             continue;
@@ -595,7 +642,7 @@ pub fn scan_reader(
             memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1)
         };
         if cut > 0 {
-            scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file);
+            scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file, None);
             total += cut as u64;
             buf.drain(..cut);
         }

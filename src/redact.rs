@@ -82,9 +82,19 @@ fn spans_from(text: &[u8], skip: bool) -> Vec<Span> {
             i += 1;
             continue;
         }
-        let found = key_value(text, i)
-            .or_else(|| auth_value(text, i))
-            .or_else(|| url_password(text, i));
+        let found = if skip {
+            // Each matcher needs its own first byte: keys start with a
+            // letter other than `b`, `bearer`/`basic` with `b`, `://` with `:`.
+            match b.to_ascii_lowercase() {
+                b'b' => auth_value(text, i),
+                b':' => url_password(text, i),
+                _ => key_value(text, i),
+            }
+        } else {
+            key_value(text, i)
+                .or_else(|| auth_value(text, i))
+                .or_else(|| url_password(text, i))
+        };
         match found {
             Some((s, e)) if e > s && !has_code(&text[s..e]) => {
                 out.push((s, e));
@@ -159,7 +169,10 @@ fn value_end(text: &[u8], from: usize, amp: bool) -> usize {
 
 /// `key=value`, `key: value`, `"key":"value"`.
 fn key_value(text: &[u8], at: usize) -> Option<Span> {
-    let &(key, amp) = KEYS.iter().find(|(k, _)| word_at(text, at, k))?;
+    let first = text.get(at)?.to_ascii_lowercase();
+    let &(key, amp) = KEYS
+        .iter()
+        .find(|(k, _)| k[0] == first && word_at(text, at, k))?;
     let mut i = at + key.len();
     while matches!(text.get(i), Some(b'"' | b'\'')) {
         i += 1;
@@ -253,6 +266,15 @@ mod tests {
                 "AZSM1024", "x", "=", ":", "@", "Bearer", "sig", "pwd"]), 0..30)) {
             let text = parts.concat().into_bytes();
             prop_assert_eq!(spans(&text), spans_from(&text, false));
+        }
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_do_not_start_like_the_other_matchers() {
+        // spans_from dispatches on the first byte; it relies on this.
+        for (k, _) in KEYS {
+            assert!(k.iter().all(|b| !b.is_ascii_uppercase()), "{k:?}");
+            assert!(k[0] != b'b' && k[0] != b':', "{k:?}");
         }
     }
 

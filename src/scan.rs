@@ -27,7 +27,7 @@ use std::sync::Arc;
 use memchr::memmem;
 use memchr::{memchr, memrchr};
 
-use crate::aggregate::{Acc, Event, JobSlot, Rule, Tally};
+use crate::aggregate::{Acc, Event, Full, JobSlot, Rule, Tally};
 use crate::causes::{Causes, Hit, Scratch};
 use crate::code::{Code, Scope};
 use crate::items;
@@ -53,14 +53,21 @@ pub struct FileCtx {
     pub path: Arc<str>,
     /// Rule 2: the deepest GUID component of the path.
     pub path_job: Option<Box<[u8]>>,
+    /// Examples its chunks need not make ([`crate::aggregate::Full`]):
+    /// taken by inputs before it, or by its own earlier lines. Carried
+    /// here, not read per thread, because chunks run on any thread.
+    pub full: Option<Arc<Full>>,
 }
 
 impl FileCtx {
-    /// The context of the input shown as `path`.
+    /// The context of the input shown as `path`, with the examples to skip
+    /// that the thread that starts its scan was given
+    /// ([`crate::aggregate::skipping_within`]).
     pub fn new(path: &str) -> FileCtx {
         FileCtx {
             path: Arc::from(path),
             path_job: path_job(path).map(|g| g.as_bytes().into()),
+            full: crate::aggregate::current_full(),
         }
     }
 }
@@ -137,18 +144,19 @@ impl Scanner {
     }
 
     /// An empty accumulator set up as this scanner's options say.
-    pub(crate) fn new_acc(&self) -> Acc {
+    pub(crate) fn new_acc(&self, ctx: &FileCtx) -> Acc {
         let acc = if self.events {
             Acc::recording()
         } else {
             Acc::default()
         };
         acc.keeping_secrets(self.keep_secrets)
+            .skipping(ctx.full.clone())
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
     pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = self.new_acc();
+        let mut acc = self.new_acc(ctx);
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here
         let mut newlines = 0u64;
@@ -325,6 +333,19 @@ impl FileScan {
         if let Some(target) = &self.events {
             target.rows(std::mem::take(&mut self.tally.events));
         }
+    }
+
+    /// What the rest of the file need not make: the examples its earlier
+    /// lines already took (later lines sort after them), with `ctx`'s.
+    pub fn full(&self, ctx: &FileCtx) -> Option<Arc<Full>> {
+        if self.tally.codes.is_empty() {
+            return ctx.full.clone();
+        }
+        let mut full = self.tally.full_through(&self.path);
+        if let Some(outer) = &ctx.full {
+            full.extend(outer);
+        }
+        Some(Arc::new(full))
     }
 
     /// The file's tally.

@@ -9,6 +9,11 @@ use super::Report;
 
 /// Writes `report` as pretty-printed JSON followed by a newline.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    out.write_all(b"\n")
+    // The serializer makes many small writes (a key, a quote, a few spaces
+    // of indent): into a buffer of its own they are plain copies, not
+    // calls through `dyn Write`.
+    let mut buf = io::BufWriter::with_capacity(64 << 10, out);
+    serde_json::to_writer_pretty(&mut buf, report)?;
+    buf.write_all(b"\n")?;
+    buf.flush()
 }

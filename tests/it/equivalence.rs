@@ -130,3 +130,53 @@ fn chunk_boundaries_do_not_break_rule_three() {
         .collect();
     assert_eq!(examples, [3, 5, 7], "line numbers survive chunking");
 }
+
+fn many_inputs() -> impl Strategy<Value = Vec<(&'static str, Vec<u8>)>> {
+    let names = prop::sample::select(vec![
+        "a/x.log",
+        "a-b/y.log",
+        "a.b/z.log",
+        "a/38fb0f65-b642-4cb7-a8a0-f406e3e6f85a/job.log",
+        "b/w.log",
+        "a",
+        "c/v.log",
+    ]);
+    // Many item lines, so that item examples (100 per code) fill up too.
+    let item = prop::sample::select(vec![
+        "\nAZSM2062 /export/d9/k.txt\n",
+        "\nAZSM2001 path=/s/q r.doc\n",
+    ]);
+    let fragment = prop_oneof![3 => prop::sample::select(FRAGMENTS), 1 => item];
+    let data =
+        proptest::collection::vec(fragment, 0..300).prop_map(|parts| parts.concat().into_bytes());
+    proptest::collection::vec((names, data), 1..24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Scanning many inputs on any number of threads (where each input
+    /// skips the examples earlier ones already took: aggregate::Full)
+    /// gives the tally of scanning each input alone and adding them up.
+    #[test]
+    fn a_scan_of_many_inputs_is_the_sum_of_each(inputs in many_inputs(), threads in 1usize..5) {
+        let scanner = Scanner::new(KeyFinder::default());
+        let dir = tempfile::tempdir().unwrap();
+        let inputs: Vec<azsm::inputs::Input> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, (name, data))| {
+                let file = dir.path().join(format!("{i}.log"));
+                std::fs::write(&file, data).unwrap();
+                azsm::inputs::Input { display: name.to_string(), source: azsm::inputs::Source::File(file) }
+            })
+            .collect();
+        let mut each = azsm::aggregate::Tally::default();
+        for input in &inputs {
+            each += read::scan_input(&scanner, input, opts(4096));
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let all = pool.install(|| read::scan_all_with(&scanner, &inputs, opts(4096), None, None));
+        prop_assert_eq!(all, each);
+    }
+}

@@ -1,0 +1,182 @@
+//! A set kept as a sorted vector, for sets that grow mostly at their end.
+//!
+//! A code's set of input paths grows by one path per input, and inputs
+//! are scanned (and their tallies folded) in about path order. A
+//! `BTreeSet` pays a search from the root for each, comparing long paths
+//! that share their directories; this set compares with its last element
+//! and appends, and merges two sets in one pass. Out-of-order inserts
+//! still work (a binary search and a move), so results never depend on the
+//! order.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A set of `T` in ascending order, without duplicates.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SortedSet<T>(Vec<T>);
+
+impl<T> Default for SortedSet<T> {
+    fn default() -> Self {
+        SortedSet(Vec::new())
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for SortedSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(&self.0).finish()
+    }
+}
+
+impl<T: Ord> SortedSet<T> {
+    /// An empty set.
+    pub fn new() -> Self {
+        SortedSet(Vec::new())
+    }
+
+    /// Whether `value` is in the set.
+    pub fn contains<Q>(&self, value: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        match self.0.last() {
+            Some(last) if last.borrow() == value => true,
+            Some(last) if last.borrow() < value => false,
+            _ => self.0.binary_search_by(|v| v.borrow().cmp(value)).is_ok(),
+        }
+    }
+
+    /// Adds `value`; returns whether it was new.
+    pub fn insert(&mut self, value: T) -> bool {
+        match self.0.last() {
+            None => {
+                self.0.push(value);
+                true
+            }
+            Some(last) if *last < value => {
+                self.0.push(value);
+                true
+            }
+            _ => match self.0.binary_search(&value) {
+                Ok(_) => false,
+                Err(at) => {
+                    self.0.insert(at, value);
+                    true
+                }
+            },
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The elements in ascending order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}
+
+impl<T: Ord> Extend<T> for SortedSet<T> {
+    /// Adds every element of `more`: appended when they all come after the
+    /// last, merged in one pass otherwise.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, more: I) {
+        let mut more: Vec<T> = more.into_iter().collect();
+        if !more.is_sorted() {
+            more.sort();
+        }
+        more.dedup();
+        match (self.0.last(), more.first()) {
+            (_, None) => {}
+            (None, _) => self.0 = more,
+            (Some(last), Some(first)) if last < first => self.0.append(&mut more),
+            _ => {
+                let mine = std::mem::take(&mut self.0);
+                let mut out = Vec::with_capacity(mine.len() + more.len());
+                let mut a = mine.into_iter().peekable();
+                let mut b = more.into_iter().peekable();
+                loop {
+                    let order = match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) => x.cmp(y),
+                        (Some(_), None) => Ordering::Less,
+                        (None, Some(_)) => Ordering::Greater,
+                        (None, None) => break,
+                    };
+                    let next = match order {
+                        Ordering::Less => a.next(),
+                        Ordering::Greater => b.next(),
+                        Ordering::Equal => {
+                            b.next();
+                            a.next()
+                        }
+                    };
+                    out.extend(next);
+                }
+                self.0 = out;
+            }
+        }
+    }
+}
+
+impl<T: Ord> FromIterator<T> for SortedSet<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut set = SortedSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<T> IntoIterator for SortedSet<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a SortedSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// Any mix of inserts and extends gives what a BTreeSet gives.
+        #[test]
+        fn behaves_like_a_btreeset(ops in proptest::collection::vec(
+            (proptest::bool::ANY, proptest::collection::vec(0u8..40, 0..6)), 0..40)) {
+            let mut mine = SortedSet::new();
+            let mut theirs = BTreeSet::new();
+            for (one_by_one, values) in ops {
+                if one_by_one {
+                    for v in values {
+                        prop_assert_eq!(mine.insert(v), theirs.insert(v));
+                    }
+                } else {
+                    mine.extend(values.iter().copied());
+                    theirs.extend(values);
+                }
+                prop_assert_eq!(mine.iter().collect::<Vec<_>>(), theirs.iter().collect::<Vec<_>>());
+                for probe in 0u8..40 {
+                    prop_assert_eq!(mine.contains(&probe), theirs.contains(&probe));
+                }
+            }
+        }
+    }
+}
