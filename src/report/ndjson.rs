@@ -208,18 +208,15 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
 /// most strings have none, and are long (paths).
 #[inline]
 pub(crate) fn any16(bytes: &[u8], special: impl Fn(u8) -> bool) -> bool {
-    let block = |b: &[u8; 16]| b.iter().fold(false, |any, &c| any | special(c));
-    let mut chunks = bytes.chunks_exact(16);
-    for c in &mut chunks {
-        if c.try_into().is_ok_and(&block) {
-            return true;
-        }
+    let block = |b: &[u8]| {
+        <&[u8; 16]>::try_from(b).is_ok_and(|b| b.iter().fold(false, |any, &c| any | special(c)))
+    };
+    if bytes.len() < 16 {
+        return bytes.iter().fold(false, |any, &c| any | special(c));
     }
-    // The rest, padded with a byte that no caller finds special.
-    let mut last = [b'a'; 16];
-    let rest = chunks.remainder();
-    last[..rest.len()].copy_from_slice(rest);
-    block(&last)
+    // The last 16 bytes, overlapping the blocks before, end it (a padded
+    // copy of the rest would cost a stalled load).
+    bytes.chunks_exact(16).any(block) || block(&bytes[bytes.len() - 16..])
 }
 
 fn push_opt(s: Option<&str>, out: &mut Vec<u8>) {
