@@ -215,6 +215,10 @@ impl Scanner {
             if let Some((_, last)) = keys {
                 carry = Some(last);
                 searched = end;
+            } else if searched == start && self.keys.builtin_only() {
+                // Everything before this line was looked at, and this line
+                // has no key: the next look back starts after it.
+                searched = end;
             }
             let time = clock.line_start(text);
             if time.is_some_and(|t| !self.window.contains(t)) {
