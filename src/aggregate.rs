@@ -188,6 +188,13 @@ pub struct Acc {
     keep_secrets: bool,
     /// Examples this input cannot improve on; see [`Full`].
     full: Option<Arc<Full>>,
+    /// The address and length of the last job id interned, and its number
+    /// (ids are slices of the chunk, which does not change while it is
+    /// scanned).
+    last_id: Option<((usize, usize), u32)>,
+    /// Whether the job ids given to it stay at their addresses, unchanged,
+    /// for its whole life (see [`Acc::with_stable_ids`]).
+    stable_ids: bool,
 }
 
 /// What a chunk keeps per code besides its cells.
@@ -206,6 +213,16 @@ impl Acc {
     /// by default they are redacted.
     pub fn keeping_secrets(mut self, keep: bool) -> Acc {
         self.keep_secrets = keep;
+        self
+    }
+
+    /// Promises that the job ids of its events are slices of one buffer
+    /// that neither moves nor changes while events are added (a chunk
+    /// being scanned), so that an id can be known by its address. Rows
+    /// parsed into fresh strings (exports) must not promise it: a freed
+    /// string's address comes back with other text.
+    pub fn with_stable_ids(mut self) -> Acc {
+        self.stable_ids = true;
         self
     }
 
@@ -364,6 +381,23 @@ impl Acc {
     }
 
     fn intern(&mut self, id: &[u8]) -> u32 {
+        // Rule 3 hands every line the same key, the same bytes of the
+        // chunk: known by address, without hashing them again.
+        if !self.stable_ids {
+            return self.intern_new(id);
+        }
+        let at = (id.as_ptr() as usize, id.len());
+        if let Some((last, i)) = self.last_id {
+            if last == at {
+                return i;
+            }
+        }
+        let i = self.intern_new(id);
+        self.last_id = Some((at, i));
+        i
+    }
+
+    fn intern_new(&mut self, id: &[u8]) -> u32 {
         if let Some(&i) = self.ids.get(id) {
             return i;
         }
@@ -1007,6 +1041,39 @@ mod tests {
         let mut t = Tally::default();
         acc.drain_into(&mut t, &Arc::from(path), offset, carry);
         t
+    }
+
+    /// Ids are known by address only when the caller promises a stable
+    /// buffer: rewritten in place, the same bytes are another job.
+    #[test]
+    fn job_ids_at_one_address_are_told_apart_unless_promised_stable() {
+        let mut buf = *b"job-aaaa";
+        let mut acc = Acc::default();
+        let add = |acc: &mut Acc, id: &[u8]| {
+            acc.add(&Event {
+                job: JobSlot::Id(id, Rule::Column),
+                ..ev(1024, JobSlot::None, 1, None)
+            })
+        };
+        add(&mut acc, &buf);
+        buf.copy_from_slice(b"job-bbbb");
+        add(&mut acc, &buf);
+        let mut t = Tally::default();
+        acc.drain_into(&mut t, &Arc::from("x"), 0, None);
+        assert_eq!(
+            t.jobs.keys().map(|j| &**j).collect::<Vec<_>>(),
+            ["job-aaaa", "job-bbbb"]
+        );
+
+        let stable = *b"job-cccc";
+        let mut acc = Acc::default().with_stable_ids();
+        add(&mut acc, &stable);
+        add(&mut acc, &stable[..]);
+        add(&mut acc, b"job-dddd");
+        let mut t = Tally::default();
+        acc.drain_into(&mut t, &Arc::from("x"), 0, None);
+        assert_eq!(t.jobs["job-cccc"].codes[&Code::new(1024).unwrap()], 2);
+        assert_eq!(t.jobs["job-dddd"].codes[&Code::new(1024).unwrap()], 1);
     }
 
     #[test]

@@ -59,6 +59,12 @@ impl KeyFinder {
         Ok(KeyFinder { user })
     }
 
+    /// Whether only the built-in forms are looked for (no `--job-pattern`,
+    /// whose matches could span lines).
+    pub fn builtin_only(&self) -> bool {
+        self.user.is_none()
+    }
+
     /// The first and the last job id on `line` (one line, no `\n`).
     pub fn on_line<'a>(&self, line: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         let mut first: Option<Key> = None;

@@ -143,7 +143,8 @@ impl Scanner {
         self.events
     }
 
-    /// An empty accumulator set up as this scanner's options say.
+    /// An empty accumulator set up as this scanner's options say, for a
+    /// chunk or a long line: buffers that stay put while they are scanned.
     pub(crate) fn new_acc(&self, ctx: &FileCtx) -> Acc {
         let acc = if self.events {
             Acc::recording()
@@ -152,6 +153,7 @@ impl Scanner {
         };
         acc.keeping_secrets(self.keep_secrets)
             .skipping(ctx.full.clone())
+            .with_stable_ids()
     }
 
     /// Scans `buf`, which starts at a line start and ends at a line end.
@@ -212,6 +214,10 @@ impl Scanner {
             };
             if let Some((_, last)) = keys {
                 carry = Some(last);
+                searched = end;
+            } else if searched == start && self.keys.builtin_only() {
+                // Everything before this line was looked at, and this line
+                // has no key: the next look back starts after it.
                 searched = end;
             }
             let time = clock.line_start(text);
