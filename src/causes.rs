@@ -339,7 +339,7 @@ impl Causes {
     /// line, most of the work on short lines. So when a code line directly
     /// follows the previous one (a dense copy log), the bytes ahead are
     /// lower-cased and searched at once, and later lines take their
-    /// triggers from that search. It starts after [`RUN`] such lines in a
+    /// triggers from that search. It starts after `RUN` (4) such lines in a
     /// row, and the stretch searched ahead doubles (up to [`AHEAD`]) while
     /// code lines fill at least three quarters of the last one; otherwise
     /// lines are searched alone again, so that what is searched beyond code

@@ -74,7 +74,7 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// An extra job-key form: a regex with a named group 'job', e.g.
-    /// 'task=(?P<job>[0-9a-f-]{36})'. It joins the built-in forms.
+    /// `'task=(?P<job>[0-9a-f-]{36})'`. It joins the built-in forms.
     #[arg(long, value_name = "REGEX")]
     pub job_pattern: Option<String>,
 

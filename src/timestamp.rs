@@ -153,9 +153,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// end of `jiff`'s range (past it, [`format`] writes the number).
 const PUSH_END: Millis = 253_402_207_200_000;
 
-/// Appends [`format`]`(ms)` to `out` without allocating, for the
+/// Appends [`format()`]`(ms)` to `out` without allocating, for the
 /// per-event formats (millions of times a scan). Times from 1970 to 9999
-/// are written here; others (never in practice) go through [`format`].
+/// are written here; others (never in practice) go through [`format()`].
 #[inline]
 pub fn push(ms: Millis, out: &mut Vec<u8>) {
     if !(0..PUSH_END).contains(&ms) {
