@@ -42,38 +42,91 @@ pub const MAX_EXAMPLES: usize = 100;
 ///    neither a number, nor a code, nor a `key=value` pair (relative paths:
 ///    `Failed F 3335124 users/alice/a.docx`).
 pub fn in_line(text: &[u8]) -> Option<&[u8]> {
-    keyed(text)
-        .or_else(|| bare(text))
-        .or_else(|| copy_log(text))
+    if let Some(p) = keyed(text) {
+        return Some(p);
+    }
+    // Rules 2 and 3 in one pass over the words: a bare path anywhere on
+    // the line wins over the copy-log item, wherever that is.
+    let mut copy = CopyLog::Seeking;
+    for w in Words(text) {
+        if let Some(p) = bare_word(w) {
+            return Some(p);
+        }
+        copy = copy.next(w);
+    }
+    match copy {
+        CopyLog::Item(p) => Some(p),
+        _ => None,
+    }
 }
 
-/// Rule 3: in a copy-log record (a `TransferResult` word, then the item
-/// type `F` or `D`), the first later word that is neither a number nor a
-/// code nor a `key=value` pair.
-fn copy_log(text: &[u8]) -> Option<&[u8]> {
-    let mut words = Words(text);
-    loop {
-        let w = words.next()?;
-        let result = match w.first() {
-            Some(b'F') => w == b"Failed",
-            Some(b'T') => w == b"Transferred",
-            Some(b'U') => w == b"Unsupported",
-            Some(b'E') => w == b"Excluded",
-            Some(b'N') => w == b"NoCopyNecessary",
-            _ => false,
-        };
-        if result {
-            break;
+/// Rule 3 word by word: a `TransferResult` word, then the item type `F` or
+/// `D`, then the item: the first word that is neither a number nor a code
+/// nor a `key=value` pair.
+#[derive(Clone, Copy)]
+enum CopyLog<'a> {
+    /// No result word yet.
+    Seeking,
+    /// The result word came: the item type must follow.
+    Result,
+    /// The item type came: looking for the item.
+    Type,
+    /// Found.
+    Item(&'a [u8]),
+    /// The word after the result word was no item type: no item.
+    Never,
+}
+
+impl<'a> CopyLog<'a> {
+    fn next(self, w: &'a [u8]) -> CopyLog<'a> {
+        match self {
+            CopyLog::Seeking => {
+                let result = match w.first() {
+                    Some(b'F') => w == b"Failed",
+                    Some(b'T') => w == b"Transferred",
+                    Some(b'U') => w == b"Unsupported",
+                    Some(b'E') => w == b"Excluded",
+                    Some(b'N') => w == b"NoCopyNecessary",
+                    _ => false,
+                };
+                if result {
+                    CopyLog::Result
+                } else {
+                    CopyLog::Seeking
+                }
+            }
+            CopyLog::Result if matches!(w, b"F" | b"D") => CopyLog::Type,
+            CopyLog::Result => CopyLog::Never,
+            CopyLog::Type => {
+                let number = w.iter().all(u8::is_ascii_digit);
+                let code = w.len() == 8 && w.starts_with(b"AZSM");
+                if number || code || w.contains(&b'=') {
+                    CopyLog::Type
+                } else {
+                    CopyLog::Item(w)
+                }
+            }
+            done => done,
         }
     }
-    if !matches!(words.next()?, b"F" | b"D") {
+}
+
+/// Rule 2 for one word: it starts with `/`, `\\` or a drive (`C:\`) and,
+/// without trailing `,;:)]"'`, is longer than one character.
+fn bare_word(w: &[u8]) -> Option<&[u8]> {
+    let path = match w {
+        [b'/', ..] | [b'\\', b'\\', ..] => true,
+        [d, b':', b'\\', ..] => d.is_ascii_alphabetic(),
+        _ => false,
+    };
+    if !path {
         return None;
     }
-    words.find(|w| {
-        let number = w.iter().all(u8::is_ascii_digit);
-        let code = w.len() == 8 && w.starts_with(b"AZSM");
-        !(number || code || w.contains(&b'='))
-    })
+    let mut w = w;
+    while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\'' | b'\r'] = w {
+        w = rest;
+    }
+    (w.len() > 1).then_some(w)
 }
 
 /// The words of a line: runs of bytes between spaces and tabs (a
@@ -132,29 +185,6 @@ fn keyed(text: &[u8]) -> Option<&[u8]> {
         };
         if !value.is_empty() {
             return Some(value);
-        }
-    }
-    None
-}
-
-fn bare(text: &[u8]) -> Option<&[u8]> {
-    for p in memchr::memchr2_iter(b'/', b'\\', text) {
-        let drive =
-            p >= 2 && text[p] == b'\\' && text[p - 1] == b':' && text[p - 2].is_ascii_alphabetic();
-        let start = if drive { p - 2 } else { p };
-        if start > 0 && !matches!(text[start - 1], b' ' | b'\t') {
-            continue;
-        }
-        if !drive && text[p] == b'\\' && text.get(p + 1) != Some(&b'\\') {
-            continue;
-        }
-        let end = memchr::memchr2(b' ', b'\t', &text[start..]).map_or(text.len(), |e| start + e);
-        let mut w = &text[start..end];
-        while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\'' | b'\r'] = w {
-            w = rest;
-        }
-        if w.len() > 1 {
-            return Some(w);
         }
     }
     None
@@ -393,6 +423,77 @@ mod tests {
 
     fn found(line: &str) -> Option<String> {
         in_line(line.as_bytes()).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    /// The rules 2 and 3 as first written, one pass each: the oracle for
+    /// the one-pass [`in_line`].
+    fn reference(text: &[u8]) -> Option<&[u8]> {
+        keyed(text)
+            .or_else(|| bare(text))
+            .or_else(|| copy_log(text))
+    }
+
+    fn copy_log(text: &[u8]) -> Option<&[u8]> {
+        let mut words = Words(text);
+        loop {
+            let w = words.next()?;
+            let result = matches!(
+                w,
+                b"Failed" | b"Transferred" | b"Unsupported" | b"Excluded" | b"NoCopyNecessary"
+            );
+            if result {
+                break;
+            }
+        }
+        if !matches!(words.next()?, b"F" | b"D") {
+            return None;
+        }
+        words.find(|w| {
+            let number = w.iter().all(u8::is_ascii_digit);
+            let code = w.len() == 8 && w.starts_with(b"AZSM");
+            !(number || code || w.contains(&b'='))
+        })
+    }
+
+    fn bare(text: &[u8]) -> Option<&[u8]> {
+        for p in memchr::memchr2_iter(b'/', b'\\', text) {
+            let drive = p >= 2
+                && text[p] == b'\\'
+                && text[p - 1] == b':'
+                && text[p - 2].is_ascii_alphabetic();
+            let start = if drive { p - 2 } else { p };
+            if start > 0 && !matches!(text[start - 1], b' ' | b'\t') {
+                continue;
+            }
+            if !drive && text[p] == b'\\' && text.get(p + 1) != Some(&b'\\') {
+                continue;
+            }
+            let end =
+                memchr::memchr2(b' ', b'\t', &text[start..]).map_or(text.len(), |e| start + e);
+            let mut w = &text[start..end];
+            while let [rest @ .., b',' | b';' | b':' | b')' | b']' | b'"' | b'\'' | b'\r'] = w {
+                w = rest;
+            }
+            if w.len() > 1 {
+                return Some(w);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_equals_the_rules_one_by_one(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                " ", "\t", "/", "\\", "\\\\", "C:\\", "c:", "x", "ab", ",", ")", "'", "\r", "=", ":",
+                "path=", "itemPath: ", "\"", "Failed", "Transferred", "Excluded", "F", "D",
+                "123", "AZSM2062", "k=v", "/a/b", "dir/f.txt", "é", "9:\\",
+            ]),
+            0..16,
+        )) {
+            let text = parts.concat().into_bytes();
+            proptest::prop_assert_eq!(in_line(&text), reference(&text));
+        }
     }
 
     proptest::proptest! {
