@@ -319,10 +319,6 @@ pub struct ItemAcc {
     total: u64,
     /// Per directory, as the log's bytes: the hash of its text and events.
     dirs: FxHashMap<Box<[u8]>, (u64, u64)>,
-    /// The last directory seen and its events not yet in `dirs`: items of
-    /// one folder tend to come in runs.
-    last: Vec<u8>,
-    last_n: u64,
     cut: Option<u64>,
     examples: Vec<(u64, String)>,
     /// No examples are kept (they could not make it into the report).
@@ -342,37 +338,24 @@ impl ItemAcc {
     /// text of the directory.
     pub fn add(&mut self, path: &[u8], line: u64) {
         self.total += 1;
-        let dir = parent_bytes(path);
-        if self.last_n > 0 && self.last == dir {
-            self.last_n += 1;
-        } else {
-            self.flush();
-            self.last.clear();
-            self.last.extend_from_slice(dir);
-            self.last_n = 1;
-        }
+        self.count(parent_bytes(path));
         if self.examples.len() < MAX_EXAMPLES && !self.no_examples {
             self.examples
                 .push((line, String::from_utf8_lossy(path).into_owned()));
         }
     }
 
-    /// Moves the last directory's pending events into `dirs`.
-    fn flush(&mut self) {
-        let (dir, add) = (self.last.as_slice(), self.last_n);
-        if add == 0 {
-            return;
-        }
-        self.last_n = 0;
+    /// Counts an event in `dir`.
+    fn count(&mut self, dir: &[u8]) {
         if let Some((_, n)) = self.dirs.get_mut(dir) {
-            *n += add;
+            *n += 1;
         } else {
             let h = match std::str::from_utf8(dir) {
                 Ok(text) => dir_hash(text),
                 Err(_) => dir_hash(&String::from_utf8_lossy(dir)),
             };
             if self.cut.is_none_or(|c| h <= c) {
-                self.dirs.insert(dir.into(), (h, add));
+                self.dirs.insert(dir.into(), (h, 1));
                 if self.dirs.len() >= 2 * DIR_SAMPLE {
                     self.shrink();
                 }
@@ -388,8 +371,7 @@ impl ItemAcc {
     }
 
     /// The summary, with lines shifted by `offset` and named after `input`.
-    pub fn finish(mut self, input: &Arc<str>, offset: u64) -> Items {
-        self.flush();
+    pub fn finish(self, input: &Arc<str>, offset: u64) -> Items {
         let mut dirs: BTreeMap<(u64, String), u64> = BTreeMap::new();
         for (d, (h, n)) in self.dirs {
             // Two byte strings may read the same once invalid bytes are
