@@ -49,10 +49,15 @@ use crate::stream::{self, Tap};
 
 /// Files at least this long are memory-mapped.
 pub const MMAP_MIN: u64 = 4 << 20;
-/// Bytes of a mapped file scanned (and resident) at a time.
-pub const WINDOW: usize = 32 << 20;
-/// Chunks smaller than this are not worth a thread.
-pub const CHUNK: usize = 4 << 20;
+/// Bytes of a mapped file scanned at a time; a chunk's pages are released
+/// as soon as it is done, so at most a window (and in practice about one
+/// chunk per thread) is resident.
+pub const WINDOW: usize = 64 << 20;
+/// Chunks smaller than this are not worth a thread. Measured on the dense
+/// copy log (2 cores): 8 MiB chunks in 64 MiB windows took 8% less time
+/// than 4 MiB in 32 MiB (fewer accumulators to drain, fewer waits at the
+/// end of a window); 16 in 128 gained nothing more and held more memory.
+pub const CHUNK: usize = 8 << 20;
 /// Block size of the stream path.
 pub const BLOCK: usize = 4 << 20;
 /// A line longer than this is scanned in pieces ([`crate::longline`]).

@@ -74,7 +74,7 @@ use crate::interrupt;
 use crate::report::{self, Change};
 
 /// Messages the channel holds at most. Small: a message can be a whole
-/// chunk's events (tens of thousands in a dense 4 MiB chunk).
+/// chunk's events (tens of thousands in a dense chunk).
 pub const CHANNEL: usize = 4;
 /// Bytes of rendered records an output holds in memory for inputs whose
 /// turn has not come; more goes to a temporary file.

@@ -391,11 +391,11 @@ fn a_corrupt_zip_entry_is_named_and_the_other_entries_are_scanned() {
 
 #[test]
 fn small_compressed_files_that_expand_past_a_chunk_scan_in_parallel() {
-    // Each decompresses to more than one 4 MiB chunk, so its blocks are
-    // scanned in parallel while other inputs run: the same report on any
-    // number of threads.
+    // Each decompresses to more than one chunk, so its blocks are scanned
+    // in parallel while other inputs run: the same report on any number of
+    // threads.
     let line = b"2024-03-15T08:00:00Z jobRunName=J AZSM1024 retry\n";
-    let plain: Vec<u8> = line.repeat((4_600_000 / line.len()) + 1);
+    let plain: Vec<u8> = line.repeat((azsm::read::CHUNK + 600_000) / line.len() + 1);
     let n = (plain.len() / line.len()) as u64;
     let mut tree = Tree::new();
     for i in 0..4 {
