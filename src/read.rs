@@ -537,7 +537,8 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
     let mut start = 0;
     while start < bytes.len() && !stop() {
         let limit = start + window;
-        let (next, f) = guarded(|| next_window(bytes, start, limit, long));
+        let (next, f) =
+            guarded(|| next_window(bytes, start, limit, long, &|a, b| map.release(a, b)));
         faulted |= f;
         if next > start {
             faulted |= scan_into(
@@ -579,7 +580,13 @@ fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions
 /// newline at or past `limit` (within `long` bytes of it), or the end of
 /// `bytes`. When a line too long for that starts at `start`, returns
 /// `start`; when it starts later, ends the window before it.
-fn next_window(bytes: &[u8], start: usize, limit: usize, long: usize) -> usize {
+fn next_window(
+    bytes: &[u8],
+    start: usize,
+    limit: usize,
+    long: usize,
+    release: &dyn Fn(usize, usize),
+) -> usize {
     if limit >= bytes.len() {
         return bytes.len();
     }
@@ -591,7 +598,18 @@ fn next_window(bytes: &[u8], start: usize, limit: usize, long: usize) -> usize {
     if to == bytes.len() {
         return bytes.len();
     }
-    memchr::memrchr(b'\n', &bytes[start..from]).map_or(start, |p| start + p + 1)
+    // Backwards a segment at a time, releasing each that holds no line
+    // end: a line as long as the window must not become resident whole.
+    let mut end = from;
+    while end > start {
+        let lo = end.saturating_sub(long).max(start);
+        if let Some(p) = memchr::memrchr(b'\n', &bytes[lo..end]) {
+            return lo + p + 1;
+        }
+        release(lo, end);
+        end = lo;
+    }
+    start
 }
 
 /// The stream path: reads `reader` in blocks and scans whole lines; a
