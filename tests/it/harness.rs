@@ -59,6 +59,19 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_azsm"))
 }
 
+/// Starts the binary with `args`, its standard input, output and error
+/// piped to the test.
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("azsm starts")
+}
+
 /// A directory tree in a temporary directory.
 pub struct Tree {
     dir: tempfile::TempDir,

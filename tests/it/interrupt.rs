@@ -3,20 +3,14 @@
 //! stdout, a note on stderr.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::harness::binary;
+use crate::harness::spawn;
 
 #[test]
 fn sigint_stops_a_scan_with_130_and_no_output() {
-    let mut child = Command::new(binary())
-        .args(["scan", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("azsm starts");
+    let mut child = spawn(&["scan", "-"]);
     let mut stdin = child.stdin.take().expect("stdin");
     let line = b"2024-03-15T08:00:00Z jobRunName=J AZSM2062 an item failed\n".repeat(1000);
     // Until 8 MiB have gone through the pipe, azsm is past its start (the

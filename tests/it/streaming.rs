@@ -5,7 +5,7 @@
 //! a whole record.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use azsm::jobkey::KeyFinder;
@@ -14,7 +14,7 @@ use azsm::scan::Scanner;
 use azsm::stream::{self, Dest, Format, Lane, Msg, Writer};
 use serde_json::Value;
 
-use crate::harness::{azsm, binary, Tree};
+use crate::harness::{azsm, spawn, Tree};
 
 /// One expected record: path, line, code, job, rule.
 type Rec = (String, u64, String, Option<String>, String);
@@ -180,16 +180,22 @@ fn unstreamed(scanner: &Scanner, inputs: &[azsm::inputs::Input], opts: ReadOptio
     out
 }
 
-#[test]
-fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_none() {
-    let (t, expected) = tree();
-    let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
+/// A scanner that records events, and its sub-cause names by id.
+fn recorder() -> (Scanner, Vec<String>) {
     let scanner = Scanner::new(KeyFinder::new(None).unwrap()).recording_events(true);
-    let names: Vec<String> = scanner
+    let names = scanner
         .causes()
         .iter()
         .map(|(_, c)| c.name.clone())
         .collect();
+    (scanner, names)
+}
+
+#[test]
+fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_none() {
+    let (t, expected) = tree();
+    let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
+    let (scanner, names) = recorder();
     // Many pieces per file: 4 KiB chunks, 64 KiB windows, 8 KiB blocks.
     let opts = ReadOptions {
         chunk: 4 << 10,
@@ -260,12 +266,7 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
     // threads (in blocks, in parallel), the writer only orders bytes.
     let (t, _) = tree();
     let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
-    let scanner = Scanner::new(KeyFinder::new(None).unwrap()).recording_events(true);
-    let names: Vec<String> = scanner
-        .causes()
-        .iter()
-        .map(|(_, c)| c.name.clone())
-        .collect();
+    let (scanner, names) = recorder();
     let mut tally = azsm::read::scan_all(&scanner, &found.inputs, ReadOptions::default(), None);
     tally.sort_events();
     let (mut nd_want, mut csv_want) = (Vec::new(), csv_header());
@@ -503,16 +504,27 @@ fn an_archives_records_follow_its_entries() {
 /// A line the endless inputs below repeat.
 const LINE: &[u8] = b"2024-03-15T08:00:00Z jobRunName=J AZSM2062 an item failed\n";
 
+/// Waits for `child` (see [`wait`]) and its feeder; its status and stderr.
+fn ended(
+    child: &mut std::process::Child,
+    feeder: std::thread::JoinHandle<()>,
+    why: &str,
+) -> (std::process::ExitStatus, String) {
+    let status = wait(child, why);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    feeder.join().unwrap();
+    (status, err)
+}
+
 /// Starts `azsm ARGS -` with an endless standard input.
 fn endless(args: &[&str]) -> (std::process::Child, std::thread::JoinHandle<()>) {
-    let mut child = Command::new(binary())
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("azsm starts");
+    let mut child = spawn(&[args, &["-"]].concat());
     let mut stdin = child.stdin.take().expect("stdin");
     let block = LINE.repeat(1000);
     let feeder = std::thread::spawn(move || while stdin.write_all(&block).is_ok() {});
@@ -542,15 +554,7 @@ fn a_closed_pipe_stops_an_endless_scan_quietly() {
     let v: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(v["code"], "AZSM2062");
     // The reader is gone (the BufReader was dropped with the pipe).
-    let status = wait(&mut child, "azsm scans on after its reader left");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    feeder.join().unwrap();
+    let (status, err) = ended(&mut child, feeder, "azsm scans on after its reader left");
     assert_eq!(status.code(), Some(0), "{err}");
     assert_eq!(err, "", "a closed pipe is no error");
 }
@@ -586,16 +590,8 @@ fn ctrl_c_leaves_whole_records_and_says_they_are_incomplete() {
         .status()
         .expect("kill runs");
     assert!(ok.success());
-    let status = wait(&mut child, "azsm ignores SIGINT");
+    let (status, err) = ended(&mut child, feeder, "azsm ignores SIGINT");
     let out = reader.join().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    feeder.join().unwrap();
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(out.ends_with(b"\n"), "the output ends at a whole record");
     let text = String::from_utf8(out).unwrap();
