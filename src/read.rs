@@ -169,8 +169,9 @@ pub fn scan_all_into(
         }
         tally
     };
-    // Each thread folds its inputs' small tallies into one, then the
-    // threads' tallies merge, the smaller into the larger: every entry
+    // Each thread folds its inputs into one running tally (their files
+    // drain their chunks straight into it: aggregate::sinking_into), then
+    // the threads' tallies merge, the smaller into the larger: every entry
     // is inserted about once instead of once per level of a reduction
     // tree. `+=` is order-independent, so the result is the same.
     // An input's scan skips the examples the inputs already folded have
@@ -190,7 +191,15 @@ pub fn scan_all_into(
             }
         };
         f.since += 1;
-        f.tally += crate::aggregate::skipping_within(full, || one((i, input)));
+        let scan = || crate::aggregate::skipping_within(full, || one((i, input)));
+        // Files drain into the running tally, unless events are kept in
+        // it (recorded, not streamed), which must stay per input.
+        let rest = if scanner.records_events() && events.is_none() {
+            scan()
+        } else {
+            crate::aggregate::sinking_into(&mut f.tally, scan)
+        };
+        f.tally += rest;
         f
     };
     let reduce = |a: Tally, b: Tally| {

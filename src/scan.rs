@@ -306,6 +306,11 @@ fn is_word(b: u8) -> bool {
 pub struct FileScan {
     path: Arc<str>,
     tally: Tally,
+    /// Whether `tally` is the thread's running tally
+    /// ([`crate::aggregate::sinking_into`]), given back on drop.
+    sunk: bool,
+    /// Whether a chunk was pushed.
+    pushed: bool,
     carry: Option<Box<[u8]>>,
     lines: u64,
     /// Where resolved events go while the scan runs ([`crate::stream`]).
@@ -313,11 +318,16 @@ pub struct FileScan {
 }
 
 impl FileScan {
-    /// An empty scan of the file `ctx` describes.
+    /// An empty scan of the file `ctx` describes, draining into the
+    /// thread's running tally when one is set
+    /// ([`crate::aggregate::sinking_into`]).
     pub fn new(ctx: &FileCtx) -> FileScan {
+        let sink = crate::aggregate::take_sink();
         FileScan {
             path: ctx.path.clone(),
-            tally: Tally::default(),
+            sunk: sink.is_some(),
+            tally: sink.unwrap_or_default(),
+            pushed: false,
             carry: None,
             lines: 0,
             events: crate::stream::current(),
@@ -326,6 +336,7 @@ impl FileScan {
 
     /// Adds the next chunk, in file order.
     pub fn push(&mut self, out: ChunkOut) {
+        self.pushed = true;
         out.acc.drain_into(
             &mut self.tally,
             &self.path,
@@ -344,7 +355,7 @@ impl FileScan {
     /// What the rest of the file need not make: the examples its earlier
     /// lines already took (later lines sort after them), with `ctx`'s.
     pub fn full(&self, ctx: &FileCtx) -> Option<Arc<Full>> {
-        if self.tally.codes.is_empty() {
+        if !self.pushed || self.tally.codes.is_empty() {
             return ctx.full.clone();
         }
         let mut full = self.tally.full_through(&self.path);
@@ -354,9 +365,23 @@ impl FileScan {
         Some(Arc::new(full))
     }
 
-    /// The file's tally.
-    pub fn finish(self) -> Tally {
-        self.tally
+    /// The file's tally; empty when the file drained into the thread's
+    /// running tally (the caller adds its stats and errors to it, which
+    /// merge into that tally all the same).
+    pub fn finish(mut self) -> Tally {
+        if self.sunk {
+            Tally::default()
+        } else {
+            std::mem::take(&mut self.tally)
+        }
+    }
+}
+
+impl Drop for FileScan {
+    fn drop(&mut self) {
+        if self.sunk {
+            crate::aggregate::put_sink(std::mem::take(&mut self.tally));
+        }
     }
 }
 
