@@ -314,11 +314,12 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
     thread_local! {
         static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    // The buffer stays borrowed only while a plain log is scanned in one
-    // piece (no parallel chunks, so rayon cannot run another input on this
-    // thread meanwhile); anything else is streamed from the file afterwards.
-    let plain = BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
+    // The thread's buffer is taken out while a plain log is scanned, not
+    // borrowed: with chunks smaller than the file, rayon may run another
+    // input on this thread meanwhile, which then finds it empty and uses a
+    // buffer of its own. Anything else is streamed from the file afterwards.
+    let plain = {
+        let mut buf = BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buf.clear();
         let result = (&file).read_to_end(&mut buf);
         let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
@@ -331,11 +332,11 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
             }
             tally
         });
-        if buf.capacity() > 4 * MMAP_MIN as usize {
-            *buf = Vec::new();
+        if buf.capacity() <= 4 * MMAP_MIN as usize {
+            BUF.with(|b| *b.borrow_mut() = buf);
         }
         (tally, kind)
-    });
+    };
     match plain {
         (Some(tally), _) => tally,
         (None, kind) => match (&file).seek(io::SeekFrom::Start(0)) {
