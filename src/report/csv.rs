@@ -9,7 +9,6 @@
 
 use std::io::{self, Write};
 
-use super::ndjson::changes;
 use super::{Change, Report};
 use crate::aggregate::EventRow;
 use crate::timestamp;
@@ -101,19 +100,7 @@ pub fn change_text(change: Change) -> String {
 /// Writes the header and one row per event.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(HEADER)?;
-    let changes = changes(report);
-    let mut buf = Vec::new();
-    for e in &report.events {
-        buf.clear();
-        record(
-            e,
-            &report.cause_names,
-            changes.get(&e.code).copied(),
-            &mut buf,
-        )?;
-        out.write_all(&buf)?;
-    }
-    Ok(())
+    super::ndjson::write_with(report, out, record)
 }
 
 #[cfg(test)]

@@ -233,6 +233,16 @@ pub fn change_text(change: Change) -> String {
 
 /// Writes one line per event.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_with(report, out, record)
+}
+
+/// A format's [`record`]: appends one event, with its code's change.
+pub(super) type RecordFn =
+    fn(&EventRow, &[String], Option<Change>, &mut Vec<u8>) -> io::Result<usize>;
+
+/// Writes the report's recorded events with `record` (this format's, or
+/// csv's), each with its code's change.
+pub(super) fn write_with(report: &Report, out: &mut dyn Write, record: RecordFn) -> io::Result<()> {
     let changes = changes(report);
     let mut buf = Vec::new();
     for e in &report.events {
