@@ -28,18 +28,8 @@ pub const HEADER: &[u8] =
 
 /// Appends the row of `e` to `out`, with `change` (`--baseline`). Returns
 /// where in `out` the `change` field starts: the row written without it,
-/// split there, gives the row with it by inserting [`change_text`]. Never
-/// fails ([`push`]).
-pub fn record(
-    e: &EventRow,
-    names: &[String],
-    change: Option<Change>,
-    out: &mut Vec<u8>,
-) -> io::Result<usize> {
-    Ok(push(e, names, change, out))
-}
-
-/// [`record`], which cannot fail: written by hand without allocating
+/// split there, gives the row with it by inserting [`change_text`]. Written
+/// by hand without allocating
 /// (millions of rows per scan); a property test checks it against the
 /// [`super::ndjson::Record`] and [`field`] form.
 pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
@@ -92,7 +82,7 @@ fn push_field(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// What [`record`]'s split point takes to carry `change`.
+/// What [`push`]'s split point takes to carry `change`.
 pub fn change_text(change: Change) -> String {
     change.as_str().to_string()
 }
@@ -100,7 +90,7 @@ pub fn change_text(change: Change) -> String {
 /// Writes the header and one row per event.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(HEADER)?;
-    super::ndjson::write_with(report, out, record)
+    super::ndjson::write_with(report, out, push)
 }
 
 #[cfg(test)]
@@ -109,7 +99,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The row as it was written before [`record`] was written by hand.
+    /// The row as it was written before [`push`] was written by hand.
     fn reference(e: &EventRow, names: &[String], change: Option<Change>) -> (String, usize) {
         let r = Record::of(e, &std::collections::BTreeMap::new(), names);
         let head = format!(
@@ -137,14 +127,14 @@ mod tests {
         #[test]
         fn record_writes_the_reference_row((e, names, change) in row()) {
             let mut out = b"prefix".to_vec();
-            let at = record(&e, &names, change, &mut out).unwrap();
+            let at = push(&e, &names, change, &mut out);
             let (want, split) = reference(&e, &names, change);
             prop_assert_eq!(std::str::from_utf8(&out[6..]).unwrap(), want.as_str());
             prop_assert_eq!(at, 6 + split);
             // The change goes where the split says.
             if let Some(c) = change {
                 let mut bare = Vec::new();
-                let at = record(&e, &names, None, &mut bare).unwrap();
+                let at = push(&e, &names, None, &mut bare);
                 bare.splice(at..at, change_text(c).bytes());
                 prop_assert_eq!(&bare[..], want.as_bytes());
             }
@@ -153,7 +143,7 @@ mod tests {
         #[test]
         fn every_row_parses_back_to_its_fields((e, names, change) in row()) {
             let mut out = HEADER.to_vec();
-            record(&e, &names, change, &mut out).unwrap();
+            push(&e, &names, change, &mut out);
             let mut reader = ::csv::Reader::from_reader(&out[..]);
             let rec = reader.records().next().unwrap().unwrap();
             prop_assert_eq!(rec.len(), 12);

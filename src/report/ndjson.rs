@@ -94,19 +94,9 @@ impl<'a> Record<'a> {
 /// (`--baseline`). Returns where in `out` the `change` key would go: the
 /// record written without it, split there, gives the record with it by
 /// inserting [`change_text`] (see [`crate::stream`], which stores records
-/// before the baseline's changes are known). Never fails ([`push`]).
-pub fn record(
-    e: &EventRow,
-    names: &[String],
-    change: Option<Change>,
-    out: &mut Vec<u8>,
-) -> io::Result<usize> {
-    Ok(push(e, names, change, out))
-}
-
-/// [`record`], which cannot fail: written by hand, byte for byte what
-/// `serde_json` makes of [`Record`] (a property test checks it), without
-/// allocating, since a scan writes millions of records.
+/// before the baseline's changes are known). Written by hand, byte for
+/// byte what `serde_json` makes of [`Record`] (a property test checks it),
+/// without allocating, since a scan writes millions of records.
 pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
     out.extend_from_slice(b"{\"path\":");
     push_str(&e.path, out);
@@ -226,33 +216,32 @@ fn push_opt(s: Option<&str>, out: &mut Vec<u8>) {
     }
 }
 
-/// What [`record`]'s split point takes to carry `change`: `"change":"new",`.
+/// What [`push`]'s split point takes to carry `change`: `"change":"new",`.
 pub fn change_text(change: Change) -> String {
     format!("\"change\":\"{}\",", change.as_str())
 }
 
 /// Writes one line per event.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_with(report, out, record)
+    write_with(report, out, push)
 }
 
-/// A format's [`record`]: appends one event, with its code's change.
-pub(super) type RecordFn =
-    fn(&EventRow, &[String], Option<Change>, &mut Vec<u8>) -> io::Result<usize>;
+/// A format's [`push`]: appends one event, with its code's change.
+pub(super) type PushFn = fn(&EventRow, &[String], Option<Change>, &mut Vec<u8>) -> usize;
 
-/// Writes the report's recorded events with `record` (this format's, or
+/// Writes the report's recorded events with `push` (this format's, or
 /// csv's), each with its code's change.
-pub(super) fn write_with(report: &Report, out: &mut dyn Write, record: RecordFn) -> io::Result<()> {
+pub(super) fn write_with(report: &Report, out: &mut dyn Write, push: PushFn) -> io::Result<()> {
     let changes = changes(report);
     let mut buf = Vec::new();
     for e in &report.events {
         buf.clear();
-        record(
+        push(
             e,
             &report.cause_names,
             changes.get(&e.code).copied(),
             &mut buf,
-        )?;
+        );
         out.write_all(&buf)?;
     }
     Ok(())
@@ -340,7 +329,7 @@ pub(super) mod tests {
             let mut want = serde_json::to_vec(&r).unwrap();
             want.push(b'\n');
             let mut out = b"prefix".to_vec();
-            let at = record(&e, &names, change, &mut out).unwrap();
+            let at = push(&e, &names, change, &mut out);
             prop_assert_eq!(
                 String::from_utf8_lossy(&out[6..]),
                 String::from_utf8_lossy(&want)
@@ -349,7 +338,7 @@ pub(super) mod tests {
             prop_assert_eq!(at, 6 + cause + 1);
             if let Some(c) = change {
                 let mut bare = Vec::new();
-                let at = record(&e, &names, None, &mut bare).unwrap();
+                let at = push(&e, &names, None, &mut bare);
                 bare.splice(at..at, change_text(c).bytes());
                 prop_assert_eq!(bare, want);
             }

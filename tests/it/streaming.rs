@@ -175,7 +175,7 @@ fn unstreamed(scanner: &Scanner, inputs: &[azsm::inputs::Input], opts: ReadOptio
         .collect();
     let mut out = Vec::new();
     for e in &tally.events {
-        azsm::report::ndjson::record(e, &names, None, &mut out).unwrap();
+        azsm::report::ndjson::push(e, &names, None, &mut out);
     }
     out
 }
@@ -271,8 +271,8 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
     tally.sort_events();
     let (mut nd_want, mut csv_want) = (Vec::new(), csv_header());
     for e in &tally.events {
-        azsm::report::ndjson::record(e, &names, None, &mut nd_want).unwrap();
-        azsm::report::csv::record(e, &names, None, &mut csv_want).unwrap();
+        azsm::report::ndjson::push(e, &names, None, &mut nd_want);
+        azsm::report::csv::push(e, &names, None, &mut csv_want);
     }
     // The default chunks of the big log hold over a block of events each
     // (rendered in parallel blocks); small chunks make many small pieces.
