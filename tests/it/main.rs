@@ -14,6 +14,7 @@ mod fuzz_regressions;
 mod interrupt;
 mod items;
 mod jobruns;
+mod json_render;
 mod live;
 mod output_safety;
 mod secrets;
