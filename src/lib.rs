@@ -220,13 +220,15 @@ fn scan(
 ) -> Result<i32, Error> {
     let started = Instant::now();
     let found = inputs::find(paths, cfg.follow);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Threads {
-            threads: cfg.threads,
-            reason: e.to_string(),
-        })?;
+    let pool = std::sync::Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build()
+            .map_err(|e| Error::Threads {
+                threads: cfg.threads,
+                reason: e.to_string(),
+            })?,
+    );
     let mut prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
     let counters = progress::Progress::default();
@@ -300,7 +302,10 @@ fn scan(
         );
     }
     tally.errors.extend(found.errors);
-    let report = Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items);
+    // Built on the scan's threads: its rows are built in parallel.
+    let report = pool.install(|| {
+        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
+    });
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
         _ => None,
@@ -308,6 +313,7 @@ fn scan(
     let ctx = Context {
         root,
         text: Default::default(),
+        pool: Some(pool),
     };
     finish(
         report,
@@ -463,10 +469,20 @@ fn write_outputs(
     if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
         // Written by the event writer (crate::stream), not from the report.
     } else {
-        let mut buf = Vec::with_capacity(64 << 10);
-        report::render(out.format, report, ctx, &mut buf).map_err(Error::Output)?;
-        io.stdout
-            .write_all(&buf)
+        // Rendered whole before a byte is written. JSON comes in pieces
+        // (see report::json): one buffer grown to the whole document would
+        // copy it over and over as it doubles.
+        let pieces = match out.format {
+            ReportFormat::Json => report::json::pieces(report, ctx.pool.as_deref()),
+            format => {
+                let mut buf = Vec::with_capacity(64 << 10);
+                report::render(format, report, ctx, &mut buf).map(|()| vec![buf])
+            }
+        }
+        .map_err(Error::Output)?;
+        pieces
+            .iter()
+            .try_for_each(|piece| io.stdout.write_all(piece))
             .and_then(|()| io.stdout.flush())
             .map_err(Error::Output)?;
     }

@@ -17,7 +17,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{EventRow, Example, RuleCounts, Tally};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::aggregate::{CodeTally, EventRow, Example, JobTally, RuleCounts, Tally};
 use crate::catalog::Catalog;
 use crate::causes::Causes;
 use crate::code::{Code, Scope, Severity};
@@ -419,7 +423,7 @@ pub struct WindowRow {
 
 fn example(e: &Example) -> ExampleRow {
     ExampleRow {
-        path: e.path.to_string(),
+        path: str::to_owned(&e.path),
         line: e.line,
         text: e.text.clone(),
         matched: e.matched.clone(),
@@ -444,11 +448,11 @@ fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> 
             jobs: {
                 // A hash set: sorted here so that the report is the same
                 // bytes on every run.
-                let mut jobs: Vec<String> = t.jobs.iter().map(|j| j.to_string()).collect();
+                let mut jobs: Vec<String> = t.jobs.iter().map(|j| str::to_owned(j)).collect();
                 jobs.sort_unstable();
                 jobs
             },
-            files: t.files.iter().map(|f| f.to_string()).collect(),
+            files: t.files.iter().map(|f| str::to_owned(f)).collect(),
             first_seen: time(t.first),
             last_seen: time(t.last),
             examples: t.examples.iter().map(example).collect(),
@@ -474,8 +478,110 @@ pub(crate) fn counts(codes: &[CodeCount]) -> String {
         .join(", ")
 }
 
+/// RFC 3339 text of `t` ([`timestamp::format`], through the per-event
+/// formats' allocation-free writer: thousands of job runs have four each).
 fn time(t: Option<i64>) -> Option<String> {
-    t.map(timestamp::format)
+    t.map(|ms| {
+        let mut text = Vec::with_capacity(24);
+        timestamp::push(ms, &mut text);
+        String::from_utf8(text).unwrap_or_else(|_| timestamp::format(ms))
+    })
+}
+
+/// The per-code rows, in code order.
+fn code_rows(tally: &Tally, catalog: &Catalog, causes: &Causes, k: usize) -> Vec<CodeRow> {
+    let codes: Vec<(&Code, &CodeTally)> = tally.codes.iter().collect();
+    codes
+        .into_par_iter()
+        .map(|(&code, t)| {
+            let entry = catalog.get(code);
+            CodeRow {
+                code,
+                count: t.count,
+                healthy: t.healthy,
+                scope: code.scope(),
+                subcategory: code.subcategory().to_string(),
+                severity: code.severity(),
+                finding: code.is_finding(),
+                known: entry.is_some() || code.is_success(),
+                message: entry
+                    .map(|e| e.message.clone())
+                    .or_else(|| code.is_success().then(|| "Success".to_string())),
+                jobs: t.jobs.len(),
+                files: t.files.len(),
+                first_seen: time(t.first),
+                last_seen: time(t.last),
+                examples: t.examples.iter().map(example).collect(),
+                doc_url: code.doc_url(),
+                sites: t
+                    .sites
+                    .iter()
+                    .map(|(p, s)| SiteRow {
+                        path: str::to_owned(p),
+                        line: s.line,
+                        count: s.count,
+                    })
+                    .collect(),
+                causes: cause_parts(tally, code, causes),
+                change: None,
+                items: (t.items.total > 0).then(|| ItemsRow {
+                    total: t.items.total,
+                    top_dirs: t
+                        .items
+                        .top_dirs(k)
+                        .into_iter()
+                        .map(|(dir, count)| DirCount {
+                            dir: dir.to_string(),
+                            count,
+                        })
+                        .collect(),
+                    examples: t
+                        .items
+                        .example_paths(k)
+                        .into_iter()
+                        .map(|(path, line, item)| ItemExample {
+                            item: item.to_string(),
+                            path: path.to_string(),
+                            line,
+                        })
+                        .collect(),
+                    dirs_sampled: t.items.sampled,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The per-job rows, in id order.
+fn job_rows(tally: &Tally) -> Vec<JobRow> {
+    let jobs: Vec<(&Arc<str>, &JobTally)> = tally.jobs.iter().collect();
+    jobs.into_par_iter()
+        .with_min_len(64)
+        .map(|(job, t)| JobRow {
+            job: str::to_owned(job),
+            events: t.codes.values().sum(),
+            findings: t
+                .codes
+                .iter()
+                .filter(|(c, _)| c.is_finding())
+                .map(|(_, n)| n)
+                .sum::<u64>()
+                - t.healthy,
+            codes: t
+                .codes
+                .iter()
+                .map(|(&code, &count)| CodeCount { code, count })
+                .collect(),
+            first_seen: time(t.first),
+            last_seen: time(t.last),
+            status: t.run.status.clone(),
+            agent: t.run.agent.clone(),
+            execution_start: time(t.run.start),
+            execution_end: time(t.run.end),
+            items_failed: t.run.items_failed,
+            items_transferred: t.run.items_transferred,
+        })
+        .collect()
 }
 
 impl Report {
@@ -507,94 +613,13 @@ impl Report {
         window: Window,
         k: usize,
     ) -> Report {
-        let codes: Vec<CodeRow> = tally
-            .codes
-            .iter()
-            .map(|(&code, t)| {
-                let entry = catalog.get(code);
-                CodeRow {
-                    code,
-                    count: t.count,
-                    healthy: t.healthy,
-                    scope: code.scope(),
-                    subcategory: code.subcategory().to_string(),
-                    severity: code.severity(),
-                    finding: code.is_finding(),
-                    known: entry.is_some() || code.is_success(),
-                    message: entry
-                        .map(|e| e.message.clone())
-                        .or_else(|| code.is_success().then(|| "Success".to_string())),
-                    jobs: t.jobs.len(),
-                    files: t.files.len(),
-                    first_seen: time(t.first),
-                    last_seen: time(t.last),
-                    examples: t.examples.iter().map(example).collect(),
-                    doc_url: code.doc_url(),
-                    sites: t
-                        .sites
-                        .iter()
-                        .map(|(p, s)| SiteRow {
-                            path: p.to_string(),
-                            line: s.line,
-                            count: s.count,
-                        })
-                        .collect(),
-                    causes: cause_parts(tally, code, causes),
-                    change: None,
-                    items: (t.items.total > 0).then(|| ItemsRow {
-                        total: t.items.total,
-                        top_dirs: t
-                            .items
-                            .top_dirs(k)
-                            .into_iter()
-                            .map(|(dir, count)| DirCount {
-                                dir: dir.to_string(),
-                                count,
-                            })
-                            .collect(),
-                        examples: t
-                            .items
-                            .example_paths(k)
-                            .into_iter()
-                            .map(|(path, line, item)| ItemExample {
-                                item: item.to_string(),
-                                path: path.to_string(),
-                                line,
-                            })
-                            .collect(),
-                        dirs_sampled: t.items.sampled,
-                    }),
-                }
-            })
-            .collect();
-        let jobs: Vec<JobRow> = tally
-            .jobs
-            .iter()
-            .map(|(job, t)| JobRow {
-                job: job.to_string(),
-                events: t.codes.values().sum(),
-                findings: t
-                    .codes
-                    .iter()
-                    .filter(|(c, _)| c.is_finding())
-                    .map(|(_, n)| n)
-                    .sum::<u64>()
-                    - t.healthy,
-                codes: t
-                    .codes
-                    .iter()
-                    .map(|(&code, &count)| CodeCount { code, count })
-                    .collect(),
-                first_seen: time(t.first),
-                last_seen: time(t.last),
-                status: t.run.status.clone(),
-                agent: t.run.agent.clone(),
-                execution_start: time(t.run.start),
-                execution_end: time(t.run.end),
-                items_failed: t.run.items_failed,
-                items_transferred: t.run.items_transferred,
-            })
-            .collect();
+        // The per-code and per-job rows (thousands of strings copied) are
+        // built on the current rayon pool (the scan's, when called inside
+        // it), in key order as the maps hold them, and the ranking beside.
+        let ((codes, jobs), ranked) = rayon::join(
+            || rayon::join(|| code_rows(tally, catalog, causes, k), || job_rows(tally)),
+            || rank::rank(tally, catalog, causes),
+        );
         let scopes = [Scope::Agent, Scope::Job, Scope::Item, Scope::Unknown]
             .into_iter()
             .filter_map(|scope| {
@@ -607,7 +632,7 @@ impl Report {
                 })
             })
             .collect();
-        let remediations: Vec<RemediationRow> = rank::rank(tally, catalog, causes)
+        let remediations: Vec<RemediationRow> = ranked
             .into_iter()
             .map(|r| RemediationRow {
                 rank: r.rank,
@@ -815,6 +840,9 @@ pub struct Context {
     pub root: Option<String>,
     /// Options of the text format.
     pub text: text::TextOptions,
+    /// The scan's thread pool, on which the JSON format renders its big
+    /// arrays; `None` renders on the calling thread.
+    pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 /// Writes `report` in `format`: the one entry point every output goes
@@ -828,7 +856,7 @@ pub fn render(
     use crate::cli::ReportFormat as F;
     match format {
         F::Text => text::write(report, ctx.text, out),
-        F::Json => json::write(report, out),
+        F::Json => json::write_with(report, ctx.pool.as_deref(), out),
         F::Sarif => sarif::write(report, ctx.root.as_deref(), out),
         F::Github => github::write(report, out),
         F::Markdown => markdown::write(report, out),
