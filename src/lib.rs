@@ -306,6 +306,7 @@ fn scan(
     let report = pool.install(|| {
         Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
     });
+    drop_later(tally);
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
         _ => None,
@@ -413,13 +414,26 @@ fn finish(
             return Ok(interrupt::EXIT_INTERRUPTED);
         }
     }
-    Ok(if !report.errors.is_empty() {
+    let status = if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.fails(&out.fail_on) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    };
+    drop_later(report);
+    Ok(status)
+}
+
+/// Drops `value` on a thread of its own: freeing a big tally or report
+/// (hundreds of thousands of strings) takes milliseconds the process,
+/// about to exit, need not wait for. If no thread can be started, it is
+/// dropped here.
+fn drop_later<T: Send + 'static>(value: T) {
+    // On failure the closure, and `value` with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("azsm-drop".into())
+        .spawn(move || drop(value));
 }
 
 /// Writes the output files and the report on stdout.
