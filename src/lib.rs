@@ -306,7 +306,6 @@ fn scan(
     let report = pool.install(|| {
         Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
     });
-    drop_later(tally);
     let root = match paths {
         [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
         _ => None,
@@ -316,7 +315,7 @@ fn scan(
         text: Default::default(),
         pool: Some(pool),
     };
-    finish(
+    let status = finish(
         report,
         &cfg.output,
         prepared,
@@ -325,7 +324,11 @@ fn scan(
         Some(started),
         writer,
         io,
-    )
+    );
+    // Freed once the outputs are written: a thread freeing it meanwhile
+    // would take a core from the report's rendering.
+    drop_later(tally);
+    status
 }
 
 /// The writer of the per-event outputs, if any is asked for: standard
