@@ -147,12 +147,14 @@ fn time(s: &Option<String>) -> Result<Option<Millis>, String> {
 
 fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
     let mut t = Tally::default();
-    let mut paths: BTreeMap<String, Arc<str>> = BTreeMap::new();
-    let mut intern = |p: String| -> Arc<str> {
-        paths
-            .entry(p)
-            .or_insert_with_key(|p| Arc::from(p.as_str()))
-            .clone()
+    let mut paths: std::collections::BTreeSet<Arc<str>> = std::collections::BTreeSet::new();
+    let mut intern = |p: &str| -> Arc<str> {
+        if let Some(shared) = paths.get(p) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(p);
+        paths.insert(Arc::clone(&shared));
+        shared
     };
     let mut unsplit = std::collections::BTreeSet::new();
     for c in r.codes {
@@ -170,7 +172,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
             ..CodeTally::default()
         };
         for s in sites {
-            let p = intern(s.path);
+            let p = intern(&s.path);
             ct.files.insert(p.clone());
             ct.sites.insert(
                 p,
@@ -180,8 +182,8 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 },
             );
         }
-        let example = |e: ExampleRow, intern: &mut dyn FnMut(String) -> Arc<str>| Example {
-            path: intern(e.path),
+        let example = |e: ExampleRow, intern: &mut dyn FnMut(&str) -> Arc<str>| Example {
+            path: intern(&e.path),
             line: e.line,
             text: e.text,
             matched: e.matched,
@@ -203,7 +205,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 items
                     .examples
                     .into_iter()
-                    .map(|e| (intern(e.path), e.line, e.item))
+                    .map(|e| (intern(&e.path), e.line, e.item))
                     .collect(),
             );
         }
@@ -237,8 +239,8 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                 let part = CodeTally {
                     count: p.count,
                     healthy: p.healthy,
-                    jobs: p.jobs.into_iter().map(Arc::from).collect(),
-                    files: p.files.into_iter().map(&mut intern).collect(),
+                    jobs: p.jobs.into_iter().collect(),
+                    files: p.files.iter().map(|f| intern(f)).collect(),
                     first: time(&p.first_seen)?,
                     last: time(&p.last_seen)?,
                     examples: p

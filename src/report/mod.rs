@@ -213,8 +213,8 @@ pub struct ExampleRow {
 /// A code in one input.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SiteRow {
-    /// Display path.
-    pub path: String,
+    /// Display path (shared with the tally's).
+    pub path: Arc<str>,
     /// The first line it is on.
     pub line: u64,
     /// Its events in that input.
@@ -315,10 +315,10 @@ pub struct CausePartRow {
     pub count: u64,
     /// Of which healthy (all of them or none).
     pub healthy: u64,
-    /// Job runs, in id order.
-    pub jobs: Vec<String>,
+    /// Job runs, in id order (shared with the tally's).
+    pub jobs: Vec<Arc<str>>,
     /// Inputs, in path order.
-    pub files: Vec<String>,
+    pub files: Vec<Arc<str>>,
     /// Earliest time seen.
     pub first_seen: Option<String>,
     /// Latest time seen.
@@ -448,11 +448,11 @@ fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> 
             jobs: {
                 // A hash set: sorted here so that the report is the same
                 // bytes on every run.
-                let mut jobs: Vec<String> = t.jobs.iter().map(|j| str::to_owned(j)).collect();
+                let mut jobs: Vec<Arc<str>> = t.jobs.iter().cloned().collect();
                 jobs.sort_unstable();
                 jobs
             },
-            files: t.files.iter().map(|f| str::to_owned(f)).collect(),
+            files: t.files.iter().cloned().collect(),
             first_seen: time(t.first),
             last_seen: time(t.last),
             examples: t.examples.iter().map(example).collect(),
@@ -517,7 +517,7 @@ fn code_rows(tally: &Tally, catalog: &Catalog, causes: &Causes, k: usize) -> Vec
                     .sites
                     .iter()
                     .map(|(p, s)| SiteRow {
-                        path: str::to_owned(p),
+                        path: Arc::clone(p),
                         line: s.line,
                         count: s.count,
                     })
