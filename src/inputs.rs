@@ -85,7 +85,20 @@ fn walk(root: &Path, follow: bool, found: &mut Found) {
     for entry in walker {
         match entry {
             Ok(e) => {
-                let ft = e.file_type();
+                let mut ft = e.file_type();
+                if e.depth() == 0 && ft.is_symlink() {
+                    // A link named on the command line stands for its
+                    // target (walkdir walks a linked directory but
+                    // reports the root entry itself as a link).
+                    match std::fs::metadata(e.path()) {
+                        Ok(md) => ft = md.file_type(),
+                        Err(io) => {
+                            let path = e.path().to_string_lossy();
+                            found.errors.push(FileError::io(&path, &io));
+                            continue;
+                        }
+                    }
+                }
                 let display = e.path().to_string_lossy().into_owned();
                 if ft.is_file() {
                     found.inputs.push(Input {
@@ -104,7 +117,7 @@ fn walk(root: &Path, follow: bool, found: &mut Found) {
                 let path = err.path().unwrap_or(root).to_string_lossy().into_owned();
                 let message = match (err.loop_ancestor(), err.io_error()) {
                     (Some(a), _) => format!("symbolic link loop back to {}; skipped", a.display()),
-                    (_, Some(io)) => return found.errors.push(FileError::io(&path, io)),
+                    (_, Some(io)) => FileError::io(&path, io).message,
                     _ => err.to_string(),
                 };
                 found.errors.push(FileError { path, message });

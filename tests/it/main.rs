@@ -20,4 +20,5 @@ mod secrets;
 mod special;
 mod streaming;
 mod sub_causes;
+mod walk;
 mod window;
