@@ -95,7 +95,8 @@ enum Kind {
     File,
     Dir,
     Fifo,
-    /// A link to the `n`th directory above it (a loop when followed).
+    /// A link to the `n`th directory above it, at most the tree's root (a
+    /// loop when followed).
     LinkUp(usize),
     /// A link to another generated path (maybe missing: a broken link).
     LinkTo(Vec<usize>),
@@ -121,7 +122,8 @@ fn rel(components: &[usize]) -> PathBuf {
         .collect()
 }
 
-/// Builds the tree; returns the directories made unreadable.
+/// Builds the tree; returns the directories made unreadable, outermost
+/// first.
 fn build(root: &Path, spec: &[(Vec<usize>, Kind)]) -> Vec<PathBuf> {
     let mut closed = Vec::new();
     for (components, kind) in spec {
@@ -140,7 +142,10 @@ fn build(root: &Path, spec: &[(Vec<usize>, Kind)]) -> Vec<PathBuf> {
                 assert!(ok.success());
             }
             Kind::LinkUp(n) => {
-                let target = path.ancestors().nth(n + 1).unwrap();
+                // Never above the tree: a root that is such a link
+                // would walk the whole file system.
+                let up = path.ancestors().nth(n + 1).filter(|t| t.starts_with(root));
+                let target = up.unwrap_or(root);
                 std::os::unix::fs::symlink(target, &path).unwrap();
             }
             Kind::LinkTo(to) => std::os::unix::fs::symlink(root.join(rel(to)), &path).unwrap(),
@@ -151,10 +156,13 @@ fn build(root: &Path, spec: &[(Vec<usize>, Kind)]) -> Vec<PathBuf> {
             }
         }
     }
+    // Innermost first: a closed directory's own would be out of reach.
+    closed.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
     use std::os::unix::fs::PermissionsExt;
     for dir in &closed {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o000)).unwrap();
     }
+    closed.reverse();
     closed
 }
 
@@ -249,4 +257,30 @@ fn named_cases_agree() {
     let up = std::env::current_dir().unwrap().components().count() - 1;
     let relative = PathBuf::from("../".repeat(up)).join(root.strip_prefix("/").unwrap());
     compare(&[relative.join("."), relative.join("a/../a0")], true).unwrap();
+}
+
+/// Root reads every directory, so as root the generated unreadable
+/// directories are readable: the property test then runs again in a child
+/// process as `nobody`, where they are not.
+#[test]
+fn the_walks_agree_on_unreadable_directories_as_another_user() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0);
+    if !root.unwrap_or(false) {
+        eprintln!("not root: the property test itself meets unreadable directories");
+        return;
+    }
+    let name = "inputs::tests::the_parallel_walk_finds_what_walkdir_finds";
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads", "1"])
+        .env("TMPDIR", "/tmp")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}\n{stderr}");
 }
