@@ -76,11 +76,16 @@ pub fn find(paths: &[PathBuf], follow: bool) -> Found {
 
 impl Found {
     /// `self` followed by `later`.
-    fn append(mut self, mut later: Found) -> Found {
+    fn append(mut self, later: Found) -> Found {
+        self.extend(later);
+        self
+    }
+
+    /// Adds `later` after what `self` has.
+    fn extend(&mut self, mut later: Found) {
         self.inputs.append(&mut later.inputs);
         self.errors.append(&mut later.errors);
         self.skipped.append(&mut later.skipped);
-        self
     }
 
     fn error(&mut self, path: &Path, err: &io::Error) {
@@ -179,9 +184,7 @@ impl Walk<'_> {
                 dir: &path,
                 parent: up,
             };
-            let under = self.dir(&here);
-            let taken = std::mem::take(found);
-            *found = taken.append(under);
+            self.dir(&here, found);
         } else {
             found.skipped.push(FileError {
                 path: path.to_string_lossy().into_owned(),
@@ -190,16 +193,12 @@ impl Walk<'_> {
         }
     }
 
-    /// What is under the directory `here.dir`: its entries in file-name
-    /// order, sub-directories walked in parallel.
-    fn dir(&self, here: &Ancestors<'_>) -> Found {
-        let mut found = Found::default();
+    /// Adds what is under the directory `here.dir` to `found`: its
+    /// entries in file-name order, sub-directories walked in parallel.
+    fn dir(&self, here: &Ancestors<'_>, found: &mut Found) {
         let read = match fs::read_dir(here.dir) {
             Ok(read) => read,
-            Err(e) => {
-                found.error(here.dir, &e);
-                return found;
-            }
+            Err(e) => return found.error(here.dir, &e),
         };
         // As walkdir: entries that cannot be read come first, in the
         // order met; an error without a path is reported on the root.
@@ -223,10 +222,9 @@ impl Walk<'_> {
         };
         if entries.len() == 1 || entries.iter().all(|(_, ft)| ft.is_file()) {
             // Nothing to share between threads.
-            entries.into_iter().fold(found, |mut f, e| {
-                one(&mut f, e);
-                f
-            })
+            for e in entries {
+                one(found, e);
+            }
         } else {
             let under = entries
                 .into_par_iter()
@@ -235,7 +233,7 @@ impl Walk<'_> {
                     f
                 })
                 .reduce(Found::default, Found::append);
-            found.append(under)
+            found.extend(under);
         }
     }
 
