@@ -492,7 +492,7 @@ impl Acc {
             mine.count += pc.site.count;
             mine.line = mine.line.min(pc.site.line + line_offset);
             if let Some(items) = pc.items {
-                ct.items.merge(items.finish(path, line_offset));
+                ct.items.absorb(items, path, line_offset);
             }
         }
     }

@@ -306,10 +306,10 @@ impl Causes {
             return;
         };
         scratch.lower.clear();
-        // One pass: copied and lower-cased together.
-        scratch
-            .lower
-            .extend(line.iter().map(u8::to_ascii_lowercase));
+        // Copied, then lower-cased in place: a branch-free loop the
+        // compiler vectorizes (a mapped copy went a byte at a time).
+        scratch.lower.extend_from_slice(line);
+        scratch.lower.make_ascii_lowercase();
         let hay = &scratch.lower[..];
         let mut pos = 0;
         // Leftmost: each match starts at the first position >= pos where any

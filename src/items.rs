@@ -17,11 +17,13 @@
 //!
 //! Memory per code is therefore bounded whatever the number of items.
 
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 /// Directories counted per code, at most.
 pub const DIR_SAMPLE: usize = 4096;
@@ -217,13 +219,63 @@ fn dir_hash(dir: &str) -> u64 {
     h.finish()
 }
 
+/// A directory in the sample, in sample order: its hash, then its text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct DirKey(u64, String);
+
+/// A directory as (hash, text bytes): how [`Items::absorb`] looks a
+/// [`DirKey`] up without making its text (a `BTreeMap` finds keys by
+/// anything they borrow as; a tuple of borrowed parts needs this trait).
+trait DirLike {
+    fn parts(&self) -> (u64, &[u8]);
+}
+
+impl DirLike for DirKey {
+    fn parts(&self) -> (u64, &[u8]) {
+        (self.0, self.1.as_bytes())
+    }
+}
+
+impl DirLike for (u64, &[u8]) {
+    fn parts(&self) -> (u64, &[u8]) {
+        *self
+    }
+}
+
+impl<'a> Borrow<dyn DirLike + 'a> for DirKey {
+    fn borrow(&self) -> &(dyn DirLike + 'a) {
+        self
+    }
+}
+
+// Ordered as `DirKey` is: hash, then text (a `String` orders as its bytes).
+impl PartialEq for dyn DirLike + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn DirLike + '_ {}
+
+impl PartialOrd for dyn DirLike + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn DirLike + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
 /// Item paths of one code; see the module docs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Items {
     /// Events that named an item.
     pub total: u64,
     /// Events per directory, keyed by (hash, directory): the sample.
-    dirs: BTreeMap<(u64, String), u64>,
+    dirs: BTreeMap<DirKey, u64>,
     /// Whether directories beyond the sample were seen.
     pub sampled: bool,
     /// The first item paths, in (input, line) order (kept sorted).
@@ -259,7 +311,7 @@ impl Items {
         let mut all: Vec<(&str, u64)> = self
             .dirs
             .iter()
-            .map(|((_, d), &n)| (d.as_str(), n))
+            .map(|(DirKey(_, d), &n)| (d.as_str(), n))
             .collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         all.truncate(k);
@@ -293,7 +345,7 @@ impl Items {
             total,
             dirs: dirs
                 .into_iter()
-                .map(|(d, n)| ((dir_hash(&d), d), n))
+                .map(|(d, n)| (DirKey(dir_hash(&d), d), n))
                 .collect(),
             sampled,
             examples,
@@ -314,15 +366,40 @@ impl Items {
 /// directories it keeps the [`DIR_SAMPLE`] smallest hashes and from then on
 /// ignores directories hashing above the cut, which can never be in the
 /// final sample; the kept counts stay exact.
+///
+/// A small file's accumulator sees most of its directories once, so a new
+/// directory must be cheap: its bytes go into one buffer (no allocation
+/// each), and a table of hashes finds them again. Text is made only when
+/// the directory reaches the file's tally ([`Items::absorb`]), and only if
+/// the tally does not hold it yet.
 #[derive(Debug, Default)]
 pub struct ItemAcc {
     total: u64,
-    /// Per directory, as the log's bytes: the hash of its text and events.
-    dirs: FxHashMap<Box<[u8]>, (u64, u64)>,
+    /// The directories' bytes, one after another.
+    names: Vec<u8>,
+    /// The directories, found by the hash of their bytes.
+    dirs: HashTable<Dir>,
     cut: Option<u64>,
     examples: Vec<(u64, String)>,
     /// No examples are kept (they could not make it into the report).
     no_examples: bool,
+}
+
+/// A directory in an [`ItemAcc`].
+#[derive(Clone, Copy, Debug)]
+struct Dir {
+    /// The hash of its bytes ([`ItemAcc::dirs`]' hash).
+    key: u64,
+    /// The hash of its text, which orders the sample: `key` unless the
+    /// bytes are not UTF-8.
+    hash: u64,
+    /// Whether its bytes are UTF-8.
+    utf8: bool,
+    /// Where its bytes are in [`ItemAcc::names`].
+    start: usize,
+    len: usize,
+    /// Events.
+    n: u64,
 }
 
 impl ItemAcc {
@@ -347,56 +424,115 @@ impl ItemAcc {
 
     /// Counts an event in `dir`.
     fn count(&mut self, dir: &[u8]) {
-        if let Some((_, n)) = self.dirs.get_mut(dir) {
-            *n += 1;
+        let key = bytes_hash(dir);
+        let names = &self.names;
+        let same = |d: &Dir| d.key == key && &names[d.start..d.start + d.len] == dir;
+        if let Some(d) = self.dirs.find_mut(key, same) {
+            d.n += 1;
+            return;
+        }
+        let utf8 = dir.is_ascii() || std::str::from_utf8(dir).is_ok();
+        let hash = if utf8 {
+            key
         } else {
-            let h = match std::str::from_utf8(dir) {
-                Ok(text) => dir_hash(text),
-                Err(_) => dir_hash(&String::from_utf8_lossy(dir)),
-            };
-            if self.cut.is_none_or(|c| h <= c) {
-                self.dirs.insert(dir.into(), (h, 1));
-                if self.dirs.len() >= 2 * DIR_SAMPLE {
-                    self.shrink();
-                }
-            }
+            dir_hash(&String::from_utf8_lossy(dir))
+        };
+        if self.cut.is_some_and(|c| hash > c) {
+            return;
+        }
+        let d = Dir {
+            key,
+            hash,
+            utf8,
+            start: self.names.len(),
+            len: dir.len(),
+            n: 1,
+        };
+        self.names.extend_from_slice(dir);
+        self.dirs.insert_unique(key, d, |d| d.key);
+        if self.dirs.len() >= 2 * DIR_SAMPLE {
+            self.shrink();
         }
     }
 
+    /// Keeps the [`DIR_SAMPLE`] smallest hashes (and their ties), and their
+    /// bytes only.
     fn shrink(&mut self) {
-        let mut hashes: Vec<u64> = self.dirs.values().map(|v| v.0).collect();
+        let mut hashes: Vec<u64> = self.dirs.iter().map(|d| d.hash).collect();
         let (_, &mut cut, _) = hashes.select_nth_unstable(DIR_SAMPLE - 1);
-        self.dirs.retain(|_, v| v.0 <= cut);
+        self.dirs.retain(|d| d.hash <= cut);
+        let mut names = Vec::new();
+        for d in self.dirs.iter_mut() {
+            let from = d.start;
+            d.start = names.len();
+            names.extend_from_slice(&self.names[from..from + d.len]);
+        }
+        self.names = names;
         self.cut = Some(cut);
     }
 
     /// The summary, with lines shifted by `offset` and named after `input`.
     pub fn finish(self, input: &Arc<str>, offset: u64) -> Items {
-        let mut dirs: BTreeMap<(u64, String), u64> = BTreeMap::new();
-        for (d, (h, n)) in self.dirs {
-            // Two byte strings may read the same once invalid bytes are
-            // replaced: their counts add up.
-            *dirs
-                .entry((h, String::from_utf8_lossy(&d).into_owned()))
-                .or_default() += n;
-        }
-        let mut items = Items {
-            total: self.total,
-            dirs,
-            sampled: self.cut.is_some(),
-            examples: self
-                .examples
-                .into_iter()
-                .map(|(l, p)| (input.clone(), l + offset, p))
-                .collect(),
-        };
-        // Lines come in order, but [`Items::merge`] relies on it.
-        if !items.examples.is_sorted() {
-            items.examples.sort();
-        }
-        items.prune();
+        let mut items = Items::default();
+        items.absorb(self, input, offset);
         items
     }
+}
+
+impl Items {
+    /// Adds the accumulator `acc` (lines shifted by `offset`, named after
+    /// `input`): the same as merging its [`ItemAcc::finish`], without
+    /// making text for directories already here or beyond a full sample.
+    pub fn absorb(&mut self, acc: ItemAcc, input: &Arc<str>, offset: u64) {
+        self.total += acc.total;
+        self.sampled |= acc.cut.is_some();
+        for d in acc.dirs.iter() {
+            // Two byte strings may read the same once invalid bytes are
+            // replaced: their counts add up.
+            let bytes = &acc.names[d.start..d.start + d.len];
+            let text: Cow<'_, [u8]> = if d.utf8 {
+                Cow::Borrowed(bytes)
+            } else {
+                Cow::Owned(String::from_utf8_lossy(bytes).into_owned().into_bytes())
+            };
+            let probe = (d.hash, &*text);
+            if let Some(n) = self.dirs.get_mut(&probe as &dyn DirLike) {
+                *n += d.n;
+                continue;
+            }
+            let beyond = self.dirs.len() >= DIR_SAMPLE
+                && self
+                    .dirs
+                    .last_key_value()
+                    .is_some_and(|(last, _)| last.parts() < probe);
+            if beyond {
+                self.sampled = true;
+            } else {
+                let text = String::from_utf8_lossy(&text).into_owned();
+                self.dirs.insert(DirKey(d.hash, text), d.n);
+            }
+        }
+        self.prune();
+        let mut examples: Vec<(Arc<str>, u64, String)> = acc
+            .examples
+            .into_iter()
+            .map(|(l, p)| (input.clone(), l + offset, p))
+            .collect();
+        // Lines come in order, but keep_smallest relies on it.
+        if !examples.is_sorted() {
+            examples.sort();
+        }
+        crate::aggregate::keep_smallest(&mut self.examples, examples, MAX_EXAMPLES, |_, _| false);
+    }
+}
+
+/// The hash of a directory's bytes: [`dir_hash`] of its text when it is
+/// UTF-8 (a `str` hashes as its bytes and a `0xff`).
+fn bytes_hash(dir: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(dir);
+    h.write_u8(0xff);
+    h.finish()
 }
 
 #[cfg(test)]
@@ -615,6 +751,49 @@ mod tests {
             2,
             "10 000 folders hit twice each, exactly counted"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Absorbing accumulators one by one into a tally's items (which
+        /// looks directories up without making their text) equals merging
+        /// their summaries, with or without a full sample, and with bytes
+        /// that are not UTF-8 reading the same as others.
+        #[test]
+        fn absorbing_equals_merging_the_summaries(
+            parts in proptest::collection::vec(
+                proptest::collection::vec((0u32..6000, 0u8..4), 0..1500),
+                1..5,
+            ),
+            wide in proptest::bool::ANY,
+        ) {
+            let input: Arc<str> = Arc::from("in.log");
+            let mut absorbed = Items::default();
+            let mut merged = Items::default();
+            for (p, part) in parts.iter().enumerate() {
+                let mut a = ItemAcc::default();
+                let mut b = ItemAcc::default();
+                for (i, &(dir, odd)) in part.iter().enumerate() {
+                    let dir = if wide { dir } else { dir % 50 };
+                    let mut path = format!("share/d{dir}").into_bytes();
+                    match odd {
+                        1 => path.push(0xff),
+                        2 => path.push(0xfe),
+                        _ => {}
+                    }
+                    path.extend_from_slice(format!("/f{i}").as_bytes());
+                    a.add(&path, i as u64 + 1);
+                    b.add(&path, i as u64 + 1);
+                }
+                let offset = p as u64 * 10_000;
+                absorbed.absorb(a, &input, offset);
+                merged.merge(b.finish(&input, offset));
+            }
+            proptest::prop_assert_eq!(&absorbed, &merged);
+            let total: usize = parts.iter().map(Vec::len).sum();
+            proptest::prop_assert_eq!(absorbed.total, total as u64);
+        }
     }
 
     #[test]
