@@ -6,10 +6,10 @@
 //! name (bytes), and its sub-directories walked in parallel, their results
 //! joined back in order, so the list is the one a sequential depth-first
 //! walk gives (walkdir's, with `sort_by_file_name`; the tests compare
-//! them) whatever the thread count. Symbolic links met while
-//! walking are followed only with `--follow` (loops are then detected by
-//! the walker); a link named on the command line is always followed, as in
-//! ripgrep. Entries that cannot be read become [`FileError`]s and the walk
+//! them) whatever the thread count. Symbolic links met while walking are
+//! followed only with `--follow` (a link back to a directory being walked,
+//! or to one above the argument, is then reported as a loop); a link named
+//! on the command line is always followed, as in ripgrep. Entries that cannot be read become [`FileError`]s and the walk
 //! goes on. FIFOs, sockets and devices are never opened (a FIFO without a
 //! writer, or `/dev/zero`, would never end): they are skipped with a note,
 //! also when named on the command line.
