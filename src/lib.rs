@@ -219,7 +219,6 @@ fn scan(
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let found = inputs::find(paths, cfg.follow);
     let pool = std::sync::Arc::new(
         rayon::ThreadPoolBuilder::new()
             .num_threads(cfg.threads)
@@ -229,6 +228,7 @@ fn scan(
                 reason: e.to_string(),
             })?,
     );
+    let found = pool.install(|| inputs::find(paths, cfg.follow));
     let mut prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
     let counters = progress::Progress::default();

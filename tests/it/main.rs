@@ -21,4 +21,5 @@ mod secrets;
 mod special;
 mod streaming;
 mod sub_causes;
+mod walk;
 mod window;
