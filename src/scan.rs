@@ -196,7 +196,13 @@ impl Scanner {
                 codes.dedup_by_key(|c| c.0);
             }
 
-            newlines += bytecount::count(&buf[counted..start], b'\n') as u64;
+            // A code line right after the last one (a dense copy log): one
+            // newline between them, the last line's own.
+            newlines += if floor > 0 && start == floor {
+                1
+            } else {
+                bytecount::count(&buf[counted..start], b'\n') as u64
+            };
             counted = start;
             let keys = self.keys.on_line(text);
             let job = if codes.iter().all(|c| c.0.is_agent_level()) {
