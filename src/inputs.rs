@@ -9,10 +9,11 @@
 //! them) whatever the thread count. Symbolic links met while walking are
 //! followed only with `--follow` (a link back to a directory being walked,
 //! or to one above the argument, is then reported as a loop); a link named
-//! on the command line is always followed, as in ripgrep. Entries that cannot be read become [`FileError`]s and the walk
-//! goes on. FIFOs, sockets and devices are never opened (a FIFO without a
-//! writer, or `/dev/zero`, would never end): they are skipped with a note,
-//! also when named on the command line.
+//! on the command line is always followed, as in ripgrep. Entries that
+//! cannot be read become [`FileError`]s and the walk goes on. FIFOs,
+//! sockets and devices are never opened (a FIFO without a writer, or
+//! `/dev/zero`, would never end): they are skipped with a note, also when
+//! named on the command line.
 
 use std::ffi::OsString;
 use std::fs::{self, FileType};
