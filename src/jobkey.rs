@@ -21,6 +21,9 @@ use crate::error::Error;
 pub const BUILTIN_PATTERN: &str =
     r#"(?i)job[-_ ]?run(?:[-_ ]?(?:name|id)?["' ]*[=:]["' ]*|s/)([A-Za-z0-9._-]+)"#;
 
+/// The length of the shortest built-in key (`jobrun=` and a one-byte id).
+const SHORTEST_KEY: usize = 8;
+
 /// Finds job keys in lines.
 #[derive(Clone, Debug, Default)]
 pub struct KeyFinder {
@@ -96,6 +99,11 @@ impl KeyFinder {
 
     /// The last job id in `region` (whole lines), searching from its end.
     pub fn last_in<'a>(&self, region: &'a [u8]) -> Option<&'a [u8]> {
+        // A built-in key takes at least `jobrun=` and an id: in a dense log
+        // the region between two code lines is just a line break.
+        if self.user.is_none() && region.len() < SHORTEST_KEY {
+            return None;
+        }
         // Where the last built-in key starts, found backwards; then the
         // user's last match, found forwards. The later line wins, and that
         // line is read again forwards so that overlapping candidates resolve
@@ -251,6 +259,11 @@ mod tests {
         let region = b"jobRunName=A\nJob run started\njobRunName=B x jobRunId=C\nno key here\n";
         assert_eq!(k.last_in(region), Some(&b"C"[..]));
         assert_eq!(k.last_in(b"nothing\nat all\n"), None);
+        // The shortest keys: `jobrun=` or `jobruns/` and a one-byte id.
+        assert_eq!(k.last_in(b"jobrun=x"), Some(&b"x"[..]));
+        assert_eq!(k.last_in(b"JOBRUN:7"), Some(&b"7"[..]));
+        assert_eq!(k.last_in(b"jobruns/x"), Some(&b"x"[..]));
+        assert_eq!(k.last_in(b"jobrun="), None);
         // A candidate inside an earlier key's id resolves as a forward read does.
         assert_eq!(
             k.last_in(b"jobRunName=jobrunid=x\n"),
@@ -263,6 +276,41 @@ mod tests {
         re.captures_iter(line)
             .map(|c| (c.get(0).unwrap().start(), c[1].to_vec()))
             .collect()
+    }
+
+    proptest! {
+        /// The last key of a region is the last key of its last line that
+        /// has one, as the regex finds them (short regions too).
+        #[test]
+        fn last_in_equals_the_regex_on_the_last_keyed_line(region in proptest::collection::vec(
+            prop::sample::select(b"jJoObBrRuUnNsSaAmMeEiIdD-_ '\":=/x9.\n".to_vec()), 0..60)) {
+            let want = region
+                .split(|&b| b == b'\n')
+                .rev()
+                .find_map(|line| oracle(line).pop())
+                .map(|(_, id)| id);
+            let got = KeyFinder::default().last_in(&region).map(<[u8]>::to_vec);
+            prop_assert_eq!(got, want);
+        }
+
+        /// The same on regions made of key parts, where short keys are
+        /// common (the shortest decides when a region is too short to look).
+        #[test]
+        fn last_in_equals_the_regex_on_regions_of_key_parts(parts in proptest::collection::vec(
+            prop::sample::select(vec![
+                "job", "JOB", "run", "Run", "s/", "=", ":", "x", "7", "\n", "-", " ", "id", "name",
+            ]),
+            0..8,
+        )) {
+            let region = parts.concat().into_bytes();
+            let want = region
+                .split(|&b| b == b'\n')
+                .rev()
+                .find_map(|line| oracle(line).pop())
+                .map(|(_, id)| id);
+            let got = KeyFinder::default().last_in(&region).map(<[u8]>::to_vec);
+            prop_assert_eq!(got, want);
+        }
     }
 
     proptest! {
