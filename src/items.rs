@@ -149,47 +149,50 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// Rule 1: the value after the first `path` (any case) whose next byte,
+/// past quotes and spaces, is `=` or `:`. Its `h` is looked for rather
+/// than the separators: a timestamp alone holds two `:`, most item paths
+/// no `h`.
 fn keyed(text: &[u8]) -> Option<&[u8]> {
-    // Look back from each `=` or `:` over quotes and spaces for `path`.
-    for sep in memchr::memchr2_iter(b'=', b':', text) {
-        let mut k = sep;
-        while k > 0 && matches!(text[k - 1], b'"' | b'\'' | b' ') {
-            k -= 1;
-        }
-        if k < 4 || !text[k - 4..k].eq_ignore_ascii_case(b"path") {
+    for h in memchr::memchr2_iter(b'h', b'H', text) {
+        if h < 3 || !text[h - 3..h].eq_ignore_ascii_case(b"pat") {
             continue;
         }
-        let from = k;
-        let mut i = from;
+        let mut i = h + 1;
         while matches!(text.get(i), Some(b'"' | b'\'' | b' ')) {
             i += 1;
         }
         if !matches!(text.get(i), Some(b'=' | b':')) {
             continue;
         }
-        i += 1;
-        while text.get(i) == Some(&b' ') {
-            i += 1;
-        }
-        let value = match text.get(i) {
-            Some(&q @ (b'"' | b'\'')) => {
-                let rest = &text[i + 1..];
-                &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
-            }
-            _ => {
-                let rest = &text[i..];
-                let end = rest
-                    .iter()
-                    .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
-                    .unwrap_or(rest.len());
-                &rest[..end]
-            }
-        };
-        if !value.is_empty() {
+        if let Some(value) = value_at(text, i + 1) {
             return Some(value);
         }
     }
     None
+}
+
+/// The value from `i` on, past spaces: quoted, or up to a space, tab,
+/// comma or quote; none if empty.
+fn value_at(text: &[u8], mut i: usize) -> Option<&[u8]> {
+    while text.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let value = match text.get(i) {
+        Some(&q @ (b'"' | b'\'')) => {
+            let rest = &text[i + 1..];
+            &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
+        }
+        _ => {
+            let rest = text.get(i..).unwrap_or_default();
+            let end = rest
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+    };
+    (!value.is_empty()).then_some(value)
 }
 
 /// The directory of an item path: up to its last `/` or `\` (`/` for a
@@ -597,6 +600,65 @@ mod tests {
             }
         }
         None
+    }
+
+    /// Rule 1 as first written, looking back from each `=` or `:`: the
+    /// oracle for [`keyed`].
+    fn keyed_by_separators(text: &[u8]) -> Option<&[u8]> {
+        // Look back from each `=` or `:` over quotes and spaces for `path`.
+        for sep in memchr::memchr2_iter(b'=', b':', text) {
+            let mut k = sep;
+            while k > 0 && matches!(text[k - 1], b'"' | b'\'' | b' ') {
+                k -= 1;
+            }
+            if k < 4 || !text[k - 4..k].eq_ignore_ascii_case(b"path") {
+                continue;
+            }
+            let from = k;
+            let mut i = from;
+            while matches!(text.get(i), Some(b'"' | b'\'' | b' ')) {
+                i += 1;
+            }
+            if !matches!(text.get(i), Some(b'=' | b':')) {
+                continue;
+            }
+            i += 1;
+            while text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            let value = match text.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let rest = &text[i + 1..];
+                    &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
+                }
+                _ => {
+                    let rest = &text[i..];
+                    let end = rest
+                        .iter()
+                        .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
+                        .unwrap_or(rest.len());
+                    &rest[..end]
+                }
+            };
+            if !value.is_empty() {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rule_one_by_its_h_equals_rule_one_by_its_separators(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "path", "PATH", "Path", "pat", "h", "H", "=", ":", "\"", "'", " ", "\t", ",", "x",
+                "a b", "itemPath", "file_path", "2024-03-15T08:00:00Z", "/d/f.txt",
+            ]),
+            0..12,
+        )) {
+            let text = parts.concat().into_bytes();
+            proptest::prop_assert_eq!(keyed(&text), keyed_by_separators(&text));
+        }
     }
 
     proptest::proptest! {
