@@ -622,25 +622,8 @@ mod tests {
             if !matches!(text.get(i), Some(b'=' | b':')) {
                 continue;
             }
-            i += 1;
-            while text.get(i) == Some(&b' ') {
-                i += 1;
-            }
-            let value = match text.get(i) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let rest = &text[i + 1..];
-                    &rest[..memchr::memchr(q, rest).unwrap_or(rest.len())]
-                }
-                _ => {
-                    let rest = &text[i..];
-                    let end = rest
-                        .iter()
-                        .position(|b| matches!(b, b' ' | b'\t' | b',' | b'"' | b'\''))
-                        .unwrap_or(rest.len());
-                    &rest[..end]
-                }
-            };
-            if !value.is_empty() {
+            // The value is read as `keyed` reads it: only the search differs.
+            if let Some(value) = value_at(text, i + 1) {
                 return Some(value);
             }
         }

@@ -278,19 +278,23 @@ mod tests {
             .collect()
     }
 
+    /// The id of the last key of `region`'s last line with one, as the
+    /// regex finds them.
+    fn last_by_regex(region: &[u8]) -> Option<Vec<u8>> {
+        region
+            .split(|&b| b == b'\n')
+            .rev()
+            .find_map(|line| oracle(line).pop())
+            .map(|(_, id)| id)
+    }
+
     proptest! {
         /// The last key of a region is the last key of its last line that
         /// has one, as the regex finds them (short regions too).
         #[test]
         fn last_in_equals_the_regex_on_the_last_keyed_line(region in proptest::collection::vec(
             prop::sample::select(b"jJoObBrRuUnNsSaAmMeEiIdD-_ '\":=/x9.\n".to_vec()), 0..60)) {
-            let want = region
-                .split(|&b| b == b'\n')
-                .rev()
-                .find_map(|line| oracle(line).pop())
-                .map(|(_, id)| id);
-            let got = KeyFinder::default().last_in(&region).map(<[u8]>::to_vec);
-            prop_assert_eq!(got, want);
+            prop_assert_eq!(KeyFinder::default().last_in(&region).map(<[u8]>::to_vec), last_by_regex(&region));
         }
 
         /// The same on regions made of key parts, where short keys are
@@ -303,13 +307,7 @@ mod tests {
             0..8,
         )) {
             let region = parts.concat().into_bytes();
-            let want = region
-                .split(|&b| b == b'\n')
-                .rev()
-                .find_map(|line| oracle(line).pop())
-                .map(|(_, id)| id);
-            let got = KeyFinder::default().last_in(&region).map(<[u8]>::to_vec);
-            prop_assert_eq!(got, want);
+            prop_assert_eq!(KeyFinder::default().last_in(&region).map(<[u8]>::to_vec), last_by_regex(&region));
         }
     }
 
