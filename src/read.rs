@@ -497,10 +497,8 @@ fn scan_into(
     file: &mut FileScan,
 ) -> bool {
     let ctx = skipping(ctx, file);
-    let (outs, faulted) = scan_chunks(scanner, &ctx, buf, chunk, None);
-    for out in outs {
-        file.push(out);
-    }
+    let (mut outs, faulted) = scan_chunks(scanner, &ctx, buf, chunk, None);
+    push_all(file, &mut outs);
     faulted
 }
 
@@ -536,16 +534,8 @@ fn scan_chunks(
         return (vec![out], faulted);
     }
     let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
-    let outs: Vec<_> = chunks.into_par_iter().map(scan).collect();
-    let mut faulted = split_faulted;
-    let outs = outs
-        .into_iter()
-        .map(|(out, f)| {
-            faulted |= f;
-            out
-        })
-        .collect();
-    (outs, faulted)
+    let (outs, faults): (Vec<ChunkOut>, Vec<bool>) = chunks.into_par_iter().map(scan).unzip();
+    (outs, split_faulted || faults.contains(&true))
 }
 
 /// Pushes the chunk outputs `held` into `file`, in order.
