@@ -49,15 +49,34 @@ pub fn kind(head: &[u8]) -> Kind {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(text.len());
     let body = &text[start..];
+    match body.first() {
+        Some(&first @ (b'[' | b'{')) => json_kind(first, body).unwrap_or_else(|| other(text)),
+        // A plain log (nearly every input) costs no search of its head:
+        // only JSON can be an export or job-run output by its keys.
+        _ => other(text),
+    }
+}
+
+/// The kind of a head that starts with `[` or `{` (`first`), if JSON keys
+/// say what it is.
+fn json_kind(first: u8, body: &[u8]) -> Option<Kind> {
     let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
     let export_keys = has(b"\"JobRunName\"") && has(b"\"StatusCode\"");
-    match body.first() {
-        Some(b'[') if export_keys => Kind::ExportJson,
-        Some(b'{') if export_keys && first_line_is_object(body) => Kind::ExportJsonLines,
-        Some(b'[' | b'{') if is_job_run(body) => Kind::JobRun,
-        Some(b'[' | b'{') if export_keys => Kind::ExportJson,
-        _ if csv_header(text) => Kind::ExportCsv,
-        _ => Kind::Text,
+    match first {
+        b'[' if export_keys => Some(Kind::ExportJson),
+        b'{' if export_keys && first_line_is_object(body) => Some(Kind::ExportJsonLines),
+        _ if is_job_run(body) => Some(Kind::JobRun),
+        _ if export_keys => Some(Kind::ExportJson),
+        _ => None,
+    }
+}
+
+/// A CSV export, or else a log.
+fn other(text: &[u8]) -> Kind {
+    if csv_header(text) {
+        Kind::ExportCsv
+    } else {
+        Kind::Text
     }
 }
 
@@ -78,7 +97,7 @@ fn is_job_run(body: &[u8]) -> bool {
 
 /// A CSV header row naming the `JobRunName` and `StatusCode` columns.
 fn csv_header(text: &[u8]) -> bool {
-    let line = text.split(|&b| b == b'\n').next().unwrap_or(text);
+    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
     let mut job = false;
     let mut code = false;
     for field in line.split(|&b| b == b',') {
@@ -97,6 +116,77 @@ fn csv_header(text: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// The first version of [`kind`], which searched every head for the
+    /// export keys: the oracle of the proptest below.
+    fn kind_searching_always(head: &[u8]) -> Kind {
+        if let Some(c) = Compression::detect(head) {
+            return Kind::Compressed(c);
+        }
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            return Kind::Zip;
+        }
+        if head.get(257..262) == Some(b"ustar") {
+            return Kind::Tar;
+        }
+        let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let start = text
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(text.len());
+        let body = &text[start..];
+        let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
+        let export_keys = has(b"\"JobRunName\"") && has(b"\"StatusCode\"");
+        let line = text.split(|&b| b == b'\n').next().unwrap_or(text);
+        let csv = {
+            let (mut job, mut code) = (false, false);
+            for field in line.split(|&b| b == b',') {
+                let f = field.trim_ascii();
+                let f = f
+                    .strip_prefix(b"\"")
+                    .and_then(|f| f.strip_suffix(b"\""))
+                    .unwrap_or(f);
+                job |= f == b"JobRunName";
+                code |= f == b"StatusCode";
+            }
+            job && code
+        };
+        match body.first() {
+            Some(b'[') if export_keys => Kind::ExportJson,
+            Some(b'{') if export_keys && first_line_is_object(body) => Kind::ExportJsonLines,
+            Some(b'[' | b'{') if is_job_run(body) => Kind::JobRun,
+            Some(b'[' | b'{') if export_keys => Kind::ExportJson,
+            _ if csv => Kind::ExportCsv,
+            _ => Kind::Text,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Looking for JSON keys only in heads that start like JSON
+        /// changes no answer. Heads: a start, a first line of
+        /// comma-separated fields (a CSV header or not), then more text.
+        #[test]
+        fn kind_is_the_first_versions(
+            start in proptest::sample::select(vec![
+                &b""[..], b"\xEF\xBB\xBF", b" ", b"\n", b"[", b"{", b" [", b"\n{", b"{,", b"[ ,",
+            ]),
+            fields in proptest::collection::vec(proptest::sample::select(vec![
+                &b"JobRunName"[..], b"StatusCode", b"\"JobRunName\"", b" \"StatusCode\" ",
+                b"\"JobRunName\":\"a\"", b"\"StatusCode\":1}", b"x", b"{", b"[", b"",
+            ]), 0..5),
+            rest in proptest::collection::vec(proptest::sample::select(vec![
+                &b" "[..], b"\n", b"\r\n", b"{", b"}", b"]", b",", b":", b"\"JobRunName\"",
+                b"\"StatusCode\"", b"\"status\"", b"\"executionStartTime\"",
+                b"\"itemsScanned\"",
+                b"Microsoft.StorageMover/storageMovers/projects/jobDefinitions/jobRuns",
+                b"AZSM1024 2024-03-15T08:00:00Z", b"x",
+            ]), 0..12),
+        ) {
+            let head = [start.to_vec(), fields.join(&b","[..]), rest.concat()].concat();
+            proptest::prop_assert_eq!(kind(&head), kind_searching_always(&head));
+        }
+    }
+
     #[test]
     fn content_decides() {
         assert_eq!(kind(b"2024-03-15T08:00:00Z AZSM1024\n"), Kind::Text);
@@ -110,6 +200,7 @@ mod tests {
             Kind::ExportCsv
         );
         assert_eq!(kind(b"JobRunName=x StatusCode=AZSM1024\n"), Kind::Text);
+        assert_eq!(kind(b"{,JobRunName,StatusCode\n{}"), Kind::ExportCsv);
         assert_eq!(
             kind(b"[{\"JobRunName\":\"a\",\"StatusCode\":\"AZSM1024\"}]"),
             Kind::ExportJson
