@@ -423,13 +423,6 @@ impl Acc {
         line_offset: u64,
         carry: Option<&[u8]>,
     ) {
-        let name = |i: u32| -> Option<Arc<str>> {
-            match i {
-                NO_JOB => None,
-                PENDING => carry.map(|c| Arc::from(String::from_utf8_lossy(c))),
-                i => Some(Arc::from(String::from_utf8_lossy(&self.names[i as usize]))),
-            }
-        };
         let mut rules = self.rules;
         if carry.is_some() {
             rules.carried += self.pending;
@@ -438,15 +431,64 @@ impl Acc {
         }
         tally.rules += rules;
         tally.window += self.window;
-        let mut names: FxHashMap<u32, Option<Arc<str>>> = FxHashMap::default();
-        for ((code, job, cause), cell) in self.cells {
-            let job = names.entry(job).or_insert_with(|| name(job)).clone();
-            tally.add_cell(code, job, cause_id(cause), &cell, path);
+        // Each job's name is made once (shared with the tally's key when
+        // the tally has the job already), and its job tally looked up once
+        // for all its cells: the cells go in job order.
+        let mut names: Vec<Option<Option<Arc<str>>>> = vec![None; self.names.len() + 1];
+        let mut cells: Vec<((Code, u32, u16), Cell)> = self.cells.into_iter().collect();
+        cells.sort_unstable_by_key(|&((code, job, cause), _)| (job, code, cause));
+        let Tally {
+            codes,
+            causes,
+            jobs,
+            unattributed,
+            ..
+        } = tally;
+        for run in cells.chunk_by(|a, b| a.0 .1 == b.0 .1) {
+            let job = run[0].0 .1;
+            let id = match job {
+                NO_JOB => None,
+                PENDING => carry,
+                i => Some(&*self.names[i as usize]),
+            };
+            let mut jt = None;
+            let name = id.map(|id| {
+                let id = String::from_utf8_lossy(id);
+                let name = match jobs.get_key_value(&*id) {
+                    Some((name, _)) => name.clone(),
+                    None => Arc::from(&*id),
+                };
+                let t = jobs.entry(name.clone()).or_default();
+                jt = Some(t);
+                name
+            });
+            for &((code, _, cause), ref cell) in run {
+                add_to_code(
+                    codes,
+                    causes,
+                    code,
+                    cause_id(cause),
+                    name.as_ref(),
+                    cell,
+                    path,
+                );
+                match &mut jt {
+                    Some(jt) => add_to_job(jt, code, cell),
+                    None => *unattributed.entry(code).or_default() += cell.count,
+                }
+            }
+            if job != NO_JOB {
+                names[(job as usize).min(self.names.len())] = Some(name);
+            }
         }
+        let name_of = |job: u32| match job {
+            NO_JOB => None,
+            i => names[(i as usize).min(self.names.len())].clone().flatten(),
+        };
         if let Some(records) = self.records {
             tally.events.reserve(records.len());
             for r in records {
-                let job = names.entry(r.job).or_insert_with(|| name(r.job)).clone();
+                let job = name_of(r.job);
                 let rule = match (r.job, carry) {
                     (PENDING, None) => "none",
                     _ => r.rule,
@@ -468,6 +510,10 @@ impl Acc {
         for pc in self.per_code {
             let code = pc.code;
             for (cause, examples) in pc.examples {
+                if examples.is_empty() {
+                    // Skipped ([`Full`]): the cells made the code and the part.
+                    continue;
+                }
                 let examples: Vec<Example> = examples
                     .into_iter()
                     .map(|(line, text, matched)| Example {
@@ -573,6 +619,46 @@ pub fn skipping_within<R>(full: Arc<Full>, scan: impl FnOnce() -> R) -> R {
 /// The examples to skip on this thread (see [`skipping_within`]).
 pub fn current_full() -> Option<Arc<Full>> {
     FULL.with(|f| f.borrow().clone())
+}
+
+/// Adds a cell to its code's tally and to its sub-cause's part.
+fn add_to_code(
+    codes: &mut BTreeMap<Code, CodeTally>,
+    causes: &mut BTreeMap<(Code, Option<CauseId>), CodeTally>,
+    code: Code,
+    cause: Option<CauseId>,
+    job: Option<&Arc<str>>,
+    cell: &Cell,
+    path: &Arc<str>,
+) {
+    let healthy = if cell.healthy { cell.count } else { 0 };
+    for ct in [
+        codes.entry(code).or_default(),
+        causes.entry((code, cause)).or_default(),
+    ] {
+        ct.count += cell.count;
+        ct.healthy += healthy;
+        ct.first = min_opt(ct.first, cell.first);
+        ct.last = max_opt(ct.last, cell.last);
+        if !ct.files.contains(path) {
+            ct.files.insert(path.clone());
+        }
+        if let Some(job) = job {
+            if !ct.jobs.contains(job) {
+                ct.jobs.insert(job.clone());
+            }
+        }
+    }
+}
+
+/// Adds a cell of `code` to its job's tally.
+fn add_to_job(jt: &mut JobTally, code: Code, cell: &Cell) {
+    *jt.codes.entry(code).or_default() += cell.count;
+    if code.is_finding() && cell.healthy {
+        jt.healthy += cell.count;
+    }
+    jt.first = min_opt(jt.first, cell.first);
+    jt.last = max_opt(jt.last, cell.last);
 }
 
 fn cause_id(raw: u16) -> Option<CauseId> {
@@ -740,46 +826,6 @@ impl Tally {
     /// codes of one line stay in code order).
     pub fn sort_events(&mut self) {
         self.events.sort_by_key(|e| (e.input, e.line));
-    }
-
-    fn add_cell(
-        &mut self,
-        code: Code,
-        job: Option<Arc<str>>,
-        cause: Option<CauseId>,
-        cell: &Cell,
-        path: &Arc<str>,
-    ) {
-        let healthy = if cell.healthy { cell.count } else { 0 };
-        for ct in [
-            self.codes.entry(code).or_default(),
-            self.causes.entry((code, cause)).or_default(),
-        ] {
-            ct.count += cell.count;
-            ct.healthy += healthy;
-            ct.first = min_opt(ct.first, cell.first);
-            ct.last = max_opt(ct.last, cell.last);
-            if !ct.files.contains(path) {
-                ct.files.insert(path.clone());
-            }
-            if let Some(job) = &job {
-                if !ct.jobs.contains(job) {
-                    ct.jobs.insert(job.clone());
-                }
-            }
-        }
-        match job {
-            Some(job) => {
-                let jt = self.jobs.entry(job).or_default();
-                *jt.codes.entry(code).or_default() += cell.count;
-                if code.is_finding() {
-                    jt.healthy += healthy;
-                }
-                jt.first = min_opt(jt.first, cell.first);
-                jt.last = max_opt(jt.last, cell.last);
-            }
-            None => *self.unattributed.entry(code).or_default() += cell.count,
-        }
     }
 
     /// What an input shown as `path` cannot add to this tally's examples
@@ -1057,6 +1103,207 @@ mod tests {
             column: 0,
             cause: None,
             item: None,
+        }
+    }
+
+    impl Acc {
+        /// The first version of [`Acc::drain_into`], one cell at a time
+        /// (a job's name made and its tally looked up for each): the
+        /// oracle of `draining_is_the_first_versions`.
+        fn drain_into_per_cell(
+            self,
+            tally: &mut Tally,
+            path: &Arc<str>,
+            line_offset: u64,
+            carry: Option<&[u8]>,
+        ) {
+            let name = |i: u32| -> Option<Arc<str>> {
+                match i {
+                    NO_JOB => None,
+                    PENDING => carry.map(|c| Arc::from(String::from_utf8_lossy(c))),
+                    i => Some(Arc::from(String::from_utf8_lossy(&self.names[i as usize]))),
+                }
+            };
+            let mut rules = self.rules;
+            if carry.is_some() {
+                rules.carried += self.pending;
+            } else {
+                rules.none += self.pending;
+            }
+            tally.rules += rules;
+            tally.window += self.window;
+            let mut names: FxHashMap<u32, Option<Arc<str>>> = FxHashMap::default();
+            for ((code, job, cause), cell) in self.cells {
+                let job = names.entry(job).or_insert_with(|| name(job)).clone();
+                tally.add_cell(code, job, cause_id(cause), &cell, path);
+            }
+            if let Some(records) = self.records {
+                tally.events.reserve(records.len());
+                for r in records {
+                    let job = names.entry(r.job).or_insert_with(|| name(r.job)).clone();
+                    let rule = match (r.job, carry) {
+                        (PENDING, None) => "none",
+                        _ => r.rule,
+                    };
+                    tally.events.push(EventRow {
+                        input: 0,
+                        path: path.clone(),
+                        line: r.line + line_offset,
+                        code: r.code,
+                        job,
+                        rule,
+                        time: r.time,
+                        cause: cause_id(r.cause),
+                        healthy: r.healthy,
+                        item: r.item,
+                    });
+                }
+            }
+            for pc in self.per_code {
+                let code = pc.code;
+                for (cause, examples) in pc.examples {
+                    let examples: Vec<Example> = examples
+                        .into_iter()
+                        .map(|(line, text, matched)| Example {
+                            path: path.clone(),
+                            line: line + line_offset,
+                            text,
+                            matched,
+                        })
+                        .collect();
+                    // The chunk's examples are in line order: the part keeps
+                    // its first ones.
+                    let part = tally.causes.entry((code, cause_id(cause))).or_default();
+                    part.add_examples(examples.iter().take(CAUSE_EXAMPLES).cloned());
+                    part.examples.truncate(CAUSE_EXAMPLES);
+                    tally.codes.entry(code).or_default().add_examples(examples);
+                }
+                let ct = tally.codes.entry(code).or_default();
+                let mine = ct.sites.entry(path.clone()).or_insert(Site {
+                    count: 0,
+                    line: u64::MAX,
+                });
+                mine.count += pc.site.count;
+                mine.line = mine.line.min(pc.site.line + line_offset);
+                if let Some(items) = pc.items {
+                    ct.items.absorb(items, path, line_offset);
+                }
+            }
+        }
+    }
+
+    impl Tally {
+        fn add_cell(
+            &mut self,
+            code: Code,
+            job: Option<Arc<str>>,
+            cause: Option<CauseId>,
+            cell: &Cell,
+            path: &Arc<str>,
+        ) {
+            let healthy = if cell.healthy { cell.count } else { 0 };
+            for ct in [
+                self.codes.entry(code).or_default(),
+                self.causes.entry((code, cause)).or_default(),
+            ] {
+                ct.count += cell.count;
+                ct.healthy += healthy;
+                ct.first = min_opt(ct.first, cell.first);
+                ct.last = max_opt(ct.last, cell.last);
+                if !ct.files.contains(path) {
+                    ct.files.insert(path.clone());
+                }
+                if let Some(job) = &job {
+                    if !ct.jobs.contains(job) {
+                        ct.jobs.insert(job.clone());
+                    }
+                }
+            }
+            match job {
+                Some(job) => {
+                    let jt = self.jobs.entry(job).or_default();
+                    *jt.codes.entry(code).or_default() += cell.count;
+                    if code.is_finding() {
+                        jt.healthy += healthy;
+                    }
+                    jt.first = min_opt(jt.first, cell.first);
+                    jt.last = max_opt(jt.last, cell.last);
+                }
+                None => *self.unattributed.entry(code).or_default() += cell.count,
+            }
+        }
+    }
+
+    fn arb_event() -> impl proptest::strategy::Strategy<Value = Event<'static>> {
+        use proptest::prelude::*;
+        let job = prop_oneof![
+            Just(JobSlot::Pending),
+            Just(JobSlot::Agent),
+            Just(JobSlot::None),
+            (
+                proptest::sample::select(vec![&b"J1"[..], b"J2", b"J3", b"bad\xff"]),
+                proptest::sample::select(vec![Rule::Line, Rule::Path, Rule::Carried])
+            )
+                .prop_map(|(id, rule)| JobSlot::Id(id, rule)),
+        ];
+        (
+            proptest::sample::select(vec![0u16, 1, 1024, 1042, 2062, 2063]),
+            job,
+            1u64..40,
+            proptest::option::of(0i64..100),
+            proptest::option::of((0u16..3, any::<bool>())),
+            proptest::option::of(proptest::sample::select(vec![
+                &b"/d/a.txt"[..],
+                b"/d/b.txt",
+                b"/e/c.txt",
+            ])),
+        )
+            .prop_map(|(code, job, line, time, cause, item)| Event {
+                cause: cause.map(|(id, healthy)| Hit {
+                    id: CauseId(id),
+                    start: 0,
+                    end: 4,
+                    healthy,
+                }),
+                item,
+                ..ev(code, job, line, time)
+            })
+    }
+
+    proptest::proptest! {
+        /// Draining a chunk's cells in job order, each job's name and
+        /// tally found once, gives the tally the first version gives,
+        /// into an empty tally or one that holds the jobs already, with
+        /// or without a carried key, examples skipped or not, events
+        /// recorded or not.
+        #[test]
+        fn draining_is_the_first_versions(
+            before in proptest::collection::vec(arb_event(), 0..12),
+            chunk in proptest::collection::vec(arb_event(), 0..24),
+            carry in proptest::sample::select(vec![None, Some(&b"J1"[..]), Some(b"J9")]),
+            offset in 0u64..100,
+            record in proptest::bool::ANY,
+            skip in proptest::bool::ANY,
+        ) {
+            let mut prior = Tally::default();
+            let mut acc = Acc::default();
+            for e in &before {
+                acc.add(e);
+            }
+            acc.drain_into_per_cell(&mut prior, &Arc::from("a"), 0, Some(b"J2"));
+            let make = || {
+                let acc = if record { Acc::recording() } else { Acc::default() };
+                let mut acc = acc.skipping(skip.then(|| Arc::new(prior.full_before("b"))));
+                for e in &chunk {
+                    acc.add(e);
+                }
+                acc
+            };
+            let path: Arc<str> = Arc::from("b");
+            let (mut new, mut old) = (prior.clone(), prior.clone());
+            make().drain_into(&mut new, &path, offset, carry);
+            make().drain_into_per_cell(&mut old, &path, offset, carry);
+            proptest::prop_assert_eq!(new, old);
         }
     }
 
