@@ -173,7 +173,10 @@ pub struct EventRow {
 ///
 /// An event costs three hash look-ups, all on small keys or short ids: its
 /// job id (interned), its `(code, job, cause)` cell, and its code's slot,
-/// which holds everything else kept per code.
+/// which holds everything else kept per code. A file scan recycles the
+/// accumulators it drains for the next chunks its thread scans
+/// ([`Acc::recycle`]), so their tables are not made anew for each small
+/// file.
 #[derive(Debug, Default)]
 pub struct Acc {
     ids: FxHashMap<Box<[u8]>, u32>,
@@ -195,7 +198,19 @@ pub struct Acc {
     /// Whether the job ids given to it stay at their addresses, unchanged,
     /// for its whole life (see [`Acc::with_stable_ids`]).
     stable_ids: bool,
+    /// Room the drain reuses: the cells in job order, the jobs' names.
+    sorted: Vec<((Code, u32, u16), Cell)>,
+    named: Vec<Option<Option<Arc<str>>>>,
 }
+
+thread_local! {
+    /// Drained accumulators kept for the next chunks this thread scans
+    /// ([`Acc::recycle`], [`Acc::reused`]).
+    static POOL: std::cell::RefCell<Vec<Acc>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many drained accumulators a thread keeps.
+const POOL_SIZE: usize = 2;
 
 /// What a chunk keeps per code besides its cells.
 #[derive(Debug)]
@@ -239,6 +254,67 @@ impl Acc {
             records: Some(Vec::new()),
             ..Acc::default()
         }
+    }
+
+    /// An empty accumulator, [`Acc::recording`] or [`Acc::default`] as
+    /// `record` says: one this thread drained and recycled when there is
+    /// one (its tables keep their room, so a small file's chunk allocates
+    /// little), else a new one. Either way it is the same as a new one.
+    pub fn reused(record: bool) -> Acc {
+        let mut acc = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+        if record {
+            acc.records = Some(Vec::new());
+        }
+        acc
+    }
+
+    /// Keeps this drained accumulator for this thread's next
+    /// [`Acc::reused`] (or drops it, when the thread keeps enough).
+    pub fn recycle(mut self) {
+        self.reset();
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            if pool.len() < POOL_SIZE {
+                pool.push(self);
+            }
+        });
+    }
+
+    /// Empties it and sets its options back to the defaults, keeping the
+    /// room of its tables.
+    fn reset(&mut self) {
+        let Acc {
+            ids,
+            names,
+            cells,
+            slots,
+            per_code,
+            rules,
+            pending,
+            window,
+            records,
+            keep_secrets,
+            full,
+            last_id,
+            stable_ids,
+            sorted,
+            named,
+        } = self;
+        ids.clear();
+        names.clear();
+        cells.clear();
+        slots.clear();
+        per_code.clear();
+        *rules = RuleCounts::default();
+        *pending = 0;
+        *window = WindowCounts::default();
+        *records = None;
+        *keep_secrets = false;
+        *full = None;
+        *last_id = None;
+        *stable_ids = false;
+        sorted.clear();
+        named.clear();
     }
 
     /// Records one event.
@@ -417,7 +493,19 @@ impl Acc {
     /// Moves everything into `tally`: lines shift by `line_offset`, pending
     /// events go to `carry` (rule 3) or, without one, to nobody (rule 4).
     pub fn drain_into(
-        self,
+        mut self,
+        tally: &mut Tally,
+        path: &Arc<str>,
+        line_offset: u64,
+        carry: Option<&[u8]>,
+    ) {
+        self.drain(tally, path, line_offset, carry);
+    }
+
+    /// [`Acc::drain_into`], leaving the accumulator empty (and its options
+    /// as they were), to be [recycled](Acc::recycle).
+    pub fn drain(
+        &mut self,
         tally: &mut Tally,
         path: &Arc<str>,
         line_offset: u64,
@@ -434,8 +522,12 @@ impl Acc {
         // Each job's name is made once (shared with the tally's key when
         // the tally has the job already), and its job tally looked up once
         // for all its cells: the cells go in job order.
-        let mut names: Vec<Option<Option<Arc<str>>>> = vec![None; self.names.len() + 1];
-        let mut cells: Vec<((Code, u32, u16), Cell)> = self.cells.into_iter().collect();
+        let mut names = std::mem::take(&mut self.named);
+        names.clear();
+        names.resize(self.names.len() + 1, None);
+        let mut cells = std::mem::take(&mut self.sorted);
+        cells.clear();
+        cells.extend(self.cells.drain());
         cells.sort_unstable_by_key(|&((code, job, cause), _)| (job, code, cause));
         let Tally {
             codes,
@@ -485,7 +577,8 @@ impl Acc {
             NO_JOB => None,
             i => names[(i as usize).min(self.names.len())].clone().flatten(),
         };
-        if let Some(records) = self.records {
+        let was_recording = self.records.is_some();
+        if let Some(records) = self.records.take() {
             tally.events.reserve(records.len());
             for r in records {
                 let job = name_of(r.job);
@@ -507,7 +600,7 @@ impl Acc {
                 });
             }
         }
-        for pc in self.per_code {
+        for pc in self.per_code.drain(..) {
             let code = pc.code;
             for (cause, examples) in pc.examples {
                 if examples.is_empty() {
@@ -541,6 +634,20 @@ impl Acc {
                 ct.items.absorb(items, path, line_offset);
             }
         }
+        // Empty again, with the room of its tables and its options.
+        let record = was_recording;
+        cells.clear();
+        names.clear();
+        self.sorted = cells;
+        self.named = names;
+        self.ids.clear();
+        self.names.clear();
+        self.slots.clear();
+        self.last_id = None;
+        self.rules = RuleCounts::default();
+        self.pending = 0;
+        self.window = WindowCounts::default();
+        self.records = record.then(Vec::new);
     }
 }
 
@@ -1305,6 +1412,76 @@ mod tests {
             make().drain_into_per_cell(&mut old, &path, offset, carry);
             proptest::prop_assert_eq!(new, old);
         }
+    }
+
+    proptest::proptest! {
+        /// An accumulator drained and filled again (kept, or recycled and
+        /// reused) gives what a new one per chunk gives.
+        #[test]
+        fn a_reused_accumulator_drains_as_a_new_one(
+            chunks in proptest::collection::vec(
+                proptest::collection::vec(arb_event(), 0..12),
+                1..5,
+            ),
+            record in proptest::bool::ANY,
+            recycle in proptest::bool::ANY,
+        ) {
+            let (mut fresh, mut reused) = (Tally::default(), Tally::default());
+            let mut acc = Acc::reused(record).with_stable_ids();
+            for (i, chunk) in chunks.iter().enumerate() {
+                let path: Arc<str> = Arc::from(format!("f{}", i % 2));
+                let carry = (i % 3 == 1).then_some(&b"J1"[..]);
+                let new = if record { Acc::recording() } else { Acc::default() };
+                let mut new = new.with_stable_ids();
+                for e in chunk {
+                    new.add(e);
+                    acc.add(e);
+                }
+                new.drain_into(&mut fresh, &path, i as u64, carry);
+                acc.drain(&mut reused, &path, i as u64, carry);
+                if recycle {
+                    acc.recycle();
+                    acc = Acc::reused(record).with_stable_ids();
+                }
+            }
+            proptest::prop_assert_eq!(fresh, reused);
+        }
+    }
+
+    /// A drained accumulator forgets the addresses of its ids: the next
+    /// chunk may hold other text there.
+    #[test]
+    fn a_drained_accumulator_forgets_id_addresses() {
+        let mut buf = *b"job-aaaa";
+        let mut acc = Acc::default().with_stable_ids();
+        let add = |acc: &mut Acc, id: &[u8]| {
+            acc.add(&Event {
+                job: JobSlot::Id(id, Rule::Line),
+                ..ev(1024, JobSlot::None, 1, None)
+            })
+        };
+        let mut t = Tally::default();
+        add(&mut acc, &buf);
+        acc.drain(&mut t, &Arc::from("x"), 0, None);
+        acc.recycle();
+        buf.copy_from_slice(b"job-bbbb");
+        let mut acc = Acc::reused(false).with_stable_ids();
+        add(&mut acc, &buf);
+        acc.drain(&mut t, &Arc::from("x"), 1, None);
+        assert_eq!(
+            t.jobs.keys().map(|j| &**j).collect::<Vec<_>>(),
+            ["job-aaaa", "job-bbbb"]
+        );
+        // Recycled, it no longer promises stable ids (an export's rows).
+        acc.drain(&mut t, &Arc::from("x"), 2, None);
+        acc.recycle();
+        let mut acc = Acc::reused(false);
+        buf.copy_from_slice(b"job-cccc");
+        add(&mut acc, &buf);
+        buf.copy_from_slice(b"job-dddd");
+        add(&mut acc, &buf);
+        acc.drain(&mut t, &Arc::from("x"), 3, None);
+        assert_eq!(t.jobs.len(), 4);
     }
 
     fn tally_of(path: &str, events: &[Event<'static>], offset: u64, carry: Option<&[u8]>) -> Tally {

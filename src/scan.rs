@@ -146,12 +146,8 @@ impl Scanner {
     /// An empty accumulator set up as this scanner's options say, for a
     /// chunk or a long line: buffers that stay put while they are scanned.
     pub(crate) fn new_acc(&self, ctx: &FileCtx) -> Acc {
-        let acc = if self.events {
-            Acc::recording()
-        } else {
-            Acc::default()
-        };
-        acc.keeping_secrets(self.keep_secrets)
+        Acc::reused(self.events)
+            .keeping_secrets(self.keep_secrets)
             .skipping(ctx.full.clone())
             .with_stable_ids()
     }
@@ -343,12 +339,15 @@ impl FileScan {
     /// Adds the next chunk, in file order.
     pub fn push(&mut self, out: ChunkOut) {
         self.pushed = true;
-        out.acc.drain_into(
+        let mut acc = out.acc;
+        acc.drain(
             &mut self.tally,
             &self.path,
             self.lines,
             self.carry.as_deref(),
         );
+        // The next chunk this thread scans fills it again.
+        acc.recycle();
         if out.last_key.is_some() {
             self.carry = out.last_key;
         }
