@@ -21,7 +21,7 @@ use crate::causes::{CauseId, Hit};
 use crate::code::Code;
 use crate::error::FileError;
 use crate::items::{ItemAcc, Items};
-use crate::sorted::SortedSet;
+use crate::sorted::{SortedMap, SortedSet};
 use crate::timestamp::Millis;
 
 /// How many example locations are kept per code.
@@ -624,7 +624,7 @@ impl Acc {
                 tally.codes.entry(code).or_default().add_examples(examples);
             }
             let ct = tally.codes.entry(code).or_default();
-            let mine = ct.sites.entry(path.clone()).or_insert(Site {
+            let mine = ct.sites.get_or_insert_with(path, || Site {
                 count: 0,
                 line: u64::MAX,
             });
@@ -814,7 +814,7 @@ pub struct CodeTally {
     /// The item paths of its events, for item-scope codes.
     pub items: Items,
     /// Per input: events and first line (one SARIF result each).
-    pub sites: BTreeMap<Arc<str>, Site>,
+    pub sites: SortedMap<Arc<str>, Site>,
 }
 
 impl CodeTally {
@@ -1061,14 +1061,10 @@ impl AddAssign for CodeTally {
         self.last = max_opt(self.last, o.last);
         self.add_examples(o.examples);
         self.items.merge(o.items);
-        for (path, site) in o.sites {
-            let m = self.sites.entry(path).or_insert(Site {
-                count: 0,
-                line: u64::MAX,
-            });
+        self.sites.merge(o.sites, |m, site| {
             m.count += site.count;
             m.line = m.line.min(site.line);
-        }
+        });
     }
 }
 
@@ -1286,7 +1282,7 @@ mod tests {
                     tally.codes.entry(code).or_default().add_examples(examples);
                 }
                 let ct = tally.codes.entry(code).or_default();
-                let mine = ct.sites.entry(path.clone()).or_insert(Site {
+                let mine = ct.sites.get_or_insert_with(path, || Site {
                     count: 0,
                     line: u64::MAX,
                 });

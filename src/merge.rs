@@ -33,6 +33,7 @@ use crate::code::Code;
 use crate::error::{Error, FileError};
 use crate::items::Items;
 use crate::report::{CausePartRow, DirCount, ExampleRow, ItemExample, SiteRow, VERSION};
+use crate::sorted::SortedMap;
 use crate::timestamp::{self, Millis};
 
 #[derive(Deserialize)]
@@ -217,7 +218,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
             t.causes.insert(
                 (code_, None),
                 CodeTally {
-                    sites: BTreeMap::new(),
+                    sites: SortedMap::new(),
                     items: Items::default(),
                     examples: ct
                         .examples
@@ -248,7 +249,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
                         .into_iter()
                         .map(|e| example(e, &mut intern))
                         .collect(),
-                    sites: BTreeMap::new(),
+                    sites: SortedMap::new(),
                     items: Items::default(),
                 };
                 *t.causes.entry((code_, id)).or_default() += part;
