@@ -747,13 +747,11 @@ fn add_to_code(
         ct.healthy += healthy;
         ct.first = min_opt(ct.first, cell.first);
         ct.last = max_opt(ct.last, cell.last);
-        if !ct.files.contains(path) {
-            ct.files.insert(path.clone());
-        }
+        // One comparison, one hash: the path is cloned, and the job's
+        // name, only when they are new to the set.
+        ct.files.insert_cloned(path);
         if let Some(job) = job {
-            if !ct.jobs.contains(job) {
-                ct.jobs.insert(job.clone());
-            }
+            ct.jobs.get_or_insert_with(&**job, |_| job.clone());
         }
     }
 }
@@ -794,6 +792,10 @@ pub struct Site {
     pub line: u64,
 }
 
+/// A set of job runs (`hashbrown`'s, for its one-hash
+/// [`get_or_insert_with`](hashbrown::HashSet::get_or_insert_with)).
+pub type JobSet = hashbrown::HashSet<Arc<str>, rustc_hash::FxBuildHasher>;
+
 /// Everything known about one code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CodeTally {
@@ -802,7 +804,7 @@ pub struct CodeTally {
     /// Of which a healthy sub-cause says they are not errors.
     pub healthy: u64,
     /// Job runs it was attributed to.
-    pub jobs: FxHashSet<Arc<str>>,
+    pub jobs: JobSet,
     /// Inputs it was seen in.
     pub files: SortedSet<Arc<str>>,
     /// Earliest time on one of its lines.

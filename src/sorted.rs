@@ -69,6 +69,24 @@ impl<T: Ord> SortedSet<T> {
         }
     }
 
+    /// Adds a clone of `value` unless the set has it; returns whether it
+    /// was new. One comparison when it is, or goes, last.
+    pub fn insert_cloned(&mut self, value: &T) -> bool
+    where
+        T: Clone,
+    {
+        let at = match self.0.last().map(|last| last.cmp(value)) {
+            None | Some(Ordering::Less) => self.0.len(),
+            Some(Ordering::Equal) => return false,
+            Some(Ordering::Greater) => match self.0.binary_search(value) {
+                Ok(_) => return false,
+                Err(at) => at,
+            },
+        };
+        self.0.insert(at, value.clone());
+        true
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -330,7 +348,8 @@ mod tests {
             for (one_by_one, values) in ops {
                 if one_by_one {
                     for v in values {
-                        prop_assert_eq!(mine.insert(v), theirs.insert(v));
+                        let new = if v % 2 == 0 { mine.insert(v) } else { mine.insert_cloned(&v) };
+                        prop_assert_eq!(new, theirs.insert(v));
                     }
                 } else {
                     mine.extend(values.iter().copied());
