@@ -98,6 +98,10 @@ fn is_job_run(body: &[u8]) -> bool {
 /// A CSV header row naming the `JobRunName` and `StatusCode` columns.
 fn csv_header(text: &[u8]) -> bool {
     let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    if memchr::memchr(b',', line).is_none() {
+        // One field (the first line of nearly every log).
+        return false;
+    }
     let mut job = false;
     let mut code = false;
     for field in line.split(|&b| b == b',') {
