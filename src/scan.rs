@@ -414,19 +414,29 @@ pub fn split_lines(buf: &[u8], size: usize) -> Vec<&[u8]> {
 /// Rule 2: the deepest path component that is a GUID, a directory name or
 /// the part of the file name before its first dot.
 pub fn path_job(path: &str) -> Option<&str> {
-    let mut parts = path.split(['/', '\\']).filter(|p| !p.is_empty()).peekable();
-    let mut found = None;
-    while let Some(part) = parts.next() {
-        let part = if parts.peek().is_none() {
-            part.split('.').next().unwrap_or(part)
-        } else {
-            part
-        };
-        if is_guid(part) {
-            found = Some(part);
+    // From the end: the first GUID found is the deepest. Separators are
+    // ASCII, so the cuts fall on character boundaries.
+    let mut end = path.len();
+    let mut last = true;
+    loop {
+        let start = memchr::memrchr2(b'/', b'\\', &path.as_bytes()[..end]).map_or(0, |p| p + 1);
+        let part = path.get(start..end).unwrap_or_default();
+        if !part.is_empty() {
+            let part = if last {
+                last = false;
+                part.split('.').next().unwrap_or(part)
+            } else {
+                part
+            };
+            if is_guid(part) {
+                return Some(part);
+            }
         }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
     }
-    found
 }
 
 fn is_guid(s: &str) -> bool {
@@ -463,6 +473,41 @@ mod tests {
             ("AZSM10a4", 0),
         ] {
             assert_eq!(ok(s, at), None, "{s}");
+        }
+    }
+
+    /// The first version of [`path_job`], front to back: the oracle of
+    /// the proptest below.
+    fn path_job_front_to_back(path: &str) -> Option<&str> {
+        let mut parts = path.split(['/', '\\']).filter(|p| !p.is_empty()).peekable();
+        let mut found = None;
+        while let Some(part) = parts.next() {
+            let part = if parts.peek().is_none() {
+                part.split('.').next().unwrap_or(part)
+            } else {
+                part
+            };
+            if is_guid(part) {
+                found = Some(part);
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// Looking from the end finds the component the first version found.
+        #[test]
+        fn path_job_is_the_first_versions(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "/", "\\", ".", "..", "x", "é", "job.log", ".1",
+                "38fb0f65-b642-4cb7-a8a0-f406e3e6f85a",
+                "0b0e7f0e-0000-4000-8000-00000000abcd",
+                "0b0e7f0e-0000-4000-8000-00000000abcdx",
+            ]),
+            0..10,
+        )) {
+            let path = parts.concat();
+            proptest::prop_assert_eq!(path_job(&path), path_job_front_to_back(&path));
         }
     }
 
