@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod ndjson;
+mod pretty;
 pub mod sarif;
 pub mod text;
 

@@ -157,9 +157,14 @@ pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
 /// those (nearly all) is copied at once.
 pub fn push_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
+    push_escaped(s, out);
+    out.push(b'"');
+}
+
+/// `s` escaped as [`push_str`] escapes it, without the quotes.
+pub(crate) fn push_escaped(s: &str, out: &mut Vec<u8>) {
     if !any16(s.as_bytes(), |b| (b < 0x20) | (b == b'"') | (b == b'\\')) {
         out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
         return;
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -190,7 +195,6 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(&bytes[plain..]);
-    out.push(b'"');
 }
 
 /// Whether `special` holds for any byte of `bytes`, looked at 16 bytes at
