@@ -59,13 +59,24 @@ struct Layout {
 impl Layout {
     /// A line break (after a comma unless `first`) and the indent.
     fn line_break(&self, buf: &mut Vec<u8>, first: bool) {
+        /// Bytes copied at once: a fixed size is a few moves, not a call to
+        /// `memcpy` (the break is cut to its length after).
+        const FIXED: usize = 34;
         let start = usize::from(first);
-        match BREAK.get(start..2 + 2 * self.depth) {
-            Some(bytes) => buf.extend_from_slice(bytes),
-            None => {
-                buf.extend_from_slice(&BREAK[start..2]);
-                (0..self.depth).for_each(|_| buf.extend_from_slice(b"  "));
+        let end = 2 + 2 * self.depth;
+        match BREAK[start..].first_chunk::<FIXED>() {
+            Some(fixed) if end - start <= FIXED => {
+                let len = buf.len();
+                buf.extend_from_slice(fixed);
+                buf.truncate(len + end - start);
             }
+            _ => match BREAK.get(start..end) {
+                Some(bytes) => buf.extend_from_slice(bytes),
+                None => {
+                    buf.extend_from_slice(&BREAK[start..2]);
+                    (0..self.depth).for_each(|_| buf.extend_from_slice(b"  "));
+                }
+            },
         }
     }
 
