@@ -162,11 +162,20 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
 }
 
 /// `s` escaped as [`push_str`] escapes it, without the quotes.
+#[inline]
 pub(crate) fn push_escaped(s: &str, out: &mut Vec<u8>) {
-    if !needs_escape(s.as_bytes()) {
+    if needs_escape(s.as_bytes()) {
+        push_escaped_slowly(s, out);
+    } else {
         out.extend_from_slice(s.as_bytes());
-        return;
     }
+}
+
+/// [`push_escaped`] for text with something to escape (rare, kept out of
+/// the way of the common case).
+#[cold]
+#[inline(never)]
+fn push_escaped_slowly(s: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut plain = 0;
@@ -236,8 +245,10 @@ pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
 /// most strings have none, and are long (paths).
 #[inline]
 pub(crate) fn any16(bytes: &[u8], special: impl Fn(u8) -> bool) -> bool {
-    let block = |b: &[u8]| {
-        <&[u8; 16]>::try_from(b).is_ok_and(|b| b.iter().fold(false, |any, &c| any | special(c)))
+    let block = |b: &[u8]| match <&[u8; 16]>::try_from(b) {
+        Ok(b) => b.iter().fold(false, |any, &c| any | special(c)),
+        // Never (blocks are 16 bytes): says "special", the exact way.
+        Err(_) => true,
     };
     if bytes.len() < 16 {
         return bytes.iter().fold(false, |any, &c| any | special(c));
