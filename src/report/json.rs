@@ -9,7 +9,7 @@
 //! two big arrays, `codes` and `jobs`, are rendered in batches of elements,
 //! on the scan's thread pool when there is one, each batch into a buffer
 //! of its own, and the buffers are written in order. Each element is
-//! serialized by [`super::pretty`], a serializer that writes serde_json's
+//! serialized by `report/pretty.rs`, a serializer that writes serde_json's
 //! pretty bytes starting at the element's depth, with a faster escaper.
 
 use std::io::{self, Write};

@@ -5,13 +5,15 @@
 //! through a table, a loop its `Formatter` trait cannot replace, and the
 //! JSON report is mostly strings (paths, job ids, times): that loop was
 //! nearly two thirds of the report's rendering. [`Pretty`] writes strings
-//! with [`super::ndjson::push_str`] (16 bytes checked at a time, plain
-//! text copied at once, the same escapes) and everything else as
-//! serde_json's `Serializer` with its `PrettyFormatter` does, method for
-//! method: the layout by [`Layout`], numbers and booleans by serde_json
-//! itself, map keys by serde_json too (see [`push_key`]). One difference,
-//! which no report type meets: serde_json's `RawValue` would be written as
-//! the struct it is made of, not raw.
+//! with [`super::ndjson::push_str`] (short strings checked as one or two
+//! words, long ones 16 bytes at a time, plain text copied at once, the
+//! same escapes) and everything else as serde_json's `Serializer` with its
+//! `PrettyFormatter` does, method for method: the layout by [`Layout`],
+//! numbers and booleans by serde_json itself, map keys by serde_json too
+//! (see [`push_key`]). One difference, which no report type meets: with
+//! serde_json's `raw_value` or `arbitrary_precision` features (neither is
+//! enabled), a `RawValue` or a `Number` would be written as the struct
+//! serde_json makes of it, not as its text (the `Value` test would fail).
 //!
 //! The tests compare it with `serde_json::to_writer_pretty` on values of
 //! every shape, here and on whole reports (`tests/it/json_render.rs`).
