@@ -26,7 +26,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_with(report, None, out)
 }
 
-/// Writes `report` as [`write`] does, rendering the big arrays on `pool`
+/// Writes `report` as [`write()`] does, rendering the big arrays on `pool`
 /// (when given) first: nothing is written unless all of it rendered.
 pub fn write_with(
     report: &Report,
