@@ -192,33 +192,9 @@ pub struct ScopeRow {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CodeCount {
     /// The code.
-    #[serde(serialize_with = "code_text")]
     pub code: Code,
     /// Events.
     pub count: u64,
-}
-
-/// `code` as [`Code`]'s own `Serialize` writes it (`AZSM1024`), but as a
-/// plain string, not through `collect_str` and the formatting machinery
-/// (some 500 instructions a code, and the JSON report's job rows list
-/// tens of thousands). A test checks every code.
-fn code_text<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
-    let n = code.number();
-    let digit = |unit: u16| b'0' + (n / unit % 10) as u8;
-    let text = [
-        b'A',
-        b'Z',
-        b'S',
-        b'M',
-        digit(1000),
-        digit(100),
-        digit(10),
-        digit(1),
-    ];
-    match std::str::from_utf8(&text) {
-        Ok(text) => s.serialize_str(text),
-        Err(_) => s.collect_str(code),
-    }
 }
 
 /// Where a code was seen.
@@ -918,19 +894,6 @@ mod tests {
             let mut want = ids.clone();
             want.sort_unstable();
             proptest::prop_assert_eq!(sorted_ids(ids.iter()), want);
-        }
-    }
-
-    #[test]
-    fn code_counts_write_every_code_as_code_does() {
-        for n in 0..=9999 {
-            let code = Code::new(n).unwrap();
-            let row = CodeCount { code, count: 7 };
-            let want = format!(
-                "{{\"code\":{},\"count\":7}}",
-                serde_json::to_string(&code).unwrap()
-            );
-            assert_eq!(serde_json::to_string(&row).unwrap(), want);
         }
     }
 }

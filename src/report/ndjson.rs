@@ -141,14 +141,7 @@ pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Ve
 
 /// `AZSM` and the code's four digits.
 pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
-    let n = code.number();
-    out.extend_from_slice(b"AZSM");
-    out.extend_from_slice(&[
-        b'0' + (n / 1000 % 10) as u8,
-        b'0' + (n / 100 % 10) as u8,
-        b'0' + (n / 10 % 10) as u8,
-        b'0' + (n % 10) as u8,
-    ]);
+    out.extend_from_slice(&code.text());
 }
 
 /// `s` as a JSON string, escaped as `serde_json` escapes it (a property
