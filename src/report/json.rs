@@ -9,17 +9,15 @@
 //! two big arrays, `codes` and `jobs`, are rendered in batches of elements,
 //! on the scan's thread pool when there is one, each batch into a buffer
 //! of its own, and the buffers are written in order. Each element is
-//! serialized by serde_json with [`Pretty`], a formatter that lays out as
-//! serde_json's `PrettyFormatter` does but starts at the element's depth
-//! and writes a line break and its indent in one write, not one per level
-//! (a quarter of the instructions of rendering deep `sites` rows).
+//! serialized by `report/pretty.rs`, a serializer that writes serde_json's
+//! pretty bytes starting at the element's depth, with a faster escaper.
 
 use std::io::{self, Write};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::ser::{Formatter, Serializer};
 
+use super::pretty::render;
 use super::Report;
 
 /// Writes `report` as pretty-printed JSON followed by a newline, on the
@@ -28,7 +26,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_with(report, None, out)
 }
 
-/// Writes `report` as [`write`] does, rendering the big arrays on `pool`
+/// Writes `report` as [`write()`] does, rendering the big arrays on `pool`
 /// (when given) first: nothing is written unless all of it rendered.
 pub fn write_with(
     report: &Report,
@@ -117,103 +115,6 @@ impl Document {
         let head = std::mem::replace(&mut self.head, Vec::with_capacity(64 << 10));
         self.pieces.push(head);
         self.pieces.extend(value);
-    }
-}
-
-/// Serializes `value` into `buf` as serde_json's pretty printer does when
-/// the value sits `depth` levels deep (its opening bracket already placed).
-fn render<T: Serialize + ?Sized>(buf: &mut Vec<u8>, value: &T, depth: usize) -> io::Result<()> {
-    let formatter = Pretty {
-        depth,
-        has_value: false,
-    };
-    let mut ser = Serializer::with_formatter(buf, formatter);
-    value.serialize(&mut ser).map_err(io::Error::from)
-}
-
-/// A comma, a line break and the deepest indent written in one piece.
-const BREAK: &[u8; 2 + 2 * 32] =
-    b",\n                                                                ";
-
-/// serde_json's `PrettyFormatter` with a two-space indent (the same nine
-/// methods, the same bytes), starting `depth` levels deep, and writing a
-/// line break with its indent at once.
-struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    /// A line break (after a comma unless `first`) and the indent.
-    fn line_break<W: ?Sized + Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
-        let start = usize::from(first);
-        match BREAK.get(start..2 + 2 * self.depth) {
-            Some(bytes) => writer.write_all(bytes),
-            None => {
-                writer.write_all(&BREAK[start..2])?;
-                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
-            }
-        }
-    }
-}
-
-impl Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line_break(writer, true)?;
-        }
-        writer.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line_break(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line_break(writer, true)?;
-        }
-        writer.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line_break(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
     }
 }
 
@@ -321,24 +222,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn nesting_deeper_than_the_indent_table_matches_serde_json() {
-        // 40 levels of arrays and objects, each with a value beside.
-        let mut value = serde_json::json!({"leaf": [1, "x\ny"], "empty": {}, "none": []});
-        for level in 0..40 {
-            value = if level % 2 == 0 {
-                serde_json::json!([level, value])
-            } else {
-                serde_json::json!({"level": level, "inner": value})
-            };
-        }
-        let mut got = Vec::new();
-        render(&mut got, &value, 0).unwrap();
-        assert_eq!(
-            String::from_utf8(got).unwrap(),
-            String::from_utf8(reference(&value)).unwrap()
-        );
     }
 }

@@ -141,14 +141,7 @@ pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Ve
 
 /// `AZSM` and the code's four digits.
 pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
-    let n = code.number();
-    out.extend_from_slice(b"AZSM");
-    out.extend_from_slice(&[
-        b'0' + (n / 1000 % 10) as u8,
-        b'0' + (n / 100 % 10) as u8,
-        b'0' + (n / 10 % 10) as u8,
-        b'0' + (n % 10) as u8,
-    ]);
+    out.extend_from_slice(&code.text());
 }
 
 /// `s` as a JSON string, escaped as `serde_json` escapes it (a property
@@ -157,11 +150,25 @@ pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
 /// those (nearly all) is copied at once.
 pub fn push_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    if !any16(s.as_bytes(), |b| (b < 0x20) | (b == b'"') | (b == b'\\')) {
+    push_escaped(s, out);
+    out.push(b'"');
+}
+
+/// `s` escaped as [`push_str`] escapes it, without the quotes.
+#[inline]
+pub(crate) fn push_escaped(s: &str, out: &mut Vec<u8>) {
+    if needs_escape(s.as_bytes()) {
+        push_escaped_slowly(s, out);
+    } else {
         out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        return;
     }
+}
+
+/// [`push_escaped`] for text with something to escape (rare, kept out of
+/// the way of the common case).
+#[cold]
+#[inline(never)]
+fn push_escaped_slowly(s: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut plain = 0;
@@ -190,7 +197,40 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(&bytes[plain..]);
-    out.push(b'"');
+}
+
+/// Whether JSON escapes some byte of `bytes`: a control character, a
+/// quote or a backslash. Strings up to 16 bytes (field names, codes, times)
+/// are tested as one or two `u64` words, those of 1 to 7 bytes widened to
+/// one, longer ones by [`any16`]. The word test is exact as a whole (it
+/// may blame the wrong byte, never the wrong word).
+#[inline]
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // The high bit of a byte of the result is set for some byte of `w`
+    // below `n` (at most 0x80) when there is one, and never otherwise.
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let special =
+        |w: u64| below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1);
+    // The chunks are there at the lengths they are taken at; were one not,
+    // 0 (all control characters) would send the text to the exact path.
+    let word = |b: Option<&[u8; 8]>| b.map_or(0, |b| u64::from_le_bytes(*b));
+    let half = |b: Option<&[u8; 4]>| b.map_or(0, |b| u64::from(u32::from_le_bytes(*b)));
+    match bytes.len() {
+        0 => false,
+        // The first, middle and last bytes (all there are), then spaces
+        // (nothing to escape).
+        n @ 1..4 => {
+            let w =
+                u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16;
+            special(w | 0x2020_2020_2000_0000) != 0
+        }
+        // Two overlapping halves of a word, or two overlapping words.
+        4..8 => special(half(bytes.first_chunk()) | half(bytes.last_chunk()) << 32) != 0,
+        8..=16 => (special(word(bytes.first_chunk())) | special(word(bytes.last_chunk()))) != 0,
+        _ => any16(bytes, |b| (b < 0x20) | (b == b'"') | (b == b'\\')),
+    }
 }
 
 /// Whether `special` holds for any byte of `bytes`, looked at 16 bytes at
@@ -198,8 +238,10 @@ pub fn push_str(s: &str, out: &mut Vec<u8>) {
 /// most strings have none, and are long (paths).
 #[inline]
 pub(crate) fn any16(bytes: &[u8], special: impl Fn(u8) -> bool) -> bool {
-    let block = |b: &[u8]| {
-        <&[u8; 16]>::try_from(b).is_ok_and(|b| b.iter().fold(false, |any, &c| any | special(c)))
+    let block = |b: &[u8]| match <&[u8; 16]>::try_from(b) {
+        Ok(b) => b.iter().fold(false, |any, &c| any | special(c)),
+        // Never (blocks are 16 bytes): says "special", the exact way.
+        Err(_) => true,
     };
     if bytes.len() < 16 {
         return bytes.iter().fold(false, |any, &c| any | special(c));
@@ -321,6 +363,26 @@ pub(super) mod tests {
             )
     }
 
+    #[test]
+    fn needs_escape_is_exact_for_any_byte_at_any_place() {
+        // Each byte value at each place of strings of every length up to
+        // past two blocks, among bytes next to the special ones.
+        for len in 1..=40 {
+            for filler in [b'a', b' ', b'!', b'#', b'[', b']', 0x1f, 0x7f, 0x80, 0xff] {
+                let mut v = vec![filler; len];
+                let special = |c: u8| c < 0x20 || c == b'"' || c == b'\\';
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        v[at] = b;
+                        let want = special(b) || (len > 1 && special(filler));
+                        assert_eq!(needs_escape(&v), want, "{v:?}");
+                    }
+                    v[at] = filler;
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn record_writes_what_serde_json_does((e, names, change) in row()) {
@@ -353,6 +415,17 @@ pub(super) mod tests {
             let mut v = b.to_vec();
             v.insert(at.min(v.len()), b'"');
             prop_assert!(any16(&v, |c| c == b'"'));
+        }
+
+        #[test]
+        fn needs_escape_finds_a_special_byte_anywhere(s in text(), at in 0usize..50, b in 0u8..0x20) {
+            let naive = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+            prop_assert_eq!(needs_escape(s.as_bytes()), naive(s.as_bytes()));
+            for special in [b, b'"', b'\\'] {
+                let mut v = s.as_bytes().to_vec();
+                v.insert(at.min(v.len()), special);
+                prop_assert!(needs_escape(&v));
+            }
         }
 
         #[test]

@@ -52,6 +52,9 @@ fn text() -> impl Strategy<Value = String> {
         Just("line one\nline two".to_string()),
         Just("\"q\" \\ / \u{0} \u{7f} \u{2028} é 😀".to_string()),
         "\\PC{0,12}",
+        // Every byte JSON escapes, among plain and non-ASCII text, in
+        // strings short and long (the escaper looks at 16 bytes at once).
+        "[\\x00-\\x1f\"\\\\a-z/ é😀]{0,40}",
         any::<String>(),
     ]
 }
