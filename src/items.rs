@@ -17,7 +17,7 @@
 //!
 //! Memory per code is therefore bounded whatever the number of items.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -222,63 +222,17 @@ fn dir_hash(dir: &str) -> u64 {
     h.finish()
 }
 
-/// A directory in the sample, in sample order: its hash, then its text.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct DirKey(u64, String);
-
-/// A directory as (hash, text bytes): how [`Items::absorb`] looks a
-/// [`DirKey`] up without making its text (a `BTreeMap` finds keys by
-/// anything they borrow as; a tuple of borrowed parts needs this trait).
-trait DirLike {
-    fn parts(&self) -> (u64, &[u8]);
-}
-
-impl DirLike for DirKey {
-    fn parts(&self) -> (u64, &[u8]) {
-        (self.0, self.1.as_bytes())
-    }
-}
-
-impl DirLike for (u64, &[u8]) {
-    fn parts(&self) -> (u64, &[u8]) {
-        *self
-    }
-}
-
-impl<'a> Borrow<dyn DirLike + 'a> for DirKey {
-    fn borrow(&self) -> &(dyn DirLike + 'a) {
-        self
-    }
-}
-
-// Ordered as `DirKey` is: hash, then text (a `String` orders as its bytes).
-impl PartialEq for dyn DirLike + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-
-impl Eq for dyn DirLike + '_ {}
-
-impl PartialOrd for dyn DirLike + '_ {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for dyn DirLike + '_ {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.parts().cmp(&other.parts())
-    }
-}
-
 /// Item paths of one code; see the module docs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Items {
     /// Events that named an item.
     pub total: u64,
-    /// Events per directory, keyed by (hash, directory): the sample.
-    dirs: BTreeMap<DirKey, u64>,
+    /// Events per directory, by the directory's hash, then its text (the
+    /// texts of one hash in order; nearly always one): the sample, in
+    /// sample order. Keyed by the hash alone, a look-up compares numbers.
+    dirs: BTreeMap<u64, Vec<(String, u64)>>,
+    /// How many directories `dirs` holds.
+    dir_count: usize,
     /// Whether directories beyond the sample were seen.
     pub sampled: bool,
     /// The first item paths, in (input, line) order (kept sorted).
@@ -290,8 +244,13 @@ impl Items {
     pub fn merge(&mut self, other: Items) {
         self.total += other.total;
         self.sampled |= other.sampled;
-        for (k, n) in other.dirs {
-            *self.dirs.entry(k).or_default() += n;
+        for (hash, texts) in other.dirs {
+            for (text, n) in texts {
+                match self.dir_mut(hash, text.as_bytes()) {
+                    Some(mine) => *mine += n,
+                    None => self.insert_dir(hash, text, n),
+                }
+            }
         }
         self.prune();
         crate::aggregate::keep_smallest(
@@ -303,18 +262,49 @@ impl Items {
     }
 
     fn prune(&mut self) {
-        while self.dirs.len() > DIR_SAMPLE {
-            self.dirs.pop_last();
+        while self.dir_count > DIR_SAMPLE {
+            let Some(mut last) = self.dirs.last_entry() else {
+                break;
+            };
+            last.get_mut().pop();
+            if last.get().is_empty() {
+                last.remove();
+            }
+            self.dir_count -= 1;
             self.sampled = true;
         }
+    }
+
+    /// The count of the directory `text` whose hash is `hash`.
+    fn dir_mut(&mut self, hash: u64, text: &[u8]) -> Option<&mut u64> {
+        let texts = self.dirs.get_mut(&hash)?;
+        texts
+            .iter_mut()
+            .find(|(t, _)| t.as_bytes() == text)
+            .map(|(_, n)| n)
+    }
+
+    /// Adds the directory `text`, which the sample does not hold.
+    fn insert_dir(&mut self, hash: u64, text: String, n: u64) {
+        let texts = self.dirs.entry(hash).or_default();
+        let at = texts.partition_point(|(t, _)| *t < text);
+        texts.insert(at, (text, n));
+        self.dir_count += 1;
+    }
+
+    /// The last directory in sample order.
+    fn last_dir(&self) -> Option<(u64, &[u8])> {
+        let (&hash, texts) = self.dirs.last_key_value()?;
+        texts.last().map(|(t, _)| (hash, t.as_bytes()))
     }
 
     /// The `k` directories with most events (ties by name).
     pub fn top_dirs(&self, k: usize) -> Vec<(&str, u64)> {
         let mut all: Vec<(&str, u64)> = self
             .dirs
-            .iter()
-            .map(|(DirKey(_, d), &n)| (d.as_str(), n))
+            .values()
+            .flatten()
+            .map(|(d, n)| (d.as_str(), *n))
             .collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         all.truncate(k);
@@ -346,13 +336,19 @@ impl Items {
     ) -> Items {
         let mut items = Items {
             total,
-            dirs: dirs
-                .into_iter()
-                .map(|(d, n)| (DirKey(dir_hash(&d), d), n))
-                .collect(),
+            dirs: BTreeMap::new(),
+            dir_count: 0,
             sampled,
             examples,
         };
+        for (d, n) in dirs {
+            // A folder listed twice: the last count, as a map collects.
+            let hash = dir_hash(&d);
+            match items.dir_mut(hash, d.as_bytes()) {
+                Some(mine) => *mine = n,
+                None => items.insert_dir(hash, d, n),
+            }
+        }
         items.examples.sort();
         items.prune();
         items
@@ -360,7 +356,7 @@ impl Items {
 
     /// Distinct directories in the sample.
     pub fn dir_count(&self) -> usize {
-        self.dirs.len()
+        self.dir_count
     }
 }
 
@@ -498,21 +494,17 @@ impl Items {
             } else {
                 Cow::Owned(String::from_utf8_lossy(bytes).into_owned().into_bytes())
             };
-            let probe = (d.hash, &*text);
-            if let Some(n) = self.dirs.get_mut(&probe as &dyn DirLike) {
+            if let Some(n) = self.dir_mut(d.hash, &text) {
                 *n += d.n;
                 continue;
             }
-            let beyond = self.dirs.len() >= DIR_SAMPLE
-                && self
-                    .dirs
-                    .last_key_value()
-                    .is_some_and(|(last, _)| last.parts() < probe);
+            let beyond = self.dir_count >= DIR_SAMPLE
+                && self.last_dir().is_some_and(|last| last < (d.hash, &*text));
             if beyond {
                 self.sampled = true;
             } else {
                 let text = String::from_utf8_lossy(&text).into_owned();
-                self.dirs.insert(DirKey(d.hash, text), d.n);
+                self.insert_dir(d.hash, text, d.n);
             }
         }
         self.prune();
@@ -838,6 +830,67 @@ mod tests {
             proptest::prop_assert_eq!(&absorbed, &merged);
             let total: usize = parts.iter().map(Vec::len).sum();
             proptest::prop_assert_eq!(absorbed.total, total as u64);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// The sample holds the [`DIR_SAMPLE`] directories of smallest
+        /// (hash, text), each counted exactly, whether accumulators are
+        /// absorbed or their summaries merged; `sampled` says whether
+        /// there were more; a report's listing restores it.
+        #[test]
+        fn the_sample_is_the_smallest_hashes_counted_exactly(
+            parts in proptest::collection::vec(
+                proptest::collection::vec((0u32..6000, 0u8..4), 0..1500),
+                1..5,
+            ),
+            wide in proptest::bool::ANY,
+        ) {
+            let input: Arc<str> = Arc::from("in.log");
+            let mut model: BTreeMap<(u64, String), u64> = BTreeMap::new();
+            let mut absorbed = Items::default();
+            let mut merged = Items::default();
+            for (p, part) in parts.iter().enumerate() {
+                let mut a = ItemAcc::default();
+                let mut b = ItemAcc::default();
+                for (i, &(dir, odd)) in part.iter().enumerate() {
+                    let dir = if wide { dir } else { dir % 50 };
+                    let mut path = format!("share/d{dir}").into_bytes();
+                    match odd {
+                        1 => path.push(0xff),
+                        2 => path.push(0xfe),
+                        _ => {}
+                    }
+                    path.extend_from_slice(format!("/f{i}").as_bytes());
+                    a.add(&path, i as u64 + 1);
+                    b.add(&path, i as u64 + 1);
+                    let text = String::from_utf8_lossy(parent_bytes(&path)).into_owned();
+                    *model.entry((dir_hash(&text), text)).or_default() += 1;
+                }
+                absorbed.absorb(a, &input, p as u64 * 10_000);
+                merged.merge(b.finish(&input, p as u64 * 10_000));
+            }
+            let mut want: Vec<(&str, u64)> = model
+                .iter()
+                .take(DIR_SAMPLE)
+                .map(|((_, d), n)| (d.as_str(), *n))
+                .collect();
+            want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            for items in [&absorbed, &merged] {
+                proptest::prop_assert_eq!(&items.top_dirs(usize::MAX), &want);
+                proptest::prop_assert_eq!(items.dir_count(), model.len().min(DIR_SAMPLE));
+                proptest::prop_assert_eq!(items.sampled, model.len() > DIR_SAMPLE);
+            }
+            let listed = absorbed
+                .top_dirs(usize::MAX)
+                .into_iter()
+                .map(|(d, n)| (d.to_string(), n))
+                .collect();
+            let restored =
+                Items::restore(absorbed.total, listed, absorbed.sampled, absorbed.examples.clone());
+            proptest::prop_assert_eq!(restored, absorbed);
         }
     }
 
