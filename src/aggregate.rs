@@ -445,7 +445,7 @@ impl Acc {
         if let Some(item) = &item {
             pc.items
                 .get_or_insert_with(|| {
-                    ItemAcc::default().keeping_examples(!full.is_some_and(|f| f.items(ev.code)))
+                    ItemAcc::reused().keeping_examples(!full.is_some_and(|f| f.items(ev.code)))
                 })
                 .add(item, ev.line);
         }

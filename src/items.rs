@@ -401,7 +401,55 @@ struct Dir {
     n: u64,
 }
 
+thread_local! {
+    /// Absorbed accumulators kept for this thread's next ones
+    /// ([`ItemAcc::reused`]).
+    static POOL: std::cell::RefCell<Vec<ItemAcc>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many absorbed accumulators a thread keeps, and how big (directories,
+/// bytes of their names) one may be to be kept: memory stays bounded.
+const POOL_SIZE: usize = 16;
+const POOL_DIRS: usize = 1024;
+const POOL_NAMES: usize = 64 << 10;
+
 impl ItemAcc {
+    /// An empty accumulator: one this thread absorbed before when there is
+    /// one (its table and buffer keep their room: a copy log's chunk names
+    /// a new directory with nearly every item), else a new one. Either way
+    /// it is the same as [`ItemAcc::default`].
+    pub fn reused() -> ItemAcc {
+        POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    /// Empties it and keeps it for [`ItemAcc::reused`], unless the thread
+    /// keeps enough or it grew big.
+    fn recycle(mut self) {
+        if self.dirs.capacity() > POOL_DIRS || self.names.capacity() > POOL_NAMES {
+            return;
+        }
+        let ItemAcc {
+            total,
+            names,
+            dirs,
+            cut,
+            examples,
+            no_examples,
+        } = &mut self;
+        *total = 0;
+        names.clear();
+        dirs.clear();
+        *cut = None;
+        examples.clear();
+        *no_examples = false;
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            if pool.len() < POOL_SIZE {
+                pool.push(self);
+            }
+        });
+    }
+
     /// Whether to keep example paths (by default it does).
     pub fn keeping_examples(mut self, keep: bool) -> ItemAcc {
         self.no_examples = !keep;
@@ -482,7 +530,7 @@ impl Items {
     /// Adds the accumulator `acc` (lines shifted by `offset`, named after
     /// `input`): the same as merging its [`ItemAcc::finish`], without
     /// making text for directories already here or beyond a full sample.
-    pub fn absorb(&mut self, acc: ItemAcc, input: &Arc<str>, offset: u64) {
+    pub fn absorb(&mut self, mut acc: ItemAcc, input: &Arc<str>, offset: u64) {
         self.total += acc.total;
         self.sampled |= acc.cut.is_some();
         for d in acc.dirs.iter() {
@@ -510,7 +558,7 @@ impl Items {
         self.prune();
         let mut examples: Vec<(Arc<str>, u64, String)> = acc
             .examples
-            .into_iter()
+            .drain(..)
             .map(|(l, p)| (input.clone(), l + offset, p))
             .collect();
         // Lines come in order, but keep_smallest relies on it.
@@ -518,6 +566,7 @@ impl Items {
             examples.sort();
         }
         crate::aggregate::keep_smallest(&mut self.examples, examples, MAX_EXAMPLES, |_, _| false);
+        acc.recycle();
     }
 }
 
@@ -795,8 +844,9 @@ mod tests {
 
         /// Absorbing accumulators one by one into a tally's items (which
         /// looks directories up without making their text) equals merging
-        /// their summaries, with or without a full sample, and with bytes
-        /// that are not UTF-8 reading the same as others.
+        /// their summaries, with or without a full sample, with bytes
+        /// that are not UTF-8 reading the same as others, and with
+        /// accumulators recycled from one absorb to the next.
         #[test]
         fn absorbing_equals_merging_the_summaries(
             parts in proptest::collection::vec(
@@ -809,8 +859,14 @@ mod tests {
             let mut absorbed = Items::default();
             let mut merged = Items::default();
             for (p, part) in parts.iter().enumerate() {
-                let mut a = ItemAcc::default();
-                let mut b = ItemAcc::default();
+                // Absorbed accumulators are recycled: `a` is this thread's
+                // last one, emptied, when there is one.
+                let a = ItemAcc::reused();
+                let (mut a, mut b) = if p % 3 == 1 {
+                    (a.keeping_examples(false), ItemAcc::default().keeping_examples(false))
+                } else {
+                    (a, ItemAcc::default())
+                };
                 for (i, &(dir, odd)) in part.iter().enumerate() {
                     let dir = if wide { dir } else { dir % 50 };
                     let mut path = format!("share/d{dir}").into_bytes();
