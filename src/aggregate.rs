@@ -209,8 +209,11 @@ thread_local! {
     static POOL: std::cell::RefCell<Vec<Acc>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How many drained accumulators a thread keeps.
+/// How many drained accumulators a thread keeps, and how many job ids or
+/// cells one may have held to be kept: a chunk with a million job ids
+/// must not keep its tables' room to the end of the run.
 const POOL_SIZE: usize = 2;
+const POOL_ROOM: usize = 4096;
 
 /// What a chunk keeps per code besides its cells.
 #[derive(Debug)]
@@ -269,8 +272,12 @@ impl Acc {
     }
 
     /// Keeps this drained accumulator for this thread's next
-    /// [`Acc::reused`] (or drops it, when the thread keeps enough).
+    /// [`Acc::reused`] (or drops it, when the thread keeps enough or its
+    /// tables grew past [`POOL_ROOM`]).
     pub fn recycle(mut self) {
+        if self.room() > POOL_ROOM {
+            return;
+        }
         self.reset();
         POOL.with(|p| {
             let mut pool = p.borrow_mut();
@@ -278,6 +285,20 @@ impl Acc {
                 pool.push(self);
             }
         });
+    }
+
+    /// The most entries one of its growing tables has room for.
+    fn room(&self) -> usize {
+        [
+            self.ids.capacity(),
+            self.names.capacity(),
+            self.cells.capacity(),
+            self.sorted.capacity(),
+            self.named.capacity(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
     }
 
     /// Empties it and sets its options back to the defaults, keeping the
@@ -1410,6 +1431,23 @@ mod tests {
             make().drain_into_per_cell(&mut old, &path, offset, carry);
             proptest::prop_assert_eq!(new, old);
         }
+    }
+
+    #[test]
+    fn a_big_accumulator_is_not_kept_for_reuse() {
+        let kept = || POOL.with(|p| p.borrow().len());
+        POOL.with(|p| p.borrow_mut().clear());
+        let mut big = Acc::default();
+        for i in 0..=POOL_ROOM {
+            big.intern_new(format!("job-{i}").as_bytes());
+        }
+        big.recycle();
+        assert_eq!(kept(), 0, "its room would be held to the end of the run");
+        let mut small = Acc::default();
+        small.intern_new(b"job-1");
+        small.recycle();
+        assert_eq!(kept(), 1);
+        assert!(Acc::reused(false).is_empty());
     }
 
     proptest::proptest! {
