@@ -321,7 +321,12 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
     let plain = {
         let mut buf = BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buf.clear();
-        let result = (&file).read_to_end(&mut buf);
+        // The length is known: room for it and one more byte, and a plain
+        // read loop (`Take`), not `File`'s `read_to_end`, which asks the
+        // kernel for the length and position again (two system calls a
+        // file, on thousands of small files).
+        buf.reserve(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
+        let result = (&file).take(u64::MAX).read_to_end(&mut buf);
         let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
         let tally = (kind == Kind::Text).then(|| {
             let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
