@@ -31,7 +31,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -172,8 +172,10 @@ pub fn scan_all_into(
     // Each thread folds its inputs into one running tally (their files
     // drain their chunks straight into it: aggregate::sinking_into), then
     // the threads' tallies merge, the smaller into the larger: every entry
-    // is inserted about once instead of once per level of a reduction
-    // tree. `+=` is order-independent, so the result is the same.
+    // is inserted about once. (rayon's `fold` would keep a tally per piece
+    // of the input list it splits off, some forty on 4,441 files with two
+    // threads, each merged into the next.) `+=` is order-independent, so
+    // the result is the same whatever thread took which input.
     // An input's scan skips the examples the inputs already folded have
     // taken (see aggregate::Full). What [`Tally::full_before`] says for a
     // path stays true for later paths and a fuller tally (examples only
@@ -202,32 +204,49 @@ pub fn scan_all_into(
         f.tally += rest;
         f
     };
-    let reduce = |a: Tally, b: Tally| {
-        let (mut big, small) = if a.stats.files >= b.stats.files {
-            (a, b)
-        } else {
-            (b, a)
+    // A thread's running tally is taken out of its slot while an input is
+    // scanned, not borrowed: while it waits for a chunk another thread
+    // took, rayon may run another input on this thread, which then finds
+    // the slot empty and starts a tally of its own. Whichever finishes
+    // second puts its tally aside, to be merged at the end.
+    let threads = rayon::current_num_threads();
+    let slots: Vec<Mutex<Option<Folded>>> = (0..=threads).map(|_| Mutex::new(None)).collect();
+    let aside: Mutex<Vec<Tally>> = Mutex::new(Vec::new());
+    let run = |item: (usize, &Input)| {
+        let slot = &slots[rayon::current_thread_index().map_or(threads, |t| t.min(threads))];
+        let held = slot.lock().ok().and_then(|mut s| s.take());
+        let folded = fold(held.unwrap_or_default(), item);
+        let back = match slot.lock() {
+            Ok(mut s) if s.is_none() => s.replace(folded),
+            _ => Some(folded),
         };
-        big += small;
-        big
+        if let Some(f) = back {
+            if let Ok(mut aside) = aside.lock() {
+                aside.push(f.tally);
+            }
+        }
     };
     if events.is_some() {
         // Threads take the next input in turn (not halves of the list).
-        inputs
-            .iter()
-            .enumerate()
-            .par_bridge()
-            .fold(Folded::default, fold)
-            .map(|f| f.tally)
-            .reduce(Tally::default, reduce)
+        inputs.iter().enumerate().par_bridge().for_each(run);
     } else {
-        inputs
-            .par_iter()
-            .enumerate()
-            .fold(Folded::default, fold)
-            .map(|f| f.tally)
-            .reduce(Tally::default, reduce)
+        inputs.par_iter().enumerate().for_each(run);
     }
+    let mut tallies: Vec<Tally> = aside.into_inner().unwrap_or_default();
+    tallies.extend(
+        slots
+            .into_iter()
+            .filter_map(|s| s.into_inner().ok().flatten())
+            .map(|f| f.tally),
+    );
+    // The largest first, each other merged into it.
+    tallies.sort_by_key(|t| std::cmp::Reverse(t.stats.files));
+    let mut tallies = tallies.into_iter();
+    let mut all = tallies.next().unwrap_or_default();
+    for t in tallies {
+        all += t;
+    }
+    all
 }
 
 /// A thread's running tally, and the examples its next inputs can skip
@@ -806,6 +825,53 @@ mod tests {
             let opts = ReadOptions { mmap_min: 0, window, chunk, ..ReadOptions::default() };
             let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
             let got = pool.install(|| scan_input(&scanner, &input, opts));
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Many inputs scanned at once, some mapped and split in small
+        /// chunks (so that a thread waiting for a chunk runs another input
+        /// meanwhile, which then starts a running tally of its own), add up
+        /// to each input scanned alone, on one to four threads: no input's
+        /// tally lost or merged twice.
+        #[test]
+        fn inputs_scanned_together_add_up_to_each_alone(
+            files in proptest::collection::vec(
+                proptest::collection::vec((0u8..5, 0u16..400), 0..120),
+                1..24,
+            ),
+            threads in 1usize..5,
+            chunk in 64usize..2000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let inputs: Vec<Input> = files
+                .iter()
+                .enumerate()
+                .map(|(i, lines)| {
+                    let path = dir.path().join(format!("{i:02}.log"));
+                    let text: String = lines.iter().map(|&(k, n)| line(k, n)).collect();
+                    std::fs::write(&path, text).unwrap();
+                    Input {
+                        display: format!("logs/{i:02}.log"),
+                        source: Source::File(path),
+                    }
+                })
+                .collect();
+            let scanner = Scanner::new(KeyFinder::default());
+            // Files of 4 KiB or more are mapped, in chunks of `chunk` bytes.
+            let opts = ReadOptions { mmap_min: 4096, window: 4 * chunk, chunk, ..ReadOptions::default() };
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| scan_all(&scanner, &inputs, opts, None));
+            let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let mut want = Tally::default();
+            for (i, input) in inputs.iter().enumerate() {
+                let mut t = one.install(|| scan_input(&scanner, input, opts));
+                t.set_input(u32::try_from(i).unwrap());
+                want += t;
+            }
             prop_assert_eq!(got, want);
         }
     }
