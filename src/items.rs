@@ -839,6 +839,21 @@ mod tests {
         );
     }
 
+    /// Item `i` of the absorb proptests: under one of 50 directories (or
+    /// of 6,000 when `wide`), whose name ends in a byte that is not UTF-8
+    /// when `odd` is 1 or 2.
+    fn generated_path(dir: u32, odd: u8, i: usize, wide: bool) -> Vec<u8> {
+        let dir = if wide { dir } else { dir % 50 };
+        let mut path = format!("share/d{dir}").into_bytes();
+        match odd {
+            1 => path.push(0xff),
+            2 => path.push(0xfe),
+            _ => {}
+        }
+        path.extend_from_slice(format!("/f{i}").as_bytes());
+        path
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
@@ -868,14 +883,7 @@ mod tests {
                     (a, ItemAcc::default())
                 };
                 for (i, &(dir, odd)) in part.iter().enumerate() {
-                    let dir = if wide { dir } else { dir % 50 };
-                    let mut path = format!("share/d{dir}").into_bytes();
-                    match odd {
-                        1 => path.push(0xff),
-                        2 => path.push(0xfe),
-                        _ => {}
-                    }
-                    path.extend_from_slice(format!("/f{i}").as_bytes());
+                    let path = generated_path(dir, odd, i, wide);
                     a.add(&path, i as u64 + 1);
                     b.add(&path, i as u64 + 1);
                 }
@@ -912,14 +920,7 @@ mod tests {
                 let mut a = ItemAcc::default();
                 let mut b = ItemAcc::default();
                 for (i, &(dir, odd)) in part.iter().enumerate() {
-                    let dir = if wide { dir } else { dir % 50 };
-                    let mut path = format!("share/d{dir}").into_bytes();
-                    match odd {
-                        1 => path.push(0xff),
-                        2 => path.push(0xfe),
-                        _ => {}
-                    }
-                    path.extend_from_slice(format!("/f{i}").as_bytes());
+                    let path = generated_path(dir, odd, i, wide);
                     a.add(&path, i as u64 + 1);
                     b.add(&path, i as u64 + 1);
                     let text = String::from_utf8_lossy(parent_bytes(&path)).into_owned();

@@ -31,7 +31,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -212,18 +212,21 @@ pub fn scan_all_into(
     let threads = rayon::current_num_threads();
     let slots: Vec<Mutex<Option<Folded>>> = (0..=threads).map(|_| Mutex::new(None)).collect();
     let aside: Mutex<Vec<Tally>> = Mutex::new(Vec::new());
+    // A lock poisoned by a panic elsewhere still holds whole tallies: they
+    // are taken as they are, never dropped.
     let run = |item: (usize, &Input)| {
         let slot = &slots[rayon::current_thread_index().map_or(threads, |t| t.min(threads))];
-        let held = slot.lock().ok().and_then(|mut s| s.take());
+        let held = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
         let folded = fold(held.unwrap_or_default(), item);
-        let back = match slot.lock() {
-            Ok(mut s) if s.is_none() => s.replace(folded),
-            _ => Some(folded),
-        };
-        if let Some(f) = back {
-            if let Ok(mut aside) = aside.lock() {
-                aside.push(f.tally);
-            }
+        let mut mine = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if mine.is_none() {
+            *mine = Some(folded);
+        } else {
+            drop(mine);
+            aside
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(folded.tally);
         }
     };
     if events.is_some() {
@@ -232,11 +235,11 @@ pub fn scan_all_into(
     } else {
         inputs.par_iter().enumerate().for_each(run);
     }
-    let mut tallies: Vec<Tally> = aside.into_inner().unwrap_or_default();
+    let mut tallies: Vec<Tally> = aside.into_inner().unwrap_or_else(PoisonError::into_inner);
     tallies.extend(
         slots
             .into_iter()
-            .filter_map(|s| s.into_inner().ok().flatten())
+            .filter_map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner))
             .map(|f| f.tally),
     );
     // The largest first, each other merged into it.
