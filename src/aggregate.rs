@@ -118,6 +118,8 @@ pub struct Event<'a> {
 const NO_JOB: u32 = u32::MAX;
 const PENDING: u32 = u32::MAX - 1;
 const NO_CAUSE: u16 = u16::MAX;
+/// How many codes there are (`AZSM0000` to `AZSM9999`).
+const CODES: usize = 10_000;
 
 #[derive(Clone, Copy, Debug)]
 struct Cell {
@@ -182,7 +184,10 @@ pub struct Acc {
     ids: FxHashMap<Box<[u8]>, u32>,
     names: Vec<Box<[u8]>>,
     cells: FxHashMap<(Code, u32, u16), Cell>,
-    slots: FxHashMap<Code, u32>,
+    /// Each code's place in `per_code`, plus one (0: none yet), by code
+    /// number: made at the first event (10,000 entries, 20 KB), emptied
+    /// entry by entry as `per_code` is.
+    slots: Vec<u16>,
     per_code: Vec<CodeAcc>,
     rules: RuleCounts,
     pending: u64,
@@ -324,8 +329,11 @@ impl Acc {
         ids.clear();
         names.clear();
         cells.clear();
-        slots.clear();
-        per_code.clear();
+        for pc in per_code.drain(..) {
+            if let Some(slot) = slots.get_mut(usize::from(pc.code.number())) {
+                *slot = 0;
+            }
+        }
         *rules = RuleCounts::default();
         *pending = 0;
         *window = WindowCounts::default();
@@ -418,11 +426,16 @@ impl Acc {
             }
             None => self.window.untimed += 1,
         }
-        let slot = match self.slots.get(&ev.code) {
-            Some(&slot) => slot as usize,
-            None => {
+        if self.slots.is_empty() {
+            self.slots = vec![0; CODES];
+        }
+        // A code number is at most 9999 (`Code::new`): always in the table.
+        let at = usize::from(ev.code.number());
+        let slot = match self.slots[at] {
+            0 => {
                 let slot = self.per_code.len();
-                self.slots.insert(ev.code, slot as u32);
+                // At most 10,000 codes: a place fits in a u16.
+                self.slots[at] = slot as u16 + 1;
                 self.per_code.push(CodeAcc {
                     code: ev.code,
                     site: Site {
@@ -434,6 +447,7 @@ impl Acc {
                 });
                 slot
             }
+            slot => usize::from(slot) - 1,
         };
         let full = self.full.as_deref();
         let pc = &mut self.per_code[slot];
@@ -623,6 +637,9 @@ impl Acc {
         }
         for pc in self.per_code.drain(..) {
             let code = pc.code;
+            if let Some(slot) = self.slots.get_mut(usize::from(code.number())) {
+                *slot = 0;
+            }
             for (cause, examples) in pc.examples {
                 if examples.is_empty() {
                     // Skipped ([`Full`]): the cells made the code and the part.
@@ -663,7 +680,6 @@ impl Acc {
         self.named = names;
         self.ids.clear();
         self.names.clear();
-        self.slots.clear();
         self.last_id = None;
         self.rules = RuleCounts::default();
         self.pending = 0;
