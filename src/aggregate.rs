@@ -121,12 +121,40 @@ const NO_CAUSE: u16 = u16::MAX;
 /// How many codes there are (`AZSM0000` to `AZSM9999`).
 const CODES: usize = 10_000;
 
+/// A `(code, job, sub-cause)` cell of a chunk. Its times are plain numbers
+/// (with `timed` saying whether there are any) rather than options: 32
+/// bytes instead of 48, and a time is two `min`/`max`, without branches.
 #[derive(Clone, Copy, Debug)]
 struct Cell {
     count: u64,
-    first: Option<Millis>,
-    last: Option<Millis>,
+    /// The earliest time, when `timed`.
+    earliest: Millis,
+    /// The latest time, when `timed`.
+    latest: Millis,
+    timed: bool,
     healthy: bool,
+}
+
+impl Cell {
+    fn new(healthy: bool) -> Cell {
+        Cell {
+            count: 0,
+            earliest: Millis::MAX,
+            latest: Millis::MIN,
+            timed: false,
+            healthy,
+        }
+    }
+
+    /// The earliest time of its events, if any had one.
+    fn first(&self) -> Option<Millis> {
+        self.timed.then_some(self.earliest)
+    }
+
+    /// The latest time of its events, if any had one.
+    fn last(&self) -> Option<Millis> {
+        self.timed.then_some(self.latest)
+    }
 }
 
 /// An example line before its file line number is known: chunk line, text
@@ -412,17 +440,16 @@ impl Acc {
             });
         }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
-        let cell = self.cells.entry((ev.code, job, cause)).or_insert(Cell {
-            count: 0,
-            first: None,
-            last: None,
-            healthy: ev.cause.is_some_and(|h| h.healthy),
-        });
+        let cell = self
+            .cells
+            .entry((ev.code, job, cause))
+            .or_insert(Cell::new(ev.cause.is_some_and(|h| h.healthy)));
         cell.count += 1;
         match ev.time {
             Some(t) => {
-                cell.first = Some(cell.first.map_or(t, |f| f.min(t)));
-                cell.last = Some(cell.last.map_or(t, |l| l.max(t)));
+                cell.earliest = cell.earliest.min(t);
+                cell.latest = cell.latest.max(t);
+                cell.timed = true;
             }
             None => self.window.untimed += 1,
         }
@@ -782,8 +809,8 @@ fn add_to_code(
     ] {
         ct.count += cell.count;
         ct.healthy += healthy;
-        ct.first = min_opt(ct.first, cell.first);
-        ct.last = max_opt(ct.last, cell.last);
+        ct.first = min_opt(ct.first, cell.first());
+        ct.last = max_opt(ct.last, cell.last());
         // One comparison, one hash: the path is cloned, and the job's
         // name, only when they are new to the set.
         ct.files.insert_cloned(path);
@@ -799,8 +826,8 @@ fn add_to_job(jt: &mut JobTally, code: Code, cell: &Cell) {
     if code.is_finding() && cell.healthy {
         jt.healthy += cell.count;
     }
-    jt.first = min_opt(jt.first, cell.first);
-    jt.last = max_opt(jt.last, cell.last);
+    jt.first = min_opt(jt.first, cell.first());
+    jt.last = max_opt(jt.last, cell.last());
 }
 
 fn cause_id(raw: u16) -> Option<CauseId> {
@@ -1350,8 +1377,8 @@ mod tests {
             ] {
                 ct.count += cell.count;
                 ct.healthy += healthy;
-                ct.first = min_opt(ct.first, cell.first);
-                ct.last = max_opt(ct.last, cell.last);
+                ct.first = min_opt(ct.first, cell.first());
+                ct.last = max_opt(ct.last, cell.last());
                 if !ct.files.contains(path) {
                     ct.files.insert(path.clone());
                 }
@@ -1368,8 +1395,8 @@ mod tests {
                     if code.is_finding() {
                         jt.healthy += healthy;
                     }
-                    jt.first = min_opt(jt.first, cell.first);
-                    jt.last = max_opt(jt.last, cell.last);
+                    jt.first = min_opt(jt.first, cell.first());
+                    jt.last = max_opt(jt.last, cell.last());
                 }
                 None => *self.unattributed.entry(code).or_default() += cell.count,
             }

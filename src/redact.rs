@@ -142,6 +142,7 @@ fn apply_spans(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// tested once at the end.
 #[inline]
 fn has_separator(text: &[u8]) -> bool {
+    #[inline(always)]
     fn mark(mask: &mut [u8; 16], block: &[u8; 16]) {
         for (m, &b) in mask.iter_mut().zip(block) {
             *m |= u8::from(b == b'=') | u8::from(b == b':') | u8::from(b == b' ');
