@@ -93,30 +93,18 @@ impl KeyFinder {
         line: &'a [u8],
         js: impl Iterator<Item = usize>,
     ) -> Option<(&'a [u8], &'a [u8])> {
-        let mut first: Option<Key> = None;
-        let mut last: Option<Key> = None;
-        let mut note = |k: Key| {
-            if first.is_none_or(|f| k.start < f.start) {
-                first = Some(k);
+        let (f, l) = match &self.user {
+            None => {
+                // Built-in keys come leftmost first.
+                let (mut first, mut last) = (None, None);
+                builtin_keys(line, js, &mut |k: Key| {
+                    first.get_or_insert(k);
+                    last = Some(k);
+                });
+                (first?, last?)
             }
-            if last.is_none_or(|l| k.start >= l.start) {
-                last = Some(k);
-            }
+            Some(re) => with_user_keys(line, js, re)?,
         };
-        builtin_keys(line, js, &mut note);
-        if let Some(re) = &self.user {
-            for caps in re.captures_iter(line) {
-                if let (Some(whole), Some(job)) = (caps.get(0), caps.name("job")) {
-                    if !job.is_empty() {
-                        note(Key {
-                            start: whole.start(),
-                            id: (job.start(), job.end()),
-                        });
-                    }
-                }
-            }
-        }
-        let (f, l) = (first?, last?);
         Some((&line[f.id.0..f.id.1], &line[l.id.0..l.id.1]))
     }
 
@@ -147,6 +135,35 @@ impl KeyFinder {
         let end = memchr::memchr(b'\n', &region[at..]).map_or(region.len(), |p| at + p);
         self.on_line(&region[start..end]).map(|(_, last)| last)
     }
+}
+
+/// The first and the last key on `line`, built-in (starting at some of
+/// `js`) or the user's; a key that starts where another does is the first
+/// as the built-in one and the last as the user's.
+#[inline(never)]
+fn with_user_keys(line: &[u8], js: impl Iterator<Item = usize>, re: &Regex) -> Option<(Key, Key)> {
+    let mut first: Option<Key> = None;
+    let mut last: Option<Key> = None;
+    let mut note = |k: Key| {
+        if first.is_none_or(|f| k.start < f.start) {
+            first = Some(k);
+        }
+        if last.is_none_or(|l| k.start >= l.start) {
+            last = Some(k);
+        }
+    };
+    builtin_keys(line, js, &mut note);
+    for caps in re.captures_iter(line) {
+        if let (Some(whole), Some(job)) = (caps.get(0), caps.name("job")) {
+            if !job.is_empty() {
+                note(Key {
+                    start: whole.start(),
+                    id: (job.start(), job.end()),
+                });
+            }
+        }
+    }
+    Some((first?, last?))
 }
 
 /// Calls `f` for each built-in key on `line`, leftmost first, not

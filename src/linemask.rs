@@ -117,6 +117,7 @@ pub struct KeyMask(Sets<1>);
 impl KeyMask {
     /// Makes this the mask of `buf[line]` and returns it, or `None` when
     /// the line is longer than [`LIMIT`] (the mask is then of no line).
+    #[inline(always)]
     pub fn fill(&mut self, buf: &[u8], line: Range<usize>) -> Option<&KeyMask> {
         self.0.fill(buf, line, classify_keys).then_some(self)
     }
