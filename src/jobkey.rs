@@ -15,7 +15,7 @@ use memchr::{memchr2_iter, memrchr, memrchr2_iter};
 use regex::bytes::Regex;
 
 use crate::error::Error;
-use crate::linemask::KeyMask;
+use crate::linemask::{self, KeyMask};
 
 /// The built-in key language as a regex (the id is group 1). Documentation
 /// and test oracle for `parse_at`.
@@ -220,25 +220,11 @@ fn skip_quotes(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Bytes of an id: `[A-Za-z0-9._-]`.
-static ID_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-';
-        b += 1;
-    }
-    t
-};
-
+/// The id from `start` on: id bytes ([`linemask::is_id_byte`]), at least
+/// one.
 #[inline]
 fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
-    let len = s
-        .get(start..)?
-        .iter()
-        .take_while(|&&b| ID_BYTE[b as usize])
-        .count();
+    let len = linemask::id_run(s.get(start..)?);
     (len > 0).then_some((start, start + len))
 }
 

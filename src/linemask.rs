@@ -297,6 +297,68 @@ fn by_bytes<const N: usize>(bytes: &[u8; 16], class: fn(u8) -> Option<usize>) ->
     sets
 }
 
+/// Whether `b` may be part of a job id: `[A-Za-z0-9._-]`
+/// ([`crate::jobkey`]).
+pub fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// The length of the run of id bytes ([`is_id_byte`]) that `bytes` starts
+/// with, looked at sixteen bytes a step (an id is mostly a 36-byte GUID).
+pub fn id_run(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(block) = bytes.get(n..).and_then(|r| r.first_chunk::<16>()) {
+        let ids = id_bits(block);
+        if ids != 0xFFFF {
+            return n + (!ids).trailing_zeros() as usize;
+        }
+        n += 16;
+    }
+    let rest = bytes.get(n..).unwrap_or_default();
+    n + rest.iter().take_while(|&&b| is_id_byte(b)).count()
+}
+
+/// The id bytes of sixteen bytes, one bit each.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn id_bits(bytes: &[u8; 16]) -> u32 {
+    use safe_arch::{
+        bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, cmp_lt_mask_i8_m128i,
+        load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    let splat = |b: u8| set_splat_i8_m128i(b as i8);
+    // Signed comparisons: bytes from 0x80 up are negative, below any range.
+    let within = |v, lo: u8, hi: u8| {
+        bitand_m128i(
+            cmp_gt_mask_i8_m128i(v, splat(lo - 1)),
+            cmp_lt_mask_i8_m128i(v, splat(hi + 1)),
+        )
+    };
+    let v = load_unaligned_m128i(bytes);
+    let letters = within(folded(v), b'a', b'z');
+    let digits = within(v, b'0', b'9');
+    let is = |b: u8| safe_arch::cmp_eq_mask_i8_m128i(v, splat(b));
+    let punct = bitor_m128i(bitor_m128i(is(b'.'), is(b'_')), is(b'-'));
+    let all = bitor_m128i(bitor_m128i(letters, digits), punct);
+    u32::from(move_mask_i8_m128i(all) as u16)
+}
+
+/// The id bytes of sixteen bytes, one at a time: [`id_bits`] where there
+/// is no SSE2, and its oracle.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn id_bits_by_bytes(bytes: &[u8; 16]) -> u32 {
+    (0..16)
+        .filter(|&i| is_id_byte(bytes[i]))
+        .map(|i| 1 << i)
+        .sum()
+}
+
+/// The id bytes of sixteen bytes, one bit each.
+#[cfg(not(target_arch = "x86_64"))]
+fn id_bits(bytes: &[u8; 16]) -> u32 {
+    id_bits_by_bytes(bytes)
+}
+
 /// The positions of the set bits of one set, in order.
 #[derive(Clone, Debug)]
 pub struct Bits<'m> {
@@ -446,7 +508,38 @@ mod tests {
         }
     }
 
+    /// Every byte is an id byte with SSE2 as it is one at a time, wherever
+    /// it is in a block, and ends a run there.
+    #[test]
+    fn id_bytes_alike() {
+        for b in 0..=u8::MAX {
+            for at in 0..16 {
+                let mut bytes = [b'a'; 16];
+                bytes[at] = b;
+                assert_eq!(id_bits(&bytes), id_bits_by_bytes(&bytes), "{b:#x} at {at}");
+                let mut long = [b'7'; 40];
+                long[16 + at] = b;
+                let want = if is_id_byte(b) { 40 } else { 16 + at };
+                assert_eq!(id_run(&long), want, "{b:#x} at {}", 16 + at);
+            }
+        }
+    }
+
     proptest! {
+        /// An id run is as long as the id bytes a byte-by-byte look finds
+        /// first, whatever its length and the bytes after it.
+        #[test]
+        fn id_runs(bytes in proptest::collection::vec(
+            prop_oneof![
+                8 => proptest::sample::select(b"aZ09._-".to_vec()),
+                1 => any::<u8>(),
+            ],
+            0..70,
+        )) {
+            let want = bytes.iter().take_while(|&&b| is_id_byte(b)).count();
+            prop_assert_eq!(id_run(&bytes), want);
+        }
+
         /// Sixteen bytes classify the same with SSE2 as one at a time.
         #[test]
         fn blocks_classify_alike(bytes in proptest::array::uniform16(proptest::sample::select(BYTES))) {
