@@ -13,7 +13,9 @@
 //! cannot be read become [`FileError`]s and the walk goes on. FIFOs,
 //! sockets and devices are never opened (a FIFO without a writer, or
 //! `/dev/zero`, would never end): they are skipped with a note, also when
-//! named on the command line.
+//! named on the command line. A file that several arguments reach is
+//! listed once, where it is first reached (see [`find`]), so that naming
+//! a directory and a log inside it does not count that log's events twice.
 
 use std::ffi::OsString;
 use std::fs::{self, FileType};
@@ -43,7 +45,7 @@ pub struct Input {
 }
 
 /// Inputs found under `paths`, and what could not be walked.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Found {
     /// The inputs, in argument order, each directory's files sorted.
     pub inputs: Vec<Input>,
@@ -54,10 +56,19 @@ pub struct Found {
     pub skipped: Vec<FileError>,
 }
 
-/// Walks `paths`, on the current rayon pool. Never inlined, so profilers
+/// Walks `paths`, on the current rayon pool, each file once. Never inlined, so profilers
 /// (`valgrind --tool=callgrind --toggle-collect=azsm::inputs::find`) see it.
 #[inline(never)]
 pub fn find(paths: &[PathBuf], follow: bool) -> Found {
+    let mut each = walk_each(paths, follow);
+    if each.len() == 1 {
+        return each.pop().unwrap_or_default();
+    }
+    once_each(paths, each)
+}
+
+/// What each argument gives alone, in argument order.
+fn walk_each(paths: &[PathBuf], follow: bool) -> Vec<Found> {
     paths
         .par_iter()
         .map(|path| {
@@ -72,7 +83,47 @@ pub fn find(paths: &[PathBuf], follow: bool) -> Found {
                 walk_root(path, follow)
             }
         })
-        .reduce(Found::default, Found::append)
+        .collect()
+}
+
+/// The arguments' inputs joined in argument order, each file once: a file
+/// reached again through a later argument (the same path twice, a
+/// directory and a file in it, a link to a directory already named) is
+/// dropped there, with a note. Files are known by their argument's
+/// canonical path and their path below it, so the same file reached
+/// through two links met while walking (`--follow`) is not recognised.
+fn once_each(paths: &[PathBuf], each: Vec<Found>) -> Found {
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Found::default();
+    for (root, mut found) in paths.iter().zip(each) {
+        let canonical = root.canonicalize().ok();
+        let before = found.inputs.len();
+        found.inputs.retain(|input| {
+            let Source::File(path) = &input.source else {
+                return true;
+            };
+            match (&canonical, path.strip_prefix(root)) {
+                (Some(c), Ok(rel)) if rel.as_os_str().is_empty() => seen.insert(c.clone()),
+                (Some(c), Ok(rel)) => seen.insert(c.join(rel)),
+                _ => true,
+            }
+        });
+        let dropped = before - found.inputs.len();
+        if dropped > 0 {
+            found.skipped.push(FileError {
+                path: root.to_string_lossy().into_owned(),
+                message: if before == 1 && dropped == 1 {
+                    "already named through an earlier argument: scanned once".to_string()
+                } else {
+                    format!(
+                        "{dropped} of its {before} files already named through an earlier argument: each scanned once"
+                    )
+                },
+            });
+        }
+        all.extend(found);
+    }
+    all
 }
 
 impl Found {

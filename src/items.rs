@@ -18,7 +18,6 @@
 //! Memory per code is therefore bounded whatever the number of items.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -274,36 +273,60 @@ fn dir_hash(dir: &str) -> u64 {
 }
 
 /// Item paths of one code; see the module docs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Items {
     /// Events that named an item.
     pub total: u64,
-    /// Events per directory, by the directory's hash, then its text (the
-    /// texts of one hash in order; nearly always one): the sample, in
-    /// sample order. Keyed by the hash alone, a look-up compares numbers.
-    dirs: BTreeMap<u64, Vec<(String, u64)>>,
-    /// How many directories `dirs` holds.
-    dir_count: usize,
+    /// Events per directory, found by the hash of the directory's text,
+    /// then the text: a look-up costs a probe and one comparison of text,
+    /// where a tree ordered by (hash, text) took a walk down its nodes.
+    /// After each change it holds the sample: at most [`DIR_SAMPLE`]
+    /// directories, those of smallest (hash, text) ([`Items::settle`]).
+    dirs: HashTable<Entry>,
+    /// Once the sample was full: its largest (hash, text). A directory
+    /// above it can never be in the sample again (what is below it only
+    /// grows), so it is passed over instead of being added and dropped
+    /// again: a saving, not a rule (the result is the same without it).
+    cut: Option<(u64, String)>,
     /// Whether directories beyond the sample were seen.
     pub sampled: bool,
     /// The first item paths, in (input, line) order (kept sorted).
     pub examples: Vec<(Arc<str>, u64, String)>,
 }
 
+/// A directory in [`Items`], and its events.
+#[derive(Clone, Debug)]
+struct Entry {
+    hash: u64,
+    text: String,
+    n: u64,
+}
+
+/// Equal when they hold the same counts, sample flag and examples, in
+/// whatever order their tables keep them (and whatever their `cut`, which
+/// only skips directories that cannot enter the sample).
+impl PartialEq for Items {
+    fn eq(&self, other: &Items) -> bool {
+        self.total == other.total
+            && self.sampled == other.sampled
+            && self.examples == other.examples
+            && self.sorted_dirs() == other.sorted_dirs()
+    }
+}
+
+impl Eq for Items {}
+
 impl Items {
     /// Adds `other`.
     pub fn merge(&mut self, other: Items) {
         self.total += other.total;
         self.sampled |= other.sampled;
-        for (hash, texts) in other.dirs {
-            for (text, n) in texts {
-                match self.dir_mut(hash, text.as_bytes()) {
-                    Some(mine) => *mine += n,
-                    None => self.insert_dir(hash, text, n),
-                }
+        for e in other.dirs {
+            if !self.count(e.hash, e.text.as_bytes(), e.n) {
+                self.insert(e.hash, e.text, e.n);
             }
         }
-        self.prune();
+        self.settle();
         crate::aggregate::keep_smallest(
             &mut self.examples,
             other.examples,
@@ -312,51 +335,63 @@ impl Items {
         );
     }
 
-    fn prune(&mut self) {
-        while self.dir_count > DIR_SAMPLE {
-            let Some(mut last) = self.dirs.last_entry() else {
-                break;
-            };
-            last.get_mut().pop();
-            if last.get().is_empty() {
-                last.remove();
-            }
-            self.dir_count -= 1;
-            self.sampled = true;
+    /// Counts `n` events for the directory `text` (hash `hash`) when it
+    /// holds it, or passes over a directory beyond the cut; false when the
+    /// directory is new and must be [`Items::insert`]ed.
+    fn count(&mut self, hash: u64, text: &[u8], n: u64) -> bool {
+        if let Some(e) = self
+            .dirs
+            .find_mut(hash, |e| e.hash == hash && e.text.as_bytes() == text)
+        {
+            e.n += n;
+            return true;
         }
+        // Beyond the cut: `sampled` is already set, by the settle that
+        // made the cut.
+        self.cut
+            .as_ref()
+            .is_some_and(|(cut_hash, cut_text)| (hash, text) > (*cut_hash, cut_text.as_bytes()))
     }
 
-    /// The count of the directory `text` whose hash is `hash`.
-    fn dir_mut(&mut self, hash: u64, text: &[u8]) -> Option<&mut u64> {
-        let texts = self.dirs.get_mut(&hash)?;
-        texts
-            .iter_mut()
-            .find(|(t, _)| t.as_bytes() == text)
-            .map(|(_, n)| n)
+    /// Adds a directory it does not hold.
+    fn insert(&mut self, hash: u64, text: String, n: u64) {
+        self.dirs
+            .insert_unique(hash, Entry { hash, text, n }, |e| e.hash);
     }
 
-    /// Adds the directory `text`, which the sample does not hold.
-    fn insert_dir(&mut self, hash: u64, text: String, n: u64) {
-        let texts = self.dirs.entry(hash).or_default();
-        let at = texts.partition_point(|(t, _)| *t < text);
-        texts.insert(at, (text, n));
-        self.dir_count += 1;
+    /// Keeps the [`DIR_SAMPLE`] directories of smallest (hash, text) when
+    /// it holds more, and remembers the largest kept as the cut.
+    fn settle(&mut self) {
+        if self.dirs.len() <= DIR_SAMPLE {
+            return;
+        }
+        let mut keys: Vec<(u64, &str)> = self
+            .dirs
+            .iter()
+            .map(|e| (e.hash, e.text.as_str()))
+            .collect();
+        let (_, &mut (hash, text), _) = keys.select_nth_unstable(DIR_SAMPLE - 1);
+        let cut = (hash, text.to_string());
+        self.dirs
+            .retain(|e| (e.hash, e.text.as_str()) <= (cut.0, cut.1.as_str()));
+        self.cut = Some(cut);
+        self.sampled = true;
     }
 
-    /// The last directory in sample order.
-    fn last_dir(&self) -> Option<(u64, &[u8])> {
-        let (&hash, texts) = self.dirs.last_key_value()?;
-        texts.last().map(|(t, _)| (hash, t.as_bytes()))
+    /// Its directories in (hash, text) order.
+    fn sorted_dirs(&self) -> Vec<(u64, &str, u64)> {
+        let mut all: Vec<(u64, &str, u64)> = self
+            .dirs
+            .iter()
+            .map(|e| (e.hash, e.text.as_str(), e.n))
+            .collect();
+        all.sort_unstable();
+        all
     }
 
     /// The `k` directories with most events (ties by name).
     pub fn top_dirs(&self, k: usize) -> Vec<(&str, u64)> {
-        let mut all: Vec<(&str, u64)> = self
-            .dirs
-            .values()
-            .flatten()
-            .map(|(d, n)| (d.as_str(), *n))
-            .collect();
+        let mut all: Vec<(&str, u64)> = self.dirs.iter().map(|e| (e.text.as_str(), e.n)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         all.truncate(k);
         all
@@ -387,27 +422,26 @@ impl Items {
     ) -> Items {
         let mut items = Items {
             total,
-            dirs: BTreeMap::new(),
-            dir_count: 0,
             sampled,
             examples,
+            ..Items::default()
         };
         for (d, n) in dirs {
             // A folder listed twice: the last count, as a map collects.
             let hash = dir_hash(&d);
-            match items.dir_mut(hash, d.as_bytes()) {
-                Some(mine) => *mine = n,
-                None => items.insert_dir(hash, d, n),
+            match items.dirs.find_mut(hash, |e| e.hash == hash && e.text == d) {
+                Some(mine) => mine.n = n,
+                None => items.insert(hash, d, n),
             }
         }
         items.examples.sort();
-        items.prune();
+        items.settle();
         items
     }
 
     /// Distinct directories in the sample.
     pub fn dir_count(&self) -> usize {
-        self.dir_count
+        self.dirs.len()
     }
 }
 
@@ -593,20 +627,11 @@ impl Items {
             } else {
                 Cow::Owned(String::from_utf8_lossy(bytes).into_owned().into_bytes())
             };
-            if let Some(n) = self.dir_mut(d.hash, &text) {
-                *n += d.n;
-                continue;
-            }
-            let beyond = self.dir_count >= DIR_SAMPLE
-                && self.last_dir().is_some_and(|last| last < (d.hash, &*text));
-            if beyond {
-                self.sampled = true;
-            } else {
-                let text = String::from_utf8_lossy(&text).into_owned();
-                self.insert_dir(d.hash, text, d.n);
+            if !self.count(d.hash, &text, d.n) {
+                self.insert(d.hash, String::from_utf8_lossy(&text).into_owned(), d.n);
             }
         }
-        self.prune();
+        self.settle();
         let mut examples: Vec<(Arc<str>, u64, String)> = acc
             .examples
             .drain(..)
@@ -888,13 +913,15 @@ mod tests {
         assert_eq!(forward.examples.len(), MAX_EXAMPLES);
         assert_eq!(forward.examples[0].1, 1);
 
-        let mut big = ItemAcc::default();
-        for i in 0..(DIR_SAMPLE as u64 + 10) {
-            big.add(format!("/d{i}/f").as_bytes(), i + 1);
+        for extra in [1, 10] {
+            let mut big = ItemAcc::default();
+            for i in 0..(DIR_SAMPLE as u64 + extra) {
+                big.add(format!("/d{i}/f").as_bytes(), i + 1);
+            }
+            let big = big.finish(&input, 0);
+            assert!(big.sampled);
+            assert_eq!(big.dir_count(), DIR_SAMPLE, "{extra} more");
         }
-        let big = big.finish(&input, 0);
-        assert!(big.sampled);
-        assert_eq!(big.dir_count(), DIR_SAMPLE);
 
         // One accumulator that shrinks on the way equals many that do not.
         let path = |i: u64| format!("/d{}/f", (i * 7919) % 20_000);
@@ -991,8 +1018,32 @@ mod tests {
             ),
             wide in proptest::bool::ANY,
         ) {
+            sample_against_the_model(&parts, wide)?;
+        }
+    }
+
+    /// The model check with well over [`DIR_SAMPLE`] directories, most
+    /// new in each part, some seen again: the sample is cut more than
+    /// once, in absorbs and in merges.
+    #[test]
+    fn a_sample_cut_again_and_again_stays_the_smallest() {
+        let parts: Vec<Vec<(u32, u8)>> = (0..4u32)
+            .map(|p| {
+                (0..3000u32)
+                    .map(|i| ((i * 7 + p * 1499) % 6000, (i % 4) as u8))
+                    .collect()
+            })
+            .collect();
+        sample_against_the_model(&parts, true).unwrap();
+    }
+
+    fn sample_against_the_model(
+        parts: &[Vec<(u32, u8)>],
+        wide: bool,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        {
             let input: Arc<str> = Arc::from("in.log");
-            let mut model: BTreeMap<(u64, String), u64> = BTreeMap::new();
+            let mut model: std::collections::BTreeMap<(u64, String), u64> = Default::default();
             let mut absorbed = Items::default();
             let mut merged = Items::default();
             for (p, part) in parts.iter().enumerate() {
@@ -1024,10 +1075,15 @@ mod tests {
                 .into_iter()
                 .map(|(d, n)| (d.to_string(), n))
                 .collect();
-            let restored =
-                Items::restore(absorbed.total, listed, absorbed.sampled, absorbed.examples.clone());
+            let restored = Items::restore(
+                absorbed.total,
+                listed,
+                absorbed.sampled,
+                absorbed.examples.clone(),
+            );
             proptest::prop_assert_eq!(restored, absorbed);
         }
+        Ok(())
     }
 
     #[test]

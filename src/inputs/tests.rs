@@ -13,19 +13,21 @@ use super::*;
 /// The walk before it ran in parallel: walkdir, sorted by file name
 /// (with the two fixes of the same day: an I/O error no longer ends the
 /// root's walk, a link named on the command line stands for its target).
-fn reference(paths: &[PathBuf], follow: bool) -> Found {
-    let mut found = Found::default();
+fn reference(paths: &[PathBuf], follow: bool) -> Vec<Found> {
+    let mut each = Vec::new();
     for path in paths {
+        let mut found = Found::default();
         if path.as_os_str() == "-" {
             found.inputs.push(Input {
                 display: "<stdin>".into(),
                 source: Source::Stdin,
             });
-            continue;
+        } else {
+            reference_walk(path, follow, &mut found);
         }
-        reference_walk(path, follow, &mut found);
+        each.push(found);
     }
-    found
+    each
 }
 
 fn reference_walk(root: &Path, follow: bool, found: &mut Found) {
@@ -166,17 +168,37 @@ fn build(root: &Path, spec: &[(Vec<usize>, Kind)]) -> Vec<PathBuf> {
     closed
 }
 
+/// Each argument's walk equals walkdir's, and `find` joins them with
+/// [`once_each`] (tested on its own below).
 fn compare(roots: &[PathBuf], follow: bool) -> Result<(), TestCaseError> {
-    let want = reference(roots, follow);
+    let want_each = reference(roots, follow);
+    let want = match want_each.as_slice() {
+        [one] => one.clone(),
+        _ => once_each(roots, want_each.clone()),
+    };
     for threads in [1, 2, 5] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
+        let each = pool.install(|| walk_each(roots, follow));
+        prop_assert_eq!(&each, &want_each, "{} threads, follow {}", threads, follow);
         let got = pool.install(|| find(roots, follow));
         prop_assert_eq!(&got, &want, "{} threads, follow {}", threads, follow);
     }
     Ok(())
+}
+
+/// The files of `found`, by their canonical paths (links resolved).
+fn canonical_files(found: &Found) -> Vec<PathBuf> {
+    found
+        .inputs
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::File(p) => Some(p.canonicalize().unwrap()),
+            Source::Stdin => None,
+        })
+        .collect()
 }
 
 proptest! {
@@ -244,15 +266,54 @@ fn named_cases_agree() {
     ];
     for follow in [false, true] {
         compare(&roots, follow).unwrap();
-        let want = reference(&roots, follow);
+        let each = reference(&roots, follow);
         if follow {
-            assert!(want
-                .errors
+            assert!(each
                 .iter()
+                .flat_map(|f| &f.errors)
                 .any(|e| e.message.contains("loop back to")));
         }
-        assert!(want.inputs.len() >= 8, "{want:?}");
+        let all: usize = each.iter().map(|f| f.inputs.len()).sum();
+        assert!(all >= 8, "{each:?}");
     }
+    // Without --follow no link inside a walk is entered, so the files the
+    // arguments reach again are exactly those with the same canonical
+    // path: each is listed once, where it was first reached.
+    let found = find(&roots, false);
+    let mut files = canonical_files(&found);
+    let mut want: Vec<PathBuf> = reference(&roots, false)
+        .iter()
+        .flat_map(canonical_files)
+        .collect();
+    assert!(want.len() > files.len(), "the roots overlap: {want:?}");
+    want.sort();
+    want.dedup();
+    let first = files.clone();
+    files.sort();
+    files.dedup();
+    assert_eq!(files, want);
+    assert_eq!(first.len(), files.len(), "no file twice: {first:?}");
+    assert_eq!(
+        found.inputs[0].display,
+        root.join("a/x/1.log").to_string_lossy()
+    );
+    let notes: Vec<&FileError> = found
+        .skipped
+        .iter()
+        .filter(|n| n.message.contains("already named"))
+        .collect();
+    let noted: Vec<&str> = notes.iter().map(|n| n.path.as_str()).collect();
+    let root_text = root.to_string_lossy().into_owned();
+    assert_eq!(
+        noted,
+        [
+            format!("{root_text}/"),
+            dir.path().join("root-link").to_string_lossy().into_owned(),
+            root.join("a/back-to-root").to_string_lossy().into_owned(),
+            root.join("z-link.log").to_string_lossy().into_owned(),
+        ],
+        "{notes:?}"
+    );
     // Relative roots (`..` up from the working directory to `/`).
     let up = std::env::current_dir().unwrap().components().count() - 1;
     let relative = PathBuf::from("../".repeat(up)).join(root.strip_prefix("/").unwrap());

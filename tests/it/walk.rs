@@ -75,3 +75,63 @@ fn links_named_on_the_command_line_stand_for_their_targets() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["path"], tree.arg("broken"));
 }
+
+#[test]
+fn a_file_reached_through_two_arguments_is_scanned_once() {
+    let tree = Tree::new()
+        .file("logs/a.log", "x AZSM1024 jobRunName=A\n")
+        .file(
+            "logs/sub/b.log",
+            "x AZSM2062 jobRunName=B\nx AZSM2062 jobRunName=B\n",
+        )
+        .file("other.log", "x AZSM1001 jobRunName=C\n");
+    std::os::unix::fs::symlink(tree.path().join("logs"), tree.path().join("link")).unwrap();
+    let (logs, sub, b) = (
+        tree.arg("logs"),
+        tree.arg("logs/sub"),
+        tree.arg("logs/sub/b.log"),
+    );
+    let (other, link) = (tree.arg("other.log"), tree.arg("link"));
+    let alone = azsm(&["scan", "--format", "json", &logs, &other]);
+    assert_eq!(alone.status, 1, "{}", alone.stderr);
+    let want = alone.json();
+    assert_eq!(want["summary"]["events"], 4);
+    let runs: [&[&str]; 5] = [
+        &[&logs, &logs, &other],
+        &[&logs, &sub, &other, &b],
+        &[&b, &logs, &other],
+        &[&logs, &other, &link, &other],
+        &[&sub, &logs, &other],
+    ];
+    for args in runs {
+        let mut argv = vec!["scan", "--format", "json"];
+        argv.extend_from_slice(args);
+        let run = azsm(&argv);
+        assert_eq!(run.status, 1, "{args:?}: {}", run.stderr);
+        let got = run.json();
+        assert_eq!(got["summary"], want["summary"], "{args:?}");
+        assert_eq!(got["scanned"]["files"], 3, "{args:?}");
+        assert_eq!(
+            crate::harness::code_counts(&got),
+            crate::harness::code_counts(&want),
+            "{args:?}"
+        );
+        assert!(
+            run.stderr
+                .contains("already named through an earlier argument"),
+            "{args:?}: the dropped files are noted: {}",
+            run.stderr
+        );
+    }
+    // The first argument that reaches a file names it in the report.
+    let dotted = format!("{}/logs/./sub/b.log", tree.path().display());
+    let run = azsm(&["scan", "--format", "json", &dotted, &logs]);
+    assert_eq!(run.json()["summary"]["events"], 3, "{}", run.stderr);
+    assert!(run.stdout.contains("logs/./sub/b.log"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(&format!("{logs}: 1 of its 2 files already named")),
+        "{}",
+        run.stderr
+    );
+}
