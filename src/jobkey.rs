@@ -76,6 +76,7 @@ impl KeyFinder {
 
     /// [`KeyFinder::on_line`] of a line whose [`KeyMask`] is made: the
     /// same answer, the `j`s that may start a key read off the mask.
+    #[inline]
     pub fn on_line_masked<'a>(
         &self,
         line: &'a [u8],
