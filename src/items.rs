@@ -24,6 +24,8 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
+use crate::linemask::WordMask;
+
 /// Directories counted per code, at most.
 pub const DIR_SAMPLE: usize = 4096;
 /// Example paths kept per code; the largest `--items`.
@@ -53,12 +55,44 @@ pub fn in_line(text: &[u8]) -> Option<&[u8]> {
         if let Some(p) = bare_word(w) {
             return Some(p);
         }
-        copy = copy.next(w);
+        copy = copy.next(w, || w.contains(&b'='));
     }
-    match copy {
-        CopyLog::Item(p) => Some(p),
-        _ => None,
+    copy.item()
+}
+
+/// [`in_line`] of a line whose [`WordMask`] is made: the same answer,
+/// with the `h`s, the words and the `=`s read off the mask. Rule 2 looks
+/// only at the words the mask says may be bare paths, and rule 3 stops at
+/// the word that decides it.
+pub fn in_line_masked<'a>(text: &'a [u8], mask: &WordMask) -> Option<&'a [u8]> {
+    debug_assert_eq!(mask.len(), text.len(), "the mask of another line");
+    if let Some(p) = keyed_among(text, mask.hs()) {
+        return Some(p);
     }
+    for start in mask.path_starts() {
+        if let Some(p) = bare_word(&text[start..mask.word_end(start)]) {
+            return Some(p);
+        }
+    }
+    let mut copy = CopyLog::Seeking;
+    let mut seps = mask.seps();
+    let mut start = 0;
+    // The words are the runs between separators.
+    loop {
+        let end = seps.next();
+        let stop = end.unwrap_or(text.len());
+        if stop > start {
+            copy = copy.next(&text[start..stop], || mask.has_eq(start..stop));
+            if matches!(copy, CopyLog::Item(_) | CopyLog::Never) {
+                break;
+            }
+        }
+        match end {
+            Some(e) => start = e + 1,
+            None => break,
+        }
+    }
+    copy.item()
 }
 
 /// Rule 3 word by word: a `TransferResult` word, then the item type `F` or
@@ -79,7 +113,10 @@ enum CopyLog<'a> {
 }
 
 impl<'a> CopyLog<'a> {
-    fn next(self, w: &'a [u8]) -> CopyLog<'a> {
+    /// The state after the word `w`; `has_eq` tells whether `w` holds a
+    /// `=` (asked only of words that may be the item).
+    #[inline]
+    fn next(self, w: &'a [u8], has_eq: impl FnOnce() -> bool) -> CopyLog<'a> {
         match self {
             CopyLog::Seeking => {
                 let result = match w.first() {
@@ -101,13 +138,21 @@ impl<'a> CopyLog<'a> {
             CopyLog::Type => {
                 let number = w.iter().all(u8::is_ascii_digit);
                 let code = w.len() == 8 && w.starts_with(b"AZSM");
-                if number || code || w.contains(&b'=') {
+                if number || code || has_eq() {
                     CopyLog::Type
                 } else {
                     CopyLog::Item(w)
                 }
             }
             done => done,
+        }
+    }
+
+    /// The item found, if any.
+    fn item(self) -> Option<&'a [u8]> {
+        match self {
+            CopyLog::Item(p) => Some(p),
+            _ => None,
         }
     }
 }
@@ -153,7 +198,13 @@ impl<'a> Iterator for Words<'a> {
 /// than the separators: a timestamp alone holds two `:`, most item paths
 /// no `h`.
 fn keyed(text: &[u8]) -> Option<&[u8]> {
-    for h in memchr::memchr2_iter(b'h', b'H', text) {
+    keyed_among(text, memchr::memchr2_iter(b'h', b'H', text))
+}
+
+/// Rule 1 on `text`, whose `h`s and `H`s are at `hs`, in order.
+#[inline]
+fn keyed_among(text: &[u8], hs: impl Iterator<Item = usize>) -> Option<&[u8]> {
+    for h in hs {
         if h < 3 || !text[h - 3..h].eq_ignore_ascii_case(b"pat") {
             continue;
         }
@@ -728,6 +779,35 @@ mod tests {
         )) {
             let text = parts.concat().into_bytes();
             proptest::prop_assert_eq!(in_line(&text), reference(&text));
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading the mask finds the item `in_line` finds, on lines up to
+        /// and past the mask's limit, with `path` keys and words at the
+        /// start, across the mask's 64-byte words and around its end.
+        #[test]
+        fn masked_equals_in_line(
+            pad in proptest::prop_oneof![0usize..4, 50usize..70, 120usize..136, 190usize..260],
+            filler in proptest::sample::select(vec!["x", " ", "\t", "ab ", "é", "=", "h"]),
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    " ", "\t", "/", "\\", "\\\\", "C:\\", "x", "ab", ",", "'", "\r", "=", ":",
+                    "path=", "Path", "h", "itemPath: ", "file_path\":\"", "\"", "Failed", "Transferred",
+                    "F", "D", "123", "AZSM2062", "k=v", "/a/b", "dir/f.txt", "é", "9:\\", "  ",
+                    " Failed F ", " Unsupported D 12 ", "x=", "=y", " c:\\d", " Excluded F a",
+                    " NoCopyNecessary D 1 b", " Transferred F c", "Ex", "No",
+                ]),
+                0..14,
+            ),
+        ) {
+            let mut text = filler.repeat(pad).into_bytes();
+            text.truncate(pad);
+            text.extend(parts.concat().bytes());
+            match WordMask::default().fill(&text, 0..text.len()) {
+                Some(mask) => proptest::prop_assert_eq!(in_line_masked(&text, mask), in_line(&text)),
+                None => proptest::prop_assert!(text.len() > crate::linemask::LIMIT),
+            }
         }
     }
 

@@ -15,6 +15,7 @@ use memchr::{memchr2_iter, memrchr, memrchr2_iter};
 use regex::bytes::Regex;
 
 use crate::error::Error;
+use crate::linemask::{self, KeyMask};
 
 /// The built-in key language as a regex (the id is group 1). Documentation
 /// and test oracle for `parse_at`.
@@ -70,30 +71,41 @@ impl KeyFinder {
 
     /// The first and the last job id on `line` (one line, no `\n`).
     pub fn on_line<'a>(&self, line: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
-        let mut first: Option<Key> = None;
-        let mut last: Option<Key> = None;
-        let mut note = |k: Key| {
-            if first.is_none_or(|f| k.start < f.start) {
-                first = Some(k);
+        self.keys_among(line, memchr2_iter(b'j', b'J', line))
+    }
+
+    /// [`KeyFinder::on_line`] of a line whose [`KeyMask`] is made: the
+    /// same answer, the `j`s that may start a key read off the mask.
+    #[inline]
+    pub fn on_line_masked<'a>(
+        &self,
+        line: &'a [u8],
+        mask: &KeyMask,
+    ) -> Option<(&'a [u8], &'a [u8])> {
+        debug_assert_eq!(mask.len(), line.len(), "the mask of another line");
+        self.keys_among(line, mask.js())
+    }
+
+    /// The first and the last job id on `line`, whose built-in keys start
+    /// at some of `js`, the positions of its `j`s and `J`s in order.
+    #[inline]
+    fn keys_among<'a>(
+        &self,
+        line: &'a [u8],
+        js: impl Iterator<Item = usize>,
+    ) -> Option<(&'a [u8], &'a [u8])> {
+        let (f, l) = match &self.user {
+            None => {
+                // Built-in keys come leftmost first.
+                let (mut first, mut last) = (None, None);
+                builtin_keys(line, js, &mut |k: Key| {
+                    first.get_or_insert(k);
+                    last = Some(k);
+                });
+                (first?, last?)
             }
-            if last.is_none_or(|l| k.start >= l.start) {
-                last = Some(k);
-            }
+            Some(re) => with_user_keys(line, js, re)?,
         };
-        builtin_keys(line, &mut note);
-        if let Some(re) = &self.user {
-            for caps in re.captures_iter(line) {
-                if let (Some(whole), Some(job)) = (caps.get(0), caps.name("job")) {
-                    if !job.is_empty() {
-                        note(Key {
-                            start: whole.start(),
-                            id: (job.start(), job.end()),
-                        });
-                    }
-                }
-            }
-        }
-        let (f, l) = (first?, last?);
         Some((&line[f.id.0..f.id.1], &line[l.id.0..l.id.1]))
     }
 
@@ -126,10 +138,41 @@ impl KeyFinder {
     }
 }
 
-/// Calls `f` for each built-in key on `line`, leftmost first, not overlapping.
-fn builtin_keys(line: &[u8], f: &mut impl FnMut(Key)) {
+/// The first and the last key on `line`, built-in (starting at some of
+/// `js`) or the user's; a key that starts where another does is the first
+/// as the built-in one and the last as the user's.
+#[inline(never)]
+fn with_user_keys(line: &[u8], js: impl Iterator<Item = usize>, re: &Regex) -> Option<(Key, Key)> {
+    let mut first: Option<Key> = None;
+    let mut last: Option<Key> = None;
+    let mut note = |k: Key| {
+        if first.is_none_or(|f| k.start < f.start) {
+            first = Some(k);
+        }
+        if last.is_none_or(|l| k.start >= l.start) {
+            last = Some(k);
+        }
+    };
+    builtin_keys(line, js, &mut note);
+    for caps in re.captures_iter(line) {
+        if let (Some(whole), Some(job)) = (caps.get(0), caps.name("job")) {
+            if !job.is_empty() {
+                note(Key {
+                    start: whole.start(),
+                    id: (job.start(), job.end()),
+                });
+            }
+        }
+    }
+    Some((first?, last?))
+}
+
+/// Calls `f` for each built-in key on `line`, leftmost first, not
+/// overlapping; `js` are the positions of its `j`s and `J`s, in order.
+#[inline]
+fn builtin_keys(line: &[u8], js: impl Iterator<Item = usize>, f: &mut impl FnMut(Key)) {
     let mut next = 0;
-    for p in memchr2_iter(b'j', b'J', line) {
+    for p in js {
         if p < next {
             continue;
         }
@@ -178,25 +221,11 @@ fn skip_quotes(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Bytes of an id: `[A-Za-z0-9._-]`.
-static ID_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-';
-        b += 1;
-    }
-    t
-};
-
+/// The id from `start` on: id bytes ([`linemask::is_id_byte`]), at least
+/// one.
 #[inline]
 fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
-    let len = s
-        .get(start..)?
-        .iter()
-        .take_while(|&&b| ID_BYTE[b as usize])
-        .count();
+    let len = linemask::id_run(s.get(start..)?);
     (len > 0).then_some((start, start + len))
 }
 
@@ -311,12 +340,45 @@ mod tests {
         }
     }
 
+    /// A line of `parts` after `pad` filler bytes: keys land at the start,
+    /// across the mask's 64-byte words and around its limit.
+    fn padded(pad: usize, parts: &[&str]) -> Vec<u8> {
+        let mut line: Vec<u8> = b"x9 \t\r\xc3\xa9"
+            .iter()
+            .copied()
+            .cycle()
+            .take(pad)
+            .collect();
+        line.extend(parts.concat().bytes());
+        line
+    }
+
     proptest! {
+        /// Walking the mask's `j`s finds what `memchr` finds, with and
+        /// without a user pattern, on lines up to and past the mask's limit.
+        #[test]
+        fn masked_equals_memchr(
+            pad in prop_oneof![0usize..8, 56usize..72, 120usize..136, 180usize..260],
+            parts in proptest::collection::vec(prop::sample::select(vec![
+                "job", "JOB", "Job", "run", "RUN", "s/", "=", ":", "\"", "'", " ", "\t", "-",
+                "_", "id", "Name", "x", "7", ".", "é", "\r", "jobRunName=", "jobRuns/", "task=",
+            ]), 0..12),
+        ) {
+            let line = padded(pad, &parts);
+            let user = KeyFinder::new(Some("task=(?P<job>[a-z]*)")).unwrap();
+            for keys in [KeyFinder::default(), user] {
+                match KeyMask::default().fill(&line, 0..line.len()) {
+                    Some(mask) => prop_assert_eq!(keys.on_line_masked(&line, mask), keys.on_line(&line)),
+                    None => prop_assert!(line.len() > crate::linemask::LIMIT),
+                }
+            }
+        }
+
         #[test]
         fn hand_parser_equals_the_regex(line in proptest::collection::vec(
             prop::sample::select(b"jJoObBrRuUnNsSaAmMeEiIdD-_ '\":=/x9.".to_vec()), 0..40)) {
             let mut ours = Vec::new();
-            builtin_keys(&line, &mut |k: Key| ours.push((k.start, line[k.id.0..k.id.1].to_vec())));
+            builtin_keys(&line, memchr2_iter(b'j', b'J', &line), &mut |k: Key| ours.push((k.start, line[k.id.0..k.id.1].to_vec())));
             prop_assert_eq!(ours, oracle(&line));
         }
     }

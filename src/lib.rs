@@ -19,7 +19,8 @@
 //!   [`interrupt`] stops the scan on Ctrl-C;
 //! - [`scan`]: bytes to events, with [`jobkey`], [`timestamp`], the
 //!   sub-causes of [`causes`], the time [`window`] and the item paths of
-//!   [`items`]; lines too long to hold go through [`longline`] in segments;
+//!   [`items`], the last two searching a code line through its
+//!   [`linemask`]; lines too long to hold go through [`longline`] in segments;
 //! - [`aggregate`]: events to mergeable tallies, excerpts of log lines
 //!   redacted by [`redact`] ([`progress`] counts finished inputs for the
 //!   progress bar on standard error);
@@ -51,6 +52,7 @@ pub mod items;
 pub mod jobkey;
 pub mod jobrun;
 pub mod kql;
+pub mod linemask;
 pub mod longline;
 pub mod merge;
 pub mod mmap;

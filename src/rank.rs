@@ -36,7 +36,7 @@
 //!    problem), then by sub-cause name, then by remediation text, so that
 //!    the order is total.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -167,6 +167,28 @@ pub fn unknown_mitigation(code: Code) -> String {
 
 /// Groups the findings of `tally` by remediation and ranks them; the
 /// sub-causes in `tally` are rows of `causes`.
+/// How many distinct values the sets (each given with its size) hold
+/// together: one set's size, or the values counted once each through a
+/// hash set (a tree of them cost an allocation per value, sorting them
+/// a comparison of text per step).
+fn distinct<'a, T, R>(sets: impl Iterator<Item = (usize, impl Iterator<Item = &'a R>)>) -> usize
+where
+    T: Eq + std::hash::Hash + ?Sized + 'a,
+    R: std::ops::Deref<Target = T> + 'a,
+{
+    let sets: Vec<_> = sets.collect();
+    if let [(len, _)] = sets.as_slice() {
+        return *len;
+    }
+    let room = sets.iter().map(|s| s.0).sum();
+    let mut all: hashbrown::HashSet<&T, rustc_hash::FxBuildHasher> =
+        hashbrown::HashSet::with_capacity_and_hasher(room, Default::default());
+    for (_, values) in sets {
+        all.extend(values.map(|v| &**v));
+    }
+    all.len()
+}
+
 pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediation> {
     #[derive(Default)]
     struct Group<'a> {
@@ -227,9 +249,8 @@ pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediatio
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map(|(n, _)| n.to_string());
             let tallies: Vec<&CodeTally> = g.units.iter().map(|u| u.2).collect();
-            let jobs: BTreeSet<&std::sync::Arc<str>> =
-                tallies.iter().flat_map(|t| &t.jobs).collect();
-            let files: BTreeSet<_> = tallies.iter().flat_map(|t| &t.files).collect();
+            let jobs = distinct(tallies.iter().map(|t| (t.jobs.len(), t.jobs.iter())));
+            let files = distinct(tallies.iter().map(|t| (t.files.len(), t.files.iter())));
             let top = codes[0].0;
             Remediation {
                 rank: 0,
@@ -240,8 +261,8 @@ pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediatio
                     .unwrap_or(Severity::Warning),
                 advice: g.advice.unwrap_or(Advice::Unknown),
                 events: codes.iter().map(|c| c.1).sum(),
-                jobs: jobs.len(),
-                files: files.len(),
+                jobs,
+                files,
                 first: tallies.iter().filter_map(|t| t.first).min(),
                 last: tallies.iter().filter_map(|t| t.last).max(),
                 example: tallies
@@ -270,6 +291,25 @@ pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediatio
 mod tests {
     use super::*;
     use crate::aggregate::CodeTally;
+
+    proptest::proptest! {
+        /// `distinct` counts what a set of all the values holds.
+        #[test]
+        fn distinct_counts_the_union(
+            sets in proptest::collection::vec(
+                proptest::collection::btree_set("[a-d]{0,2}", 0..8),
+                0..4,
+            ),
+        ) {
+            let owned: Vec<Vec<std::sync::Arc<str>>> = sets
+                .iter()
+                .map(|s| s.iter().map(|v| std::sync::Arc::from(v.as_str())).collect())
+                .collect();
+            let union: std::collections::BTreeSet<&String> = sets.iter().flatten().collect();
+            let got = distinct(owned.iter().map(|s| (s.len(), s.iter())));
+            proptest::prop_assert_eq!(got, union.len());
+        }
+    }
 
     fn code(s: &str) -> Code {
         s.parse().unwrap()

@@ -32,6 +32,7 @@ use crate::causes::{Causes, Hit, Scratch};
 use crate::code::{Code, Scope};
 use crate::items;
 use crate::jobkey::KeyFinder;
+use crate::linemask::{KeyMask, WordMask};
 use crate::timestamp;
 use crate::window::Window;
 
@@ -163,6 +164,8 @@ impl Scanner {
         let mut codes: Vec<(Code, usize)> = Vec::new();
         let mut scratch = Scratch::default();
         let mut clock = timestamp::Cache::default();
+        let mut key_mask = KeyMask::default();
+        let mut word_mask = WordMask::default();
         // The next `AZSM` at or after `from`: one search finds both the
         // other codes on a line and the next line's first.
         let find = |from: usize| self.finder.find(&buf[from..]).map(|r| from + r);
@@ -200,7 +203,12 @@ impl Scanner {
                 bytecount::count(&buf[counted..start], b'\n') as u64
             };
             counted = start;
-            let keys = self.keys.on_line(text);
+            // The `j`s that may start a key, read off a mask rather than
+            // searched (a line too long to mask is searched).
+            let keys = match key_mask.fill(buf, start..start + text.len()) {
+                Some(m) => self.keys.on_line_masked(text, m),
+                None => self.keys.on_line(text),
+            };
             let job = if codes.iter().all(|c| c.0.is_agent_level()) {
                 JobSlot::Agent
             } else if let Some((first, _)) = keys {
@@ -237,7 +245,12 @@ impl Scanner {
             let mut item_of_line: Option<Option<&[u8]>> = None;
             for &(code, column) in &codes {
                 let item = if code.scope() == Scope::Item {
-                    *item_of_line.get_or_insert_with(|| items::in_line(text))
+                    *item_of_line.get_or_insert_with(|| {
+                        match word_mask.fill(buf, start..start + text.len()) {
+                            Some(m) => items::in_line_masked(text, m),
+                            None => items::in_line(text),
+                        }
+                    })
                 } else {
                     None
                 };
