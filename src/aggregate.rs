@@ -308,7 +308,7 @@ impl Acc {
 
     /// Keeps this drained accumulator for this thread's next
     /// [`Acc::reused`] (or drops it, when the thread keeps enough or its
-    /// tables grew past [`POOL_ROOM`]).
+    /// tables grew past `POOL_ROOM` entries).
     pub fn recycle(mut self) {
         if self.room() > POOL_ROOM {
             return;
