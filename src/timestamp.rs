@@ -114,7 +114,7 @@ fn naive(s: &[u8]) -> Option<i64> {
 #[inline]
 fn tail(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
     let digit = |b: u8| b.wrapping_sub(b'0') < 10;
-    let (millis, mut i) = match s.get(19..) {
+    let (millis, i) = match s.get(19..) {
         Some([b'.' | b',', f @ ..]) => match *f {
             [a, b, c, ref rest @ ..] if digit(a) && digit(b) && digit(c) => {
                 let ms = i64::from(a - b'0') * 100 + i64::from(b - b'0') * 10 + i64::from(c - b'0');
@@ -130,28 +130,8 @@ fn tail(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
         },
         _ => (0, 19),
     };
-    let mut offset_minutes = 0;
-    match s.get(i) {
-        Some(b'Z' | b'z') => i += 1,
-        Some(&sign @ (b'+' | b'-')) => {
-            let oh = num(s, i + 1, 2)?;
-            let (om, len) = if s.get(i + 3) == Some(&b':') {
-                (num(s, i + 4, 2)?, 6)
-            } else {
-                (
-                    num(s, i + 3, 2).unwrap_or(0),
-                    if num(s, i + 3, 2).is_some() { 5 } else { 3 },
-                )
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            offset_minutes = (oh * 60 + om) * if sign == b'-' { -1 } else { 1 };
-            i += len;
-        }
-        _ => {}
-    }
-    Some(((secs - offset_minutes * 60) * 1000 + millis, i))
+    let (offset_minutes, len) = zone(s, i)?;
+    Some(((secs - offset_minutes * 60) * 1000 + millis, i + len))
 }
 
 /// [`tail`] as it was first written, kept as the oracle of its tests.
@@ -172,9 +152,17 @@ fn tail_reference(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
         }
         i += 1 + digits;
     }
-    let mut offset_minutes = 0;
+    let (offset_minutes, len) = zone(s, i)?;
+    Some(((secs - offset_minutes * 60) * 1000 + millis, i + len))
+}
+
+/// The zone at `s[i..]`: its offset in minutes east of UTC and its length
+/// (`Z`, `+hh:mm`, `+hhmm`, `+hh`; none is UTC, length 0); `None` for an
+/// offset out of range.
+#[inline]
+fn zone(s: &[u8], i: usize) -> Option<(i64, usize)> {
     match s.get(i) {
-        Some(b'Z' | b'z') => i += 1,
+        Some(b'Z' | b'z') => Some((0, 1)),
         Some(&sign @ (b'+' | b'-')) => {
             let oh = num(s, i + 1, 2)?;
             let (om, len) = if s.get(i + 3) == Some(&b':') {
@@ -188,12 +176,10 @@ fn tail_reference(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
             if oh > 23 || om > 59 {
                 return None;
             }
-            offset_minutes = (oh * 60 + om) * if sign == b'-' { -1 } else { 1 };
-            i += len;
+            Some(((oh * 60 + om) * if sign == b'-' { -1 } else { 1 }, len))
         }
-        _ => {}
+        _ => Some((0, 0)),
     }
-    Some(((secs - offset_minutes * 60) * 1000 + millis, i))
 }
 
 fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
