@@ -47,7 +47,7 @@ impl<const N: usize> Default for Sets<N> {
 impl<const N: usize> Sets<N> {
     /// Makes these the classes of `buf[line]` as `classify` tells them for
     /// sixteen bytes; false when the line is longer than [`LIMIT`]. Up to
-    /// 63 bytes of `buf` after the line may be read, never counted.
+    /// 15 bytes of `buf` after the line may be read, never counted.
     #[inline]
     fn fill(
         &mut self,
@@ -62,8 +62,10 @@ impl<const N: usize> Sets<N> {
             return false;
         }
         self.len = text.len();
-        let words = text.len().div_ceil(64);
-        match buf.get(line.start..line.start + words * 64) {
+        // Only the sixteen-byte blocks that hold the line: a copy-log line
+        // of 80 bytes is five blocks, not the eight of two whole words.
+        let blocks = text.len().div_ceil(16);
+        match buf.get(line.start..line.start + blocks * 16) {
             Some(bytes) => self.groups(bytes, &classify),
             None => self.padded(text, &classify),
         }
@@ -84,13 +86,16 @@ impl<const N: usize> Sets<N> {
     fn padded(&mut self, text: &[u8], classify: &impl Fn(&[u8; 16]) -> [u64; N]) {
         let mut padded = [0u8; LIMIT];
         padded[..text.len()].copy_from_slice(text);
-        self.groups(&padded[..text.len().div_ceil(64) * 64], classify);
+        self.groups(&padded[..text.len().div_ceil(16) * 16], classify);
     }
 
-    /// Fills the words `bytes` covers, 64 bytes each.
+    /// Fills the words `bytes` covers, sixteen bytes a block (`bytes`
+    /// holds whole blocks, at most [`LIMIT`] bytes): whole words of four
+    /// blocks, then the last word's blocks, its other bits clear.
     #[inline]
     fn groups(&mut self, bytes: &[u8], classify: &impl Fn(&[u8; 16]) -> [u64; N]) {
-        for (word, group) in bytes.chunks_exact(64).enumerate().take(WORDS) {
+        let whole = (bytes.len() / 64).min(WORDS);
+        for (word, group) in bytes.chunks_exact(64).enumerate().take(whole) {
             let mut all = [0u64; N];
             for k in 0..4 {
                 let mut sixteen = [0u8; 16];
@@ -101,6 +106,20 @@ impl<const N: usize> Sets<N> {
             }
             for (set, a) in self.sets.iter_mut().zip(all) {
                 set[word] = a;
+            }
+        }
+        let rest = bytes.get(whole * 64..).unwrap_or_default();
+        if whole < WORDS && !rest.is_empty() {
+            let mut all = [0u64; N];
+            for (k, block) in rest.chunks_exact(16).take(3).enumerate() {
+                let mut sixteen = [0u8; 16];
+                sixteen.copy_from_slice(block);
+                for (a, b) in all.iter_mut().zip(classify(&sixteen)) {
+                    *a |= b << (16 * k);
+                }
+            }
+            for (set, a) in self.sets.iter_mut().zip(all) {
+                set[whole] = a;
             }
         }
     }
@@ -555,7 +574,8 @@ mod tests {
         fn the_masks_equal_a_byte_by_byte_look((bytes, before, after) in line()) {
             let mut buf = vec![b'/'; before];
             buf.extend_from_slice(&bytes);
-            buf.extend(std::iter::repeat_n(b'j', after));
+            // Bytes of every class after the line: read, never counted.
+            buf.extend(b"j /=h\\\t".iter().copied().cycle().take(after));
             let line = before..before + bytes.len();
             let (mut k, mut w) = used();
             match (k.fill(&buf, line.clone()), w.fill(&buf, line)) {
