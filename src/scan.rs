@@ -295,7 +295,9 @@ impl Scanner {
 }
 
 /// The code whose `AZSM` starts at `hit`, if it stands on ASCII word
-/// boundaries and has exactly four digits.
+/// boundaries and has exactly four digits. Called once per code (every
+/// line of a dense copy log): the boundaries are read off a table and the
+/// four digits checked as one 32-bit word.
 #[inline]
 pub(crate) fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
     if hit > 0 && is_word(buf[hit - 1]) {
@@ -303,16 +305,39 @@ pub(crate) fn code_at(buf: &[u8], hit: usize) -> Option<Code> {
     }
     // One copy, checked and converted: the bytes may be a mapped file that
     // changes under us (see crate::mmap), so they are read once.
-    let d: [u8; 4] = buf.get(hit + 4..hit + 8)?.try_into().ok()?;
-    if !d.iter().all(u8::is_ascii_digit) || buf.get(hit + 8).is_some_and(|&b| is_word(b)) {
+    let d: [u8; 4] = *buf.get(hit + 4..)?.first_chunk::<4>()?;
+    if !all_digits(d) || buf.get(hit + 8).is_some_and(|&b| is_word(b)) {
         return None;
     }
     Some(Code::from_digits(d))
 }
 
+/// Whether the four bytes are ASCII digits: each is `0x30` to `0x3f`, and
+/// stays below `0x40` when 6 is added (no byte carries into the next: the
+/// first test holds every byte at or below `0x3f`).
+#[inline]
+fn all_digits(d: [u8; 4]) -> bool {
+    const HIGH: u32 = 0xf0f0_f0f0;
+    const ZEROS: u32 = 0x3030_3030;
+    let x = u32::from_le_bytes(d);
+    x & HIGH == ZEROS && x.wrapping_add(0x0606_0606) & HIGH == ZEROS
+}
+
+/// ASCII letters, digits and `_`: what a code must not touch.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 #[inline]
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    WORD[usize::from(b)]
 }
 
 /// Puts a file's chunks back in order: resolves pending rule-3 events and
@@ -464,6 +489,57 @@ fn is_guid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`code_at`] as first written, byte by byte: its oracle.
+    fn code_at_by_bytes(buf: &[u8], hit: usize) -> Option<Code> {
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        if hit > 0 && word(buf[hit - 1]) {
+            return None;
+        }
+        let d: [u8; 4] = buf.get(hit + 4..hit + 8)?.try_into().ok()?;
+        if !d.iter().all(u8::is_ascii_digit) || buf.get(hit + 8).is_some_and(|&b| word(b)) {
+            return None;
+        }
+        Some(Code::from_digits(d))
+    }
+
+    /// Every byte value in every place around a code (before it, each
+    /// digit, after it), and codes cut short by the end of the buffer,
+    /// read as the first version reads them.
+    #[test]
+    fn codes_read_as_byte_by_byte() {
+        for at in 0..10 {
+            for b in 0..=u8::MAX {
+                let mut buf = *b" AZSM2062 ";
+                buf[at] = b;
+                for hit in [0, 1] {
+                    assert_eq!(
+                        code_at(&buf, hit),
+                        code_at_by_bytes(&buf, hit),
+                        "{b:#x} at {at}, hit {hit}"
+                    );
+                }
+                for end in 5..=buf.len() {
+                    assert_eq!(code_at(&buf[..end], 1), code_at_by_bytes(&buf[..end], 1));
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any four bytes after `AZSM` are a code exactly when the first
+        /// version says so, with the same number.
+        #[test]
+        fn digits_read_as_byte_by_byte(
+            d in proptest::array::uniform4(proptest::prop_oneof![0x28u8..0x48, proptest::prelude::any::<u8>()]),
+            before in proptest::prelude::any::<u8>(),
+        ) {
+            let mut buf = vec![before];
+            buf.extend_from_slice(b"AZSM");
+            buf.extend_from_slice(&d);
+            proptest::prop_assert_eq!(code_at(&buf, 1), code_at_by_bytes(&buf, 1));
+        }
+    }
 
     #[test]
     fn codes_need_word_boundaries_and_four_digits() {
