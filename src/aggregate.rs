@@ -201,9 +201,12 @@ pub struct EventRow {
 
 /// A per-chunk accumulator; see the module docs.
 ///
-/// An event costs three hash look-ups, all on small keys or short ids: its
-/// job id (interned), its `(code, job, cause)` cell, and its code's slot,
-/// which holds everything else kept per code. A file scan recycles the
+/// An event costs at most two hash look-ups, on small keys or short ids:
+/// its job id (interned), its `(code, job, cause)` cell; and a look at its
+/// code's slot, a table by code number, which holds everything else kept
+/// per code, with the code's last cell: an event whose job and sub-cause
+/// are its code's last event's (a dense copy log's `AZSM0000`, an agent's
+/// runs of one job) skips the cell look-up. A file scan recycles the
 /// accumulators it drains for the next chunks its thread scans
 /// ([`Acc::recycle`]), so their tables are not made anew for each small
 /// file.
@@ -213,7 +216,10 @@ pub struct Acc {
     /// id's one copy.
     ids: FxHashMap<Arc<[u8]>, u32>,
     names: Vec<Arc<[u8]>>,
-    cells: FxHashMap<(Code, u32, u16), Cell>,
+    /// The `(code, job, cause)` cells, in the order of their first
+    /// events, and their places there.
+    cells: Vec<((Code, u32, u16), Cell)>,
+    index: FxHashMap<(Code, u32, u16), usize>,
     /// Each code's place in `per_code`, plus one (0: none yet), by code
     /// number: made at the first event (10,000 entries, 20 KB), emptied
     /// entry by entry as `per_code` is.
@@ -233,8 +239,7 @@ pub struct Acc {
     /// Whether the job ids given to it stay at their addresses, unchanged,
     /// for its whole life (see [`Acc::with_stable_ids`]).
     stable_ids: bool,
-    /// Room the drain reuses: the cells in job order, the jobs' names.
-    sorted: Vec<((Code, u32, u16), Cell)>,
+    /// Room the drain reuses: the jobs' names.
     named: Vec<Option<Option<Arc<str>>>>,
 }
 
@@ -259,6 +264,9 @@ struct CodeAcc {
     /// The first [`EXAMPLES`] lines per sub-cause ([`NO_CAUSE`]: none).
     examples: Vec<(u16, Vec<Sample>)>,
     items: Option<ItemAcc>,
+    /// The job and sub-cause of its last event, and their cell's place in
+    /// [`Acc::cells`] (gone with the code's slot when the cells are).
+    last: Option<(u32, u16, usize)>,
 }
 
 impl Acc {
@@ -328,7 +336,7 @@ impl Acc {
             self.ids.capacity(),
             self.names.capacity(),
             self.cells.capacity(),
-            self.sorted.capacity(),
+            self.index.capacity(),
             self.named.capacity(),
         ]
         .into_iter()
@@ -343,6 +351,7 @@ impl Acc {
             ids,
             names,
             cells,
+            index,
             slots,
             per_code,
             rules,
@@ -353,12 +362,12 @@ impl Acc {
             full,
             last_id,
             stable_ids,
-            sorted,
             named,
         } = self;
         ids.clear();
         names.clear();
         cells.clear();
+        index.clear();
         for pc in per_code.drain(..) {
             if let Some(slot) = slots.get_mut(usize::from(pc.code.number())) {
                 *slot = 0;
@@ -372,7 +381,6 @@ impl Acc {
         *full = None;
         *last_id = None;
         *stable_ids = false;
-        sorted.clear();
         named.clear();
     }
 
@@ -442,19 +450,6 @@ impl Acc {
             });
         }
         let cause = ev.cause.map_or(NO_CAUSE, |h| h.id.0);
-        let cell = self
-            .cells
-            .entry((ev.code, job, cause))
-            .or_insert(Cell::new(ev.cause.is_some_and(|h| h.healthy)));
-        cell.count += 1;
-        match ev.time {
-            Some(t) => {
-                cell.earliest = cell.earliest.min(t);
-                cell.latest = cell.latest.max(t);
-                cell.timed = true;
-            }
-            None => self.window.untimed += 1,
-        }
         if self.slots.is_empty() {
             self.slots = vec![0; CODES];
         }
@@ -473,6 +468,7 @@ impl Acc {
                     },
                     examples: Vec::new(),
                     items: None,
+                    last: None,
                 });
                 slot
             }
@@ -480,6 +476,29 @@ impl Acc {
         };
         let full = self.full.as_deref();
         let pc = &mut self.per_code[slot];
+        let at = match pc.last {
+            Some((j, c, at)) if j == job && c == cause => at,
+            _ => {
+                let cells = &mut self.cells;
+                let at = *self.index.entry((ev.code, job, cause)).or_insert_with(|| {
+                    let healthy = ev.cause.is_some_and(|h| h.healthy);
+                    cells.push(((ev.code, job, cause), Cell::new(healthy)));
+                    cells.len() - 1
+                });
+                pc.last = Some((job, cause, at));
+                at
+            }
+        };
+        let cell = &mut self.cells[at].1;
+        cell.count += 1;
+        match ev.time {
+            Some(t) => {
+                cell.earliest = cell.earliest.min(t);
+                cell.latest = cell.latest.max(t);
+                cell.timed = true;
+            }
+            None => self.window.untimed += 1,
+        }
         pc.site.count += 1;
         pc.site.line = pc.site.line.min(ev.line);
         let examples = match pc.examples.iter().position(|(c, _)| *c == cause) {
@@ -591,9 +610,8 @@ impl Acc {
         let mut names = std::mem::take(&mut self.named);
         names.clear();
         names.resize(self.names.len() + 1, None);
-        let mut cells = std::mem::take(&mut self.sorted);
-        cells.clear();
-        cells.extend(self.cells.drain());
+        let mut cells = std::mem::take(&mut self.cells);
+        self.index.clear();
         cells.sort_unstable_by_key(|&((code, job, cause), _)| (job, code, cause));
         let Tally {
             codes,
@@ -707,7 +725,7 @@ impl Acc {
         let record = was_recording;
         cells.clear();
         names.clear();
-        self.sorted = cells;
+        self.cells = cells;
         self.named = names;
         self.ids.clear();
         self.names.clear();
@@ -1528,6 +1546,90 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(fresh, reused);
+        }
+    }
+
+    /// A cell as a model keeps it: count, first and last time, healthy.
+    type ModelCell = (u64, Option<Millis>, Option<Millis>, bool);
+    type ModelCells = BTreeMap<(u16, String, u16), ModelCell>;
+
+    /// The cells of `acc`, by code number, job name (`-`: none, `?`:
+    /// pending) and sub-cause; none may be there twice.
+    fn cells_of(acc: &Acc) -> ModelCells {
+        let cells: ModelCells = acc
+            .cells
+            .iter()
+            .map(|&((code, job, cause), c)| {
+                let job = match job {
+                    NO_JOB => "-".to_string(),
+                    PENDING => "?".to_string(),
+                    i => format!("={}", String::from_utf8_lossy(&acc.names[i as usize])),
+                };
+                (
+                    (code.number(), job, cause),
+                    (c.count, c.first(), c.last(), c.healthy),
+                )
+            })
+            .collect();
+        assert_eq!(cells.len(), acc.cells.len(), "a cell made twice");
+        cells
+    }
+
+    /// The cells `events` make, each event looked up on its own: the
+    /// oracle of [`Acc::add`]'s cells (found through the code's last cell
+    /// or the index).
+    fn model_cells(events: &[Event<'_>]) -> ModelCells {
+        let mut cells = ModelCells::new();
+        for e in events {
+            let job = match e.job {
+                JobSlot::Id(id, _) => format!("={}", String::from_utf8_lossy(id)),
+                JobSlot::Pending => "?".to_string(),
+                JobSlot::Agent | JobSlot::None => "-".to_string(),
+            };
+            let cause = e.cause.map_or(NO_CAUSE, |h| h.id.0);
+            let healthy = e.cause.is_some_and(|h| h.healthy);
+            let c = cells
+                .entry((e.code.number(), job, cause))
+                .or_insert((0, None, None, healthy));
+            c.0 += 1;
+            c.1 = min_opt(c.1, e.time);
+            c.2 = max_opt(c.2, e.time);
+        }
+        cells
+    }
+
+    proptest::proptest! {
+        /// Every event lands in its own `(code, job, sub-cause)` cell,
+        /// whether its code's last cell is its cell (runs of one event)
+        /// or not, in an accumulator drained (and recycled) before: the
+        /// cells of each chunk are those its events make.
+        #[test]
+        fn cells_hold_their_events(
+            chunks in proptest::collection::vec(
+                proptest::collection::vec((arb_event(), 1usize..4), 0..16),
+                1..4,
+            ),
+            recycle in proptest::bool::ANY,
+        ) {
+            let mut acc = Acc::reused(false).with_stable_ids();
+            let mut tally = Tally::default();
+            for chunk in &chunks {
+                let events: Vec<Event<'static>> = chunk
+                    .iter()
+                    .flat_map(|&(e, n)| std::iter::repeat_n(e, n))
+                    .collect();
+                for e in &events {
+                    acc.add(e);
+                }
+                proptest::prop_assert_eq!(cells_of(&acc), model_cells(&events));
+                let untimed = events.iter().filter(|e| e.time.is_none()).count();
+                proptest::prop_assert_eq!(acc.window.untimed, untimed as u64);
+                acc.drain(&mut tally, &Arc::from("f"), 0, None);
+                if recycle {
+                    acc.recycle();
+                    acc = Acc::reused(false).with_stable_ids();
+                }
+            }
         }
     }
 
