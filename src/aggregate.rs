@@ -202,11 +202,13 @@ pub struct EventRow {
 /// A per-chunk accumulator; see the module docs.
 ///
 /// An event costs at most two hash look-ups, on small keys or short ids:
-/// its job id (interned), its `(code, job, cause)` cell; and a look at its
-/// code's slot, a table by code number, which holds everything else kept
-/// per code, with the code's last cell: an event whose job and sub-cause
-/// are its code's last event's (a dense copy log's `AZSM0000`, an agent's
-/// runs of one job) skips the cell look-up. A file scan recycles the
+/// its job id (interned) and its `(code, job, cause)` cell; and a look at
+/// its code's slot, a table by code number, which holds everything else
+/// kept per code. The slot holds the cell of the code's current run of
+/// events of one job and sub-cause too: an event that continues the run
+/// (a dense copy log's `AZSM0000`, an agent's runs of one job) adds to it
+/// there, and only a new run puts the last one into its cell. A file scan
+/// recycles the
 /// accumulators it drains for the next chunks its thread scans
 /// ([`Acc::recycle`]), so their tables are not made anew for each small
 /// file.
@@ -216,10 +218,7 @@ pub struct Acc {
     /// id's one copy.
     ids: FxHashMap<Arc<[u8]>, u32>,
     names: Vec<Arc<[u8]>>,
-    /// The `(code, job, cause)` cells, in the order of their first
-    /// events, and their places there.
-    cells: Vec<((Code, u32, u16), Cell)>,
-    index: FxHashMap<(Code, u32, u16), usize>,
+    cells: FxHashMap<(Code, u32, u16), Cell>,
     /// Each code's place in `per_code`, plus one (0: none yet), by code
     /// number: made at the first event (10,000 entries, 20 KB), emptied
     /// entry by entry as `per_code` is.
@@ -239,7 +238,8 @@ pub struct Acc {
     /// Whether the job ids given to it stay at their addresses, unchanged,
     /// for its whole life (see [`Acc::with_stable_ids`]).
     stable_ids: bool,
-    /// Room the drain reuses: the jobs' names.
+    /// Room the drain reuses: the cells in job order, the jobs' names.
+    sorted: Vec<((Code, u32, u16), Cell)>,
     named: Vec<Option<Option<Arc<str>>>>,
 }
 
@@ -264,9 +264,13 @@ struct CodeAcc {
     /// The first [`EXAMPLES`] lines per sub-cause ([`NO_CAUSE`]: none).
     examples: Vec<(u16, Vec<Sample>)>,
     items: Option<ItemAcc>,
-    /// The job and sub-cause of its last event, and their cell's place in
-    /// [`Acc::cells`] (gone with the code's slot when the cells are).
-    last: Option<(u32, u16, usize)>,
+    /// The job, sub-cause and events of the code's current run of events
+    /// with that job and sub-cause, not yet in [`Acc::cells`]
+    /// ([`Acc::end_runs`]).
+    run: Option<(u32, u16, Cell)>,
+    /// A sub-cause whose examples are all made or skipped ([`Full`]): its
+    /// events need not look (examples are only added).
+    full_cause: Option<u16>,
 }
 
 impl Acc {
@@ -336,7 +340,7 @@ impl Acc {
             self.ids.capacity(),
             self.names.capacity(),
             self.cells.capacity(),
-            self.index.capacity(),
+            self.sorted.capacity(),
             self.named.capacity(),
         ]
         .into_iter()
@@ -351,7 +355,6 @@ impl Acc {
             ids,
             names,
             cells,
-            index,
             slots,
             per_code,
             rules,
@@ -362,12 +365,12 @@ impl Acc {
             full,
             last_id,
             stable_ids,
+            sorted,
             named,
         } = self;
         ids.clear();
         names.clear();
         cells.clear();
-        index.clear();
         for pc in per_code.drain(..) {
             if let Some(slot) = slots.get_mut(usize::from(pc.code.number())) {
                 *slot = 0;
@@ -381,6 +384,7 @@ impl Acc {
         *full = None;
         *last_id = None;
         *stable_ids = false;
+        sorted.clear();
         named.clear();
     }
 
@@ -468,7 +472,8 @@ impl Acc {
                     },
                     examples: Vec::new(),
                     items: None,
-                    last: None,
+                    run: None,
+                    full_cause: None,
                 });
                 slot
             }
@@ -476,20 +481,18 @@ impl Acc {
         };
         let full = self.full.as_deref();
         let pc = &mut self.per_code[slot];
-        let at = match pc.last {
-            Some((j, c, at)) if j == job && c == cause => at,
-            _ => {
-                let cells = &mut self.cells;
-                let at = *self.index.entry((ev.code, job, cause)).or_insert_with(|| {
-                    let healthy = ev.cause.is_some_and(|h| h.healthy);
-                    cells.push(((ev.code, job, cause), Cell::new(healthy)));
-                    cells.len() - 1
-                });
-                pc.last = Some((job, cause, at));
-                at
+        pc.site.count += 1;
+        pc.site.line = pc.site.line.min(ev.line);
+        let cell = match &mut pc.run {
+            Some((j, c, cell)) if *j == job && *c == cause => cell,
+            run => {
+                if let Some((j, c, cell)) = run.take() {
+                    put_cell(&mut self.cells, (pc.code, j, c), cell);
+                }
+                let healthy = ev.cause.is_some_and(|h| h.healthy);
+                &mut run.insert((job, cause, Cell::new(healthy))).2
             }
         };
-        let cell = &mut self.cells[at].1;
         cell.count += 1;
         match ev.time {
             Some(t) => {
@@ -499,31 +502,35 @@ impl Acc {
             }
             None => self.window.untimed += 1,
         }
-        pc.site.count += 1;
-        pc.site.line = pc.site.line.min(ev.line);
-        let examples = match pc.examples.iter().position(|(c, _)| *c == cause) {
-            Some(i) => &mut pc.examples[i].1,
-            None => {
-                pc.examples.push((cause, Vec::new()));
-                let last = pc.examples.len() - 1;
-                &mut pc.examples[last].1
+        if pc.full_cause != Some(cause) {
+            let examples = match pc.examples.iter().position(|(c, _)| *c == cause) {
+                Some(i) => &mut pc.examples[i].1,
+                None => {
+                    pc.examples.push((cause, Vec::new()));
+                    let last = pc.examples.len() - 1;
+                    &mut pc.examples[last].1
+                }
+            };
+            let skip = full.is_some_and(|f| f.examples(ev.code, cause));
+            if examples.len() < EXAMPLES && !skip {
+                let matched = ev
+                    .cause
+                    .map(|h| excerpt(&ev.text[h.start..h.end], 0, !self.keep_secrets));
+                examples.push((
+                    ev.line,
+                    excerpt_of(
+                        ev.text,
+                        ev.text_start,
+                        ev.line_len,
+                        ev.column,
+                        !self.keep_secrets,
+                    ),
+                    matched,
+                ));
             }
-        };
-        if examples.len() < EXAMPLES && !full.is_some_and(|f| f.examples(ev.code, cause)) {
-            let matched = ev
-                .cause
-                .map(|h| excerpt(&ev.text[h.start..h.end], 0, !self.keep_secrets));
-            examples.push((
-                ev.line,
-                excerpt_of(
-                    ev.text,
-                    ev.text_start,
-                    ev.line_len,
-                    ev.column,
-                    !self.keep_secrets,
-                ),
-                matched,
-            ));
+            if skip || examples.len() >= EXAMPLES {
+                pc.full_cause = Some(cause);
+            }
         }
         if let Some(item) = &item {
             pc.items
@@ -570,9 +577,18 @@ impl Acc {
         i
     }
 
+    /// Puts each code's current run into its cell.
+    fn end_runs(&mut self) {
+        for pc in &mut self.per_code {
+            if let Some((job, cause, cell)) = pc.run.take() {
+                put_cell(&mut self.cells, (pc.code, job, cause), cell);
+            }
+        }
+    }
+
     /// True when no event was recorded.
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.cells.is_empty() && self.per_code.is_empty()
     }
 
     /// Moves everything into `tally`: lines shift by `line_offset`, pending
@@ -596,6 +612,7 @@ impl Acc {
         line_offset: u64,
         carry: Option<&[u8]>,
     ) {
+        self.end_runs();
         let mut rules = self.rules;
         if carry.is_some() {
             rules.carried += self.pending;
@@ -610,8 +627,9 @@ impl Acc {
         let mut names = std::mem::take(&mut self.named);
         names.clear();
         names.resize(self.names.len() + 1, None);
-        let mut cells = std::mem::take(&mut self.cells);
-        self.index.clear();
+        let mut cells = std::mem::take(&mut self.sorted);
+        cells.clear();
+        cells.extend(self.cells.drain());
         cells.sort_unstable_by_key(|&((code, job, cause), _)| (job, code, cause));
         let Tally {
             codes,
@@ -725,7 +743,7 @@ impl Acc {
         let record = was_recording;
         cells.clear();
         names.clear();
-        self.cells = cells;
+        self.sorted = cells;
         self.named = names;
         self.ids.clear();
         self.names.clear();
@@ -734,6 +752,22 @@ impl Acc {
         self.pending = 0;
         self.window = WindowCounts::default();
         self.records = record.then(Vec::new);
+    }
+}
+
+/// Adds `cell`, a run of events, to the cell `key` of `cells`.
+fn put_cell(cells: &mut FxHashMap<(Code, u32, u16), Cell>, key: (Code, u32, u16), cell: Cell) {
+    match cells.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut mine) => {
+            let mine = mine.get_mut();
+            mine.count += cell.count;
+            mine.earliest = mine.earliest.min(cell.earliest);
+            mine.latest = mine.latest.max(cell.latest);
+            mine.timed |= cell.timed;
+        }
+        std::collections::hash_map::Entry::Vacant(new) => {
+            new.insert(cell);
+        }
     }
 }
 
@@ -1302,12 +1336,13 @@ mod tests {
         /// (a job's name made and its tally looked up for each): the
         /// oracle of `draining_is_the_first_versions`.
         fn drain_into_per_cell(
-            self,
+            mut self,
             tally: &mut Tally,
             path: &Arc<str>,
             line_offset: u64,
             carry: Option<&[u8]>,
         ) {
+            self.end_runs();
             let name = |i: u32| -> Option<Arc<str>> {
                 match i {
                     NO_JOB => None,
@@ -1552,14 +1587,17 @@ mod tests {
     /// A cell as a model keeps it: count, first and last time, healthy.
     type ModelCell = (u64, Option<Millis>, Option<Millis>, bool);
     type ModelCells = BTreeMap<(u16, String, u16), ModelCell>;
+    /// Example lines by code number and sub-cause.
+    type ModelExamples = BTreeMap<(u16, u16), Vec<u64>>;
 
-    /// The cells of `acc`, by code number, job name (`-`: none, `?`:
-    /// pending) and sub-cause; none may be there twice.
-    fn cells_of(acc: &Acc) -> ModelCells {
-        let cells: ModelCells = acc
+    /// The cells of `acc` (its runs ended), by code number, job name
+    /// (`-`: none, `?`: pending) and sub-cause, and its example lines.
+    fn cells_of(acc: &mut Acc) -> (ModelCells, ModelExamples) {
+        acc.end_runs();
+        let cells = acc
             .cells
             .iter()
-            .map(|&((code, job, cause), c)| {
+            .map(|(&(code, job, cause), c)| {
                 let job = match job {
                     NO_JOB => "-".to_string(),
                     PENDING => "?".to_string(),
@@ -1571,15 +1609,25 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(cells.len(), acc.cells.len(), "a cell made twice");
-        cells
+        let examples = acc
+            .per_code
+            .iter()
+            .flat_map(|pc| {
+                pc.examples.iter().map(|(cause, ex)| {
+                    let lines = ex.iter().map(|e| e.0).collect();
+                    ((pc.code.number(), *cause), lines)
+                })
+            })
+            .collect();
+        (cells, examples)
     }
 
-    /// The cells `events` make, each event looked up on its own: the
-    /// oracle of [`Acc::add`]'s cells (found through the code's last cell
-    /// or the index).
-    fn model_cells(events: &[Event<'_>]) -> ModelCells {
+    /// The cells and examples `events` make, each event looked up on its
+    /// own: the oracle of [`Acc::add`]'s (which adds to the code's current
+    /// run, and passes over sub-causes whose examples are all made).
+    fn model_cells(events: &[Event<'_>]) -> (ModelCells, ModelExamples) {
         let mut cells = ModelCells::new();
+        let mut examples = ModelExamples::new();
         for e in events {
             let job = match e.job {
                 JobSlot::Id(id, _) => format!("={}", String::from_utf8_lossy(id)),
@@ -1594,19 +1642,23 @@ mod tests {
             c.0 += 1;
             c.1 = min_opt(c.1, e.time);
             c.2 = max_opt(c.2, e.time);
+            let ex = examples.entry((e.code.number(), cause)).or_default();
+            if ex.len() < EXAMPLES {
+                ex.push(e.line);
+            }
         }
-        cells
+        (cells, examples)
     }
 
     proptest::proptest! {
-        /// Every event lands in its own `(code, job, sub-cause)` cell,
-        /// whether its code's last cell is its cell (runs of one event)
-        /// or not, in an accumulator drained (and recycled) before: the
-        /// cells of each chunk are those its events make.
+        /// Every event lands in its own `(code, job, sub-cause)` cell and
+        /// the first events of each code and sub-cause are its examples,
+        /// whether it continues its code's run (repeated events) or not,
+        /// in an accumulator drained (and recycled) before.
         #[test]
         fn cells_hold_their_events(
             chunks in proptest::collection::vec(
-                proptest::collection::vec((arb_event(), 1usize..4), 0..16),
+                proptest::collection::vec((arb_event(), 1usize..5), 0..16),
                 1..4,
             ),
             recycle in proptest::bool::ANY,
@@ -1621,9 +1673,9 @@ mod tests {
                 for e in &events {
                     acc.add(e);
                 }
-                proptest::prop_assert_eq!(cells_of(&acc), model_cells(&events));
                 let untimed = events.iter().filter(|e| e.time.is_none()).count();
                 proptest::prop_assert_eq!(acc.window.untimed, untimed as u64);
+                proptest::prop_assert_eq!(cells_of(&mut acc), model_cells(&events));
                 acc.drain(&mut tally, &Arc::from("f"), 0, None);
                 if recycle {
                     acc.recycle();
