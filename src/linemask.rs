@@ -11,6 +11,9 @@
 //! walk set bits instead: a [`KeyMask`] for every code line, a
 //! [`WordMask`] only for the lines whose item path is looked for.
 //!
+//! The same sixteen-byte steps find a code line's bounds: its `\n`s are a
+//! few dozen bytes from its code ([`next_newline`], [`last_newline`]).
+//!
 //! Lines longer than [`LIMIT`] get no mask: they keep the `memchr` paths,
 //! which the masked ones equal (the tests hold them to that). The SSE2
 //! code goes through `safe_arch`'s safe wrappers (SSE2 is part of every
@@ -378,6 +381,66 @@ fn id_bits(bytes: &[u8; 16]) -> u32 {
     id_bits_by_bytes(bytes)
 }
 
+/// The first `\n` at or after `from` in `buf`, as `memchr` finds it. A
+/// code line's end is a few dozen bytes from its code, where `memchr`'s
+/// call and set-up cost more than its search: sixteen bytes a step here,
+/// and `memchr` past the first [`NEAR`] bytes.
+#[inline]
+pub fn next_newline(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(block) = buf.get(at..).and_then(|r| r.first_chunk::<16>()) {
+        let found = newline_bits(block);
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize);
+        }
+        at += 16;
+        if at - from >= NEAR {
+            break;
+        }
+    }
+    memchr::memchr(b'\n', buf.get(at..)?).map(|p| at + p)
+}
+
+/// The last `\n` in `buf[floor..to]`, as `memrchr` finds it, sixteen bytes
+/// a step back from `to` (a code is a few dozen bytes from its line's
+/// start), and `memrchr` past the first [`NEAR`] bytes.
+#[inline]
+pub fn last_newline(buf: &[u8], floor: usize, to: usize) -> Option<usize> {
+    let mut end = to.min(buf.len());
+    while end >= floor + 16 && to - end < NEAR {
+        let block = buf.get(end - 16..end)?.first_chunk::<16>()?;
+        let found = newline_bits(block);
+        if found != 0 {
+            return Some(end - 16 + (31 - found.leading_zeros()) as usize);
+        }
+        end -= 16;
+    }
+    if end > floor && end >= 16 && to - end < NEAR {
+        // Fewer than sixteen bytes left: the block that ends at `end`,
+        // without its bits before `floor`.
+        let block = buf.get(end - 16..end)?.first_chunk::<16>()?;
+        let found = newline_bits(block) & (u32::MAX << (floor - (end - 16)));
+        return (found != 0).then(|| end - 16 + (31 - found.leading_zeros()) as usize);
+    }
+    memchr::memrchr(b'\n', buf.get(floor..end)?).map(|p| floor + p)
+}
+
+/// How far [`next_newline`] and [`last_newline`] look sixteen bytes a step.
+const NEAR: usize = 128;
+
+/// The `\n`s of sixteen bytes, one bit each.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn newline_bits(bytes: &[u8; 16]) -> u32 {
+    eq_bits(safe_arch::load_unaligned_m128i(bytes), b'\n') as u32
+}
+
+/// The `\n`s of sixteen bytes, one bit each, one byte at a time.
+#[cfg(not(target_arch = "x86_64"))]
+fn newline_bits(bytes: &[u8; 16]) -> u32 {
+    (0..16).filter(|&i| bytes[i] == b'\n').map(|i| 1 << i).sum()
+}
+
 /// The positions of the set bits of one set, in order.
 #[derive(Clone, Debug)]
 pub struct Bits<'m> {
@@ -595,6 +658,26 @@ mod tests {
                 (None, None) => prop_assert!(bytes.len() > LIMIT),
                 _ => prop_assert!(false, "one mask made, not the other"),
             }
+        }
+
+        /// The newline searches find what `memchr` and `memrchr` find, for
+        /// any buffer and any range in it: near, past the sixteen-byte
+        /// steps, at the buffer's ends, with and without newlines.
+        #[test]
+        fn newlines_as_memchr_finds_them(
+            buf in proptest::collection::vec(
+                prop_oneof![8 => Just(b'x'), 1 => Just(b'\n'), 1 => any::<u8>()],
+                0..300,
+            ),
+            a in 0usize..320,
+            b in 0usize..320,
+        ) {
+            let from = a.min(buf.len());
+            let want = memchr::memchr(b'\n', &buf[from..]).map(|p| from + p);
+            prop_assert_eq!(next_newline(&buf, from), want);
+            let (floor, to) = (a.min(b).min(buf.len()), a.max(b).min(buf.len()));
+            let want = memchr::memrchr(b'\n', &buf[floor..to]).map(|p| floor + p);
+            prop_assert_eq!(last_newline(&buf, floor, to), want);
         }
 
         /// `has_eq` tells whether a range holds a `=`; `skip_to` finds the

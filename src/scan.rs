@@ -24,15 +24,15 @@
 
 use std::sync::Arc;
 
+use memchr::memchr;
 use memchr::memmem;
-use memchr::{memchr, memrchr};
 
 use crate::aggregate::{Acc, Event, Full, JobSlot, Rule, Tally};
 use crate::causes::{Causes, Hit, Scratch};
 use crate::code::{Code, Scope};
 use crate::items;
 use crate::jobkey::KeyFinder;
-use crate::linemask::{KeyMask, WordMask};
+use crate::linemask::{self, KeyMask, WordMask};
 use crate::timestamp;
 use crate::window::Window;
 
@@ -175,8 +175,8 @@ impl Scanner {
                 next = find(hit + 1);
                 continue;
             };
-            let start = memrchr(b'\n', &buf[floor..hit]).map_or(floor, |p| floor + p + 1);
-            let end = memchr(b'\n', &buf[hit..]).map_or(buf.len(), |p| hit + p);
+            let start = linemask::last_newline(buf, floor, hit).map_or(floor, |p| p + 1);
+            let end = linemask::next_newline(buf, hit).unwrap_or(buf.len());
             let text = buf[start..end]
                 .strip_suffix(b"\r")
                 .unwrap_or(&buf[start..end]);
