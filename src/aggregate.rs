@@ -118,6 +118,8 @@ pub struct Event<'a> {
 const NO_JOB: u32 = u32::MAX;
 const PENDING: u32 = u32::MAX - 1;
 const NO_CAUSE: u16 = u16::MAX;
+/// Slots of [`Acc`]'s recent job ids (a power of two).
+const RECENT: usize = 16;
 /// How many codes there are (`AZSM0000` to `AZSM9999`).
 const CODES: usize = 10_000;
 
@@ -235,6 +237,11 @@ pub struct Acc {
     /// (ids are slices of the chunk, which does not change while it is
     /// scanned).
     last_id: Option<((usize, usize), u32)>,
+    /// Job ids interned lately, by their first eight bytes and length
+    /// ([`RECENT`] slots): a copy log's keyed lines name a few concurrent
+    /// jobs, each at its own address, and a look here (checked against
+    /// `names`) costs less than hashing the id.
+    recent: [(u64, usize, u32); RECENT],
     /// Whether the job ids given to it stay at their addresses, unchanged,
     /// for its whole life (see [`Acc::with_stable_ids`]).
     stable_ids: bool,
@@ -364,6 +371,7 @@ impl Acc {
             keep_secrets,
             full,
             last_id,
+            recent,
             stable_ids,
             sorted,
             named,
@@ -383,6 +391,7 @@ impl Acc {
         *keep_secrets = false;
         *full = None;
         *last_id = None;
+        *recent = [(0, 0, 0); RECENT];
         *stable_ids = false;
         sorted.clear();
         named.clear();
@@ -564,6 +573,25 @@ impl Acc {
     }
 
     fn intern_new(&mut self, id: &[u8]) -> u32 {
+        let prefix = id.first_chunk::<8>().map(|p| u64::from_le_bytes(*p));
+        let slot = prefix.map(|p| {
+            let (p, i) = (p ^ id.len() as u64, 0x9e37_79b9_7f4a_7c15);
+            (p.wrapping_mul(i) >> (64 - RECENT.trailing_zeros())) as usize % RECENT
+        });
+        if let (Some(p), Some(slot)) = (prefix, slot) {
+            let (q, len, i) = self.recent[slot];
+            if q == p && len == id.len() && self.names.get(i as usize).is_some_and(|n| **n == *id) {
+                return i;
+            }
+        }
+        let i = self.intern_by_hash(id);
+        if let (Some(p), Some(slot)) = (prefix, slot) {
+            self.recent[slot] = (p, id.len(), i);
+        }
+        i
+    }
+
+    fn intern_by_hash(&mut self, id: &[u8]) -> u32 {
         if let Some(&i) = self.ids.get(id) {
             return i;
         }
@@ -748,6 +776,7 @@ impl Acc {
         self.ids.clear();
         self.names.clear();
         self.last_id = None;
+        self.recent = [(0, 0, 0); RECENT];
         self.rules = RuleCounts::default();
         self.pending = 0;
         self.window = WindowCounts::default();
@@ -1681,6 +1710,41 @@ mod tests {
                     acc.recycle();
                     acc = Acc::reused(false).with_stable_ids();
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Job ids get the numbers a plain first-seen numbering gives,
+        /// whether found among the recent ids or by their hash: ids that
+        /// share their first eight bytes and length, shorter ones, and ids
+        /// seen again after a drain (numbered anew).
+        #[test]
+        fn recent_ids_are_numbered_as_first_seen(
+            chunks in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec![
+                    &b"abcdefgh-1"[..], b"abcdefgh-2", b"abcdefgh-12", b"abcdefgh", b"abcdefg",
+                    b"9bd1dbbb-45a1-4261-8990-c90e983a8cfb", b"77df3bbf-d5a7-4718-916b-c3cd4fc88294",
+                    b"x", b"",
+                ]), 0..40),
+                1..4,
+            ),
+        ) {
+            let mut acc = Acc::default();
+            for chunk in &chunks {
+                let mut model: Vec<&[u8]> = Vec::new();
+                for &id in chunk {
+                    let want = match model.iter().position(|&m| m == id) {
+                        Some(i) => i,
+                        None => {
+                            model.push(id);
+                            model.len() - 1
+                        }
+                    };
+                    proptest::prop_assert_eq!(acc.intern_new(id) as usize, want);
+                    proptest::prop_assert_eq!(&*acc.names[want], id);
+                }
+                acc.drain(&mut Tally::default(), &Arc::from("f"), 0, None);
             }
         }
     }
