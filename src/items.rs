@@ -259,7 +259,7 @@ fn parent_bytes(path: &[u8]) -> &[u8] {
     while let [rest @ .., b'/' | b'\\'] = trimmed {
         trimmed = rest;
     }
-    match memchr::memrchr2(b'/', b'\\', trimmed) {
+    match crate::linemask::last_slash(trimmed) {
         Some(0) => &trimmed[..1],
         Some(i) => &trimmed[..i],
         None => b".",
