@@ -202,10 +202,19 @@ fn parse_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
     id(s, skip_quotes(s, i + 1))
 }
 
+/// The end of `word` (lowercase ASCII letters) when `s` holds it at `i`,
+/// in any case. With bit 5 set, a byte equals a lowercase letter exactly
+/// when it is that letter in either case: one `or` and one compare a byte,
+/// where `eq_ignore_ascii_case` folds both sides.
 #[inline]
 fn lit(s: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    debug_assert!(word.iter().all(u8::is_ascii_lowercase));
     let end = i + word.len();
-    (s.get(i..end)?.eq_ignore_ascii_case(word)).then_some(end)
+    let got = s.get(i..end)?;
+    got.iter()
+        .zip(word)
+        .all(|(&b, &w)| b | 0x20 == w)
+        .then_some(end)
 }
 
 #[inline]
@@ -232,6 +241,31 @@ fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every byte value against every letter of the built-in keys' words,
+    /// and the words at every place and cut of a short text: [`lit`]
+    /// agrees with `eq_ignore_ascii_case`.
+    #[test]
+    fn literals_match_in_any_case_as_eq_ignore_ascii_case() {
+        for word in [&b"job"[..], b"run", b"name", b"id"] {
+            for b in 0..=u8::MAX {
+                for at in 0..word.len() {
+                    let mut s = word.to_vec();
+                    s[at] = b;
+                    let want = s.eq_ignore_ascii_case(word).then_some(word.len());
+                    assert_eq!(lit(&s, 0, word), want, "{b:#x} at {at} of {word:?}");
+                }
+            }
+            let text = b"x JobRunNAME jobrunid jo";
+            for i in 0..=text.len() + 1 {
+                let want = text
+                    .get(i..i + word.len())
+                    .filter(|got| got.eq_ignore_ascii_case(word))
+                    .map(|_| i + word.len());
+                assert_eq!(lit(text, i, word), want, "{i}");
+            }
+        }
+    }
     use proptest::prelude::*;
 
     fn first(line: &str) -> Option<String> {
