@@ -9,16 +9,28 @@
 //! FILE` replaces and extends its rows the way `--catalog` does for codes.
 //!
 //! Matching is ASCII case-insensitive and runs only on lines that carry a
-//! code, never on other lines. The line is lower-cased (ASCII only, so byte
-//! offsets do not move) into a reused buffer, and one Aho-Corasick automaton
-//! over all the lower-cased triggers, built once, finds where triggers
-//! start: leftmost-first, so that it can run as a SIMD (Teddy) searcher
-//! (the crate's `packed` one, on CPUs that have the instructions) that skips
-//! the bytes where none can start. At each such position every trigger that
-//! begins with that byte is compared, so all triggers on the line are found,
-//! overlapping ones included. (An ASCII-case-insensitive overlapping
-//! automaton gets no SIMD prefilter: it walked every byte of every code line
-//! and cost 15% of the scan's CPU time at one code per 100 lines.)
+//! code, never on other lines. The raw line is searched with a
+//! Wu-Manber-style skip loop ([`Skip`]): a window as long as the shortest
+//! trigger slides along the line, and the two bytes at its end, folded so
+//! that case does not matter, index a table of how far it may slide without
+//! passing over a trigger's start (most windows slide their full length:
+//! about eight steps for an 87-byte line). Where the table says 0, every
+//! trigger that begins with the window's first byte is compared with
+//! `eq_ignore_ascii_case`, so all triggers on the line are found,
+//! overlapping ones included, without a lower-cased copy of the line.
+//!
+//! A table whose shortest trigger is under [`SKIP_MIN`] bytes long slides
+//! too little for that to pay: its lines are lower-cased (ASCII only, so
+//! byte offsets do not move) into a reused buffer, and one Aho-Corasick
+//! automaton over all the lower-cased triggers, built once, finds where
+//! triggers start: leftmost-first, so that it can run as a SIMD (Teddy)
+//! searcher (the crate's `packed` one, on CPUs that have the instructions)
+//! that skips the bytes where none can start; the same comparison then runs
+//! at each such start. (An ASCII-case-insensitive overlapping automaton
+//! gets no SIMD prefilter: it walked every byte of every code line and cost
+//! 15% of the scan's CPU time at one code per 100 lines. The Teddy search
+//! per line, its set-up and the copy cost about 500 instructions a code
+//! line of the tree's small files, the skip loop about 200.)
 //!
 //! Rows that share a name are one sub-cause: the first such row in the
 //! table gives its fix and kind, and events carry that row's id, so the
@@ -125,6 +137,82 @@ impl Starts {
     }
 }
 
+/// The shortest trigger length for which [`Causes::find_all`] uses the skip
+/// search; shorter ones slide the window too little to beat the SIMD search.
+pub const SKIP_MIN: usize = 8;
+
+/// Each byte's six bits of a [`Skip::shift`] index: the ASCII case bit
+/// (0x20) left out, so that `a` and `A` fold together (as do bytes that
+/// differ in that bit or the top one: the table then only says too little).
+/// A table, two loads a step, where the arithmetic took ten instructions.
+const FOLD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = ((b & 0x1F) | ((b & 0x40) >> 1)) as u8;
+        b += 1;
+    }
+    t
+};
+
+/// The [`Skip::shift`] index of the two bytes `a`, `b`.
+#[inline(always)]
+fn pair(a: u8, b: u8) -> usize {
+    (usize::from(FOLD[usize::from(a)]) << 6 | usize::from(FOLD[usize::from(b)])) & 0xFFF
+}
+
+/// A Wu-Manber-style search for where triggers may start: a window of
+/// `window` bytes (the shortest trigger's length, at most 255) slides along
+/// the text; `shift` says, for the folded last two bytes of the window, how
+/// far it may slide without passing a trigger's start. Where it says 0 the
+/// window's start is a candidate. Every start of a trigger is a candidate
+/// (each trigger's first `window` bytes put 0 under their last two), and
+/// candidates come in order, each once.
+#[derive(Clone, Debug)]
+struct Skip {
+    window: usize,
+    shift: Box<[u8; 4096]>,
+}
+
+impl Skip {
+    /// The search over `patterns`; `None` when one is shorter than two bytes.
+    fn new(patterns: &[Box<[u8]>]) -> Option<Skip> {
+        let shortest = patterns.iter().map(|p| p.len()).min()?;
+        if shortest < 2 {
+            return None;
+        }
+        let window = shortest.min(usize::from(u8::MAX));
+        // A window whose last two bytes are in no trigger's first `window`
+        // bytes can slide its length less one: its last byte may start a
+        // trigger's first pair.
+        let mut shift = Box::new([(window - 1) as u8; 4096]);
+        for p in patterns {
+            for j in 1..window {
+                let slot = &mut shift[pair(p[j - 1], p[j])];
+                *slot = (*slot).min((window - 1 - j) as u8);
+            }
+        }
+        Some(Skip { window, shift })
+    }
+
+    /// Calls `candidate` with each start in `hay` where a trigger may
+    /// begin, in order.
+    #[inline]
+    fn find(&self, hay: &[u8], mut candidate: impl FnMut(usize)) {
+        let shift = &*self.shift;
+        let mut end = self.window - 1;
+        while end < hay.len() {
+            match shift[pair(hay[end - 1], hay[end])] {
+                0 => {
+                    candidate(end + 1 - self.window);
+                    end += 1;
+                }
+                s => end += usize::from(s),
+            }
+        }
+    }
+}
+
 /// Reusable buffers for [`Causes::find_all`], and the look-ahead state of
 /// [`Causes::find_on_line`] (one per chunk: lines come in order).
 #[derive(Clone, Debug, Default)]
@@ -162,8 +250,11 @@ const RUN: usize = 4;
 #[derive(Clone, Debug)]
 pub struct Causes {
     rows: Vec<Cause>,
-    /// Leftmost-first search over `patterns`: where triggers start.
+    /// Leftmost-first search over `patterns`: where triggers start (used
+    /// when `skip` is not).
     starts: Option<Starts>,
+    /// The skip search over `patterns`, when the shortest is long enough.
+    skip: Option<Skip>,
     /// The distinct lower-cased triggers.
     patterns: Vec<Box<[u8]>>,
     /// For each first byte, the patterns that start with it.
@@ -256,13 +347,16 @@ impl Causes {
             .iter()
             .map(|r| rows.iter().position(|o| o.name == r.name).unwrap_or(0) as u16)
             .collect();
+        let patterns: Vec<Box<[u8]>> = patterns
+            .into_iter()
+            .map(|p| p.into_bytes().into_boxed_slice())
+            .collect();
+        let skip = Skip::new(&patterns).filter(|k| k.window >= SKIP_MIN);
         Causes {
             starts,
+            skip,
             canon,
-            patterns: patterns
-                .into_iter()
-                .map(|p| p.into_bytes().into_boxed_slice())
-                .collect(),
+            patterns,
             by_first,
             rows,
             rows_of,
@@ -298,9 +392,49 @@ impl Causes {
         own.chain(any).collect()
     }
 
-    /// Every trigger on `line` (overlapping ones too), into `scratch.found`.
+    /// Every trigger on `line` (overlapping ones too), into `scratch.found`,
+    /// in the order of their starts, those at one start in the order of
+    /// `by_first`.
     #[inline]
     pub fn find_all(&self, line: &[u8], scratch: &mut Scratch) {
+        match &self.skip {
+            Some(skip) => {
+                scratch.found.clear();
+                skip.find(line, |start| {
+                    self.compare_at(line, start, &mut scratch.found)
+                });
+            }
+            None => self.find_lowered(line, scratch),
+        }
+    }
+
+    /// Pushes every trigger that starts at `hay[start..]`, ignoring ASCII
+    /// case, onto `found`.
+    #[inline]
+    fn compare_at(&self, hay: &[u8], start: usize, found: &mut Vec<Found>) {
+        let Some(&first) = hay.get(start) else {
+            return;
+        };
+        for &p in &self.by_first[usize::from(first.to_ascii_lowercase())] {
+            let pat = &self.patterns[p as usize];
+            if hay
+                .get(start..start + pat.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(pat))
+            {
+                found.push(Found {
+                    pattern: p,
+                    start,
+                    end: start + pat.len(),
+                });
+            }
+        }
+    }
+
+    /// [`Causes::find_all`] through a lower-cased copy of `line` and the
+    /// leftmost-first search of where triggers start: the search of tables
+    /// with short triggers, and the tests' second opinion on the skip
+    /// search.
+    fn find_lowered(&self, line: &[u8], scratch: &mut Scratch) {
         scratch.found.clear();
         let Some(starts) = &self.starts else {
             return;
@@ -693,6 +827,137 @@ mod tests {
                 proptest::prop_assert_eq!(&ahead.found, &alone.found, "line {:?}", line);
             }
         }
+    }
+
+    /// Every trigger on `line`, the obvious way: at each start, every
+    /// pattern in table order (the order of `by_first`), compared ignoring
+    /// ASCII case.
+    fn find_naive(c: &Causes, line: &[u8]) -> Vec<Found> {
+        let mut found = Vec::new();
+        for start in 0..line.len() {
+            for (i, pat) in c.patterns.iter().enumerate() {
+                if line[start..].len() >= pat.len()
+                    && line[start..start + pat.len()].eq_ignore_ascii_case(pat)
+                {
+                    found.push(Found {
+                        pattern: i as u32,
+                        start,
+                        end: start + pat.len(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// The skip search over `c`'s triggers, whatever their shortest length.
+    fn find_skipping(c: &Causes, line: &[u8]) -> Option<Vec<Found>> {
+        let skip = Skip::new(&c.patterns)?;
+        let mut found = Vec::new();
+        skip.find(line, |start| c.compare_at(line, start, &mut found));
+        Some(found)
+    }
+
+    /// `line` made of `pieces`: a trigger (index into `triggers`) with each
+    /// letter's case flipped by the bits of a seed, its first or second
+    /// half, or any byte (those that fold with trigger bytes in the skip
+    /// table among them).
+    fn build_line(triggers: &[Vec<u8>], pieces: &[(u8, usize, u64)]) -> Vec<u8> {
+        let mut line = Vec::new();
+        for &(kind, which, seed) in pieces {
+            let t = &triggers[which % triggers.len()];
+            let flip = |(i, &b): (usize, &u8)| {
+                if seed >> (i % 64) & 1 == 1 && b.is_ascii_alphabetic() {
+                    b ^ 0x20
+                } else {
+                    b
+                }
+            };
+            let cased: Vec<u8> = t.iter().enumerate().map(flip).collect();
+            let half = cased.len() / 2;
+            match kind % 6 {
+                0 | 1 => line.extend_from_slice(&cased),
+                2 => line.extend_from_slice(&cased[..half]),
+                3 => line.extend_from_slice(&cased[half..]),
+                _ => line.push(seed as u8),
+            }
+        }
+        line
+    }
+
+    fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<(u8, usize, u64)>> {
+        proptest::collection::vec((0u8..6, 0usize..64, proptest::num::u64::ANY), 0..24)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// On the embedded table the skip search finds what the lower-cased
+        /// Teddy search it replaced finds, and what the obvious search
+        /// finds, in the same order.
+        #[test]
+        fn skip_search_equals_the_lowered_search(pieces in pieces()) {
+            let c = Causes::embedded();
+            proptest::prop_assert!(c.skip.is_some(), "the embedded table is searched by skipping");
+            let triggers: Vec<Vec<u8>> =
+                c.iter().map(|(_, r)| r.trigger.clone().into_bytes()).collect();
+            let line = build_line(&triggers, &pieces);
+            let mut scratch = Scratch::default();
+            c.find_all(&line, &mut scratch);
+            let skipped = scratch.found.clone();
+            c.find_lowered(&line, &mut scratch);
+            proptest::prop_assert_eq!(&skipped, &scratch.found, "{:?}", String::from_utf8_lossy(&line));
+            proptest::prop_assert_eq!(&skipped, &find_naive(c, &line));
+        }
+
+        /// The same on tables read as `--causes` files: random triggers (a
+        /// few letters, so that they share prefixes, overlap and repeat;
+        /// punctuation, digits, spaces, a non-ASCII letter), some as short
+        /// as two bytes, which the skip search is held to as well though
+        /// `find_all` gives such tables the lowered search.
+        #[test]
+        fn skip_search_equals_the_lowered_search_on_custom_tables(
+            words in proptest::collection::vec("[abAB=_/1é][abAB=_/ 1é]{0,12}[abAB=_/1é]", 1..12),
+            pieces in pieces(),
+        ) {
+            let doc: String = words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("*\t{w}\tname-{}\tfix\tDo {i}.\n", i % 3))
+                .collect();
+            let (rows, warnings) = parse(&doc, "custom.tsv");
+            proptest::prop_assert!(warnings.is_empty(), "{:?}", warnings);
+            let c = Causes::build(rows);
+            let triggers: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+            let line = build_line(&triggers, &pieces);
+            let naive = find_naive(&c, &line);
+            let mut scratch = Scratch::default();
+            c.find_all(&line, &mut scratch);
+            proptest::prop_assert_eq!(&scratch.found, &naive, "{:?}", String::from_utf8_lossy(&line));
+            c.find_lowered(&line, &mut scratch);
+            proptest::prop_assert_eq!(&scratch.found, &naive);
+            if let Some(skipped) = find_skipping(&c, &line) {
+                proptest::prop_assert_eq!(&skipped, &naive, "{:?}", String::from_utf8_lossy(&line));
+            }
+        }
+    }
+
+    #[test]
+    fn the_skip_search_is_used_from_its_minimum_length() {
+        let table = |trigger: &str| {
+            let (rows, _) = parse(&format!("*\t{trigger}\tn\tfix\tf\n"), "t");
+            Causes::build(rows)
+        };
+        assert!(table(&"x".repeat(SKIP_MIN)).skip.is_some());
+        assert!(table(&"x".repeat(SKIP_MIN - 1)).skip.is_none());
+        // A trigger at the very start and the very end of a line, in any case.
+        let c = table("Share Full");
+        let line = b"sHARE fULL and SHARE FULL";
+        let mut scratch = Scratch::default();
+        c.find_all(line, &mut scratch);
+        let spans: Vec<(usize, usize)> = scratch.found.iter().map(|f| (f.start, f.end)).collect();
+        assert_eq!(spans, [(0, 10), (15, 25)]);
+        c.find_all(&line[..24], &mut scratch);
+        assert_eq!(scratch.found.len(), 1);
     }
 
     #[test]
