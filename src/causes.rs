@@ -9,28 +9,33 @@
 //! FILE` replaces and extends its rows the way `--catalog` does for codes.
 //!
 //! Matching is ASCII case-insensitive and runs only on lines that carry a
-//! code, never on other lines. The raw line is searched with a
-//! Wu-Manber-style skip loop ([`Skip`]): a window as long as the shortest
-//! trigger slides along the line, and the two bytes at its end, folded so
-//! that case does not matter, index a table of how far it may slide without
+//! code, never on other lines. A code line of up to [`SKIP_MAX`] bytes is
+//! searched as it is, with a Wu-Manber-style skip loop (`Skip`): a window
+//! as long as the shortest trigger slides along the line, and the two bytes
+//! at its end, case folded, index a table of how far it may slide without
 //! passing over a trigger's start (most windows slide their full length:
-//! about eight steps for an 87-byte line). Where the table says 0, every
-//! trigger that begins with the window's first byte is compared with
-//! `eq_ignore_ascii_case`, so all triggers on the line are found,
-//! overlapping ones included, without a lower-cased copy of the line.
+//! about eight steps for an 87-byte line, in two chains that run side by
+//! side). Where the table says 0, every trigger that begins with the
+//! window's first byte is compared with `eq_ignore_ascii_case`, so all
+//! triggers on the line are found, overlapping ones included, without a
+//! lower-cased copy of the line.
 //!
-//! A table whose shortest trigger is under [`SKIP_MIN`] bytes long slides
-//! too little for that to pay: its lines are lower-cased (ASCII only, so
-//! byte offsets do not move) into a reused buffer, and one Aho-Corasick
-//! automaton over all the lower-cased triggers, built once, finds where
-//! triggers start: leftmost-first, so that it can run as a SIMD (Teddy)
-//! searcher (the crate's `packed` one, on CPUs that have the instructions)
-//! that skips the bytes where none can start; the same comparison then runs
-//! at each such start. (An ASCII-case-insensitive overlapping automaton
-//! gets no SIMD prefilter: it walked every byte of every code line and cost
-//! 15% of the scan's CPU time at one code per 100 lines. The Teddy search
-//! per line, its set-up and the copy cost about 500 instructions a code
-//! line of the tree's small files, the skip loop about 200.)
+//! Longer texts (long lines, and the stretches ahead searched at once on a
+//! dense log, see [`Causes::find_on_line`]), and every text when the
+//! shortest trigger is under [`SKIP_MIN`] bytes (the window would slide too
+//! little), are lower-cased (ASCII only, so byte offsets do not move) into a
+//! reused buffer, and one Aho-Corasick automaton over all the lower-cased
+//! triggers, built once, finds where triggers start: leftmost-first, so that
+//! it can run as a SIMD (Teddy) searcher (the crate's `packed` one, on CPUs
+//! that have the instructions) that skips the bytes where none can start;
+//! the same comparison then runs at each such start. (An
+//! ASCII-case-insensitive overlapping automaton gets no SIMD prefilter: it
+//! walked every byte of every code line and cost 15% of the scan's CPU time
+//! at one code per 100 lines.) On a short line the Teddy search, its
+//! set-up and the copy cost more than the line; the skip loop takes about
+//! two thirds of their time there, and the two always find the same
+//! triggers in the same order (property tests hold both to an obvious
+//! search).
 //!
 //! Rows that share a name are one sub-cause: the first such row in the
 //! table gives its fix and kind, and events carry that row's id, so the
@@ -158,11 +163,12 @@ fn pair(a: u8, b: u8) -> usize {
 /// skip loop waits for the loads of the step before (about ten bytes a
 /// step), where Teddy covers 32 bytes in a few cycles once set up: in a
 /// benchmark of the tree's code lines cut into pieces of one length, the
-/// skip loop took 0.7 times the lowered search's time at 64 bytes, 1.07
-/// times at 128 and 1.6 times at 256; on the 350 MiB copylog, whose
-/// stretches are up to 16 KiB, skipping them too took 0.66 → 0.79 s of
-/// CPU, though it counted 5% fewer instructions.
-pub const SKIP_MAX: usize = 120;
+/// skip loop (two windows) took 0.58 times the lowered search's time at 64
+/// bytes, 0.91 at 128, 1.15 at 192 and 1.17 at 256 (one window: 0.69 at 64,
+/// 1.07 at 128); on the 350 MiB copylog, whose stretches are up to 16 KiB,
+/// skipping them too took 0.66 → 0.79 s of CPU, though it counted 5% fewer
+/// instructions.
+pub const SKIP_MAX: usize = 144;
 
 /// A Wu-Manber-style search for where triggers may start: a window of
 /// `window` bytes (the shortest trigger's length, at most 255) slides along
@@ -202,18 +208,55 @@ impl Skip {
     }
 
     /// Calls `candidate` with each start in `hay` where a trigger may
-    /// begin, in order.
+    /// begin, in order. Two windows slide at once, one over the starts in
+    /// the first half of `hay`, one over the rest: each step waits for the
+    /// loads of the step before, so two chains of steps run in about the
+    /// time of one. The second one's candidates wait in `later`.
     #[inline]
-    fn find(&self, hay: &[u8], mut candidate: impl FnMut(usize)) {
+    fn find(&self, hay: &[u8], later: &mut Vec<usize>, mut candidate: impl FnMut(usize)) {
+        let w = self.window;
         let shift = &*self.shift;
-        let mut end = self.window - 1;
-        while end < hay.len() {
-            match shift[pair(hay[end - 1], hay[end])] {
+        let step = |end: usize| usize::from(shift[pair(hay[end - 1], hay[end])]);
+        let mid = hay.len() / 2;
+        // The first window's starts stay below `mid`, the second's from it.
+        let first_stop = (mid + w - 1).min(hay.len());
+        let mut a = w - 1;
+        let mut b = mid + w - 1;
+        later.clear();
+        while a < first_stop && b < hay.len() {
+            let (sa, sb) = (step(a), step(b));
+            if sa == 0 {
+                candidate(a + 1 - w);
+                a += 1;
+            } else {
+                a += sa;
+            }
+            if sb == 0 {
+                later.push(b + 1 - w);
+                b += 1;
+            } else {
+                b += sb;
+            }
+        }
+        while a < first_stop {
+            match step(a) {
                 0 => {
-                    candidate(end + 1 - self.window);
-                    end += 1;
+                    candidate(a + 1 - w);
+                    a += 1;
                 }
-                s => end += usize::from(s),
+                s => a += s,
+            }
+        }
+        for &start in later.iter() {
+            candidate(start);
+        }
+        while b < hay.len() {
+            match step(b) {
+                0 => {
+                    candidate(b + 1 - w);
+                    b += 1;
+                }
+                s => b += s,
             }
         }
     }
@@ -224,6 +267,8 @@ impl Skip {
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     lower: Vec<u8>,
+    /// Candidates of the skip search's second window.
+    later: Vec<usize>,
     /// The triggers found on the last line searched.
     pub found: Vec<Found>,
     /// Triggers found ahead, at positions in the chunk, in order.
@@ -406,8 +451,9 @@ impl Causes {
         match &self.skip {
             Some(skip) if line.len() <= SKIP_MAX => {
                 scratch.found.clear();
-                skip.find(line, |start| {
-                    self.compare_at(line, start, &mut scratch.found)
+                let found = &mut scratch.found;
+                skip.find(line, &mut scratch.later, |start| {
+                    self.compare_at(line, start, found)
                 });
             }
             _ => self.find_lowered(line, scratch),
@@ -477,11 +523,11 @@ impl Causes {
     /// [`Causes::find_all`] on that line. Calls must come in line order
     /// within one `buf`, with a fresh `scratch` for each `buf`.
     ///
-    /// Searching line by line costs a call, a copy and a SIMD set-up per
-    /// line, most of the work on short lines. So when a code line directly
+    /// Searching line by line costs a call and a search set-up per line,
+    /// most of the work on short lines. So when a code line directly
     /// follows the previous one (a dense copy log), the bytes ahead are
-    /// lower-cased and searched at once, and later lines take their
-    /// triggers from that search. It starts after `RUN` (4) such lines in a
+    /// searched at once (with the lowered SIMD search: see [`SKIP_MAX`]),
+    /// and later lines take their triggers from that search. It starts after `RUN` (4) such lines in a
     /// row, and the stretch searched ahead doubles (up to [`AHEAD`]) while
     /// code lines fill at least three quarters of the last one; otherwise
     /// lines are searched alone again, so that what is searched beyond code
@@ -860,7 +906,9 @@ mod tests {
     fn find_skipping(c: &Causes, line: &[u8]) -> Option<Vec<Found>> {
         let skip = Skip::new(&c.patterns)?;
         let mut found = Vec::new();
-        skip.find(line, |start| c.compare_at(line, start, &mut found));
+        skip.find(line, &mut Vec::new(), |start| {
+            c.compare_at(line, start, &mut found)
+        });
         Some(found)
     }
 
