@@ -5,12 +5,13 @@
 #
 # For each profile: generate the corpus (examples/gencorpus.rs) into target/corpus/<profile>
 # unless a matching one is there, check azsm's JSON report against the corpus's expected
-# counts (abort when they differ), warm the page cache, then time N runs of
+# counts (abort when they differ), drop the corpus from the page cache and read it back (see
+# below), then time N runs of
 #   azsm scan --format json DIR
 #   rg -c '\bAZSM[0-9]{4}\b' DIR
 #   rg -o '\bAZSM[0-9]{4}\b' DIR | sort | uniq -c
-# (plus azsm -j1 and -j2 on agentlog and small), and print medians, GB/s, time ratios and
-# azsm's peak RSS. Defaults: 5 runs, profiles agentlog, tree and copylog (~3 GiB on disk).
+# (plus azsm -j1 and -j2 on agentlog and small, and rg -c on agentlog's one file), and print
+# medians, GB/s, time ratios and azsm's peak RSS. Defaults: 5 runs, profiles agentlog, tree and copylog (~3 GiB on disk).
 # Environment: AZSM=/path/to/binary benchmarks that binary instead of building azsm.
 # CI smoke run (well under a minute once built): scripts/bench.sh --runs 1 --profile small
 set -euo pipefail
@@ -100,6 +101,7 @@ cmd_azsm() { local rc=0; "$azsm" scan --format json "$dir" >/dev/null || rc=$?; 
 cmd_j1() { local rc=0; "$azsm" scan -j1 --format json "$dir" >/dev/null || rc=$?; ok_status "$rc" "azsm -j1"; }
 cmd_j2() { local rc=0; "$azsm" scan -j2 --format json "$dir" >/dev/null || rc=$?; ok_status "$rc" "azsm -j2"; }
 cmd_rgc() { local rc=0; rg -c "$re" "$dir" >/dev/null || rc=$?; ok_status "$rc" "rg -c"; }
+cmd_rgfile() { local rc=0; rg -c "$re" "$big" >/dev/null || rc=$?; ok_status "$rc" "rg -c FILE"; }
 cmd_pipe() { local rc=0; rg -o "$re" "$dir" | sort | uniq -c >/dev/null || rc=$?; ok_status "$rc" "rg -o | sort | uniq -c"; }
 # Seconds taken by one call of the named function, from a nanosecond clock.
 time_one() {
@@ -127,12 +129,30 @@ for p in "${profiles[@]}"; do
     bytes=$(find "$dir" -type f ! -name expected.json -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     cmds=(azsm rgc pipe)
     [[ $p == agentlog || $p == small ]] && cmds+=(j1 j2)
+    # The issue's reference point: `rg -c` on the one big log (mapped, one thread).
+    big=$(find "$dir" -type f ! -name expected.json -printf '%s %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
+    [[ $p == agentlog ]] && cmds+=(rgfile)
     files=$(find "$dir" -type f ! -name expected.json | wc -l)
     events=$(grep -m1 '"events"' "$dir/expected.json" | tr -dc 0-9)
     corpora+=("$(awk -v p="$p" -v b="$bytes" -v f="$files" -v e="$events" \
         'BEGIN { printf "%-9s %8.1f MiB in %5d files, %8d events", p, b / 1048576, f, e }')")
-    log "$p: warming the page cache ($((bytes / 1048576)) MiB)"
-    find "$dir" -type f -exec cat {} + >/dev/null
+    # How a file came into the page cache decides the kernel's work for both tools: a file
+    # the cache got through page faults (a first run that mapped it) is held in 4 KiB pages
+    # and costs a mapping program twice its user time in the kernel; one read with read(2)
+    # is held in large folios. So the corpus is dropped from the cache and read back with
+    # read(2), whatever ran before: every run, and both tools, start from the same cache.
+    log "$p: dropping the corpus from the page cache and reading it back ($((bytes / 1048576)) MiB)"
+    sync
+    find "$dir" -type f -print0 | python3 -c '
+import os, sys
+for path in sys.stdin.buffer.read().split(b"\0"):
+    if not path:
+        continue
+    fd = os.open(path, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    while os.read(fd, 1 << 20):
+        pass
+    os.close(fd)'
     cmd_azsm
     for ((i = 1; i <= runs; i++)); do
         log "$p: run $i/$runs"
@@ -148,6 +168,7 @@ for p in "${profiles[@]}"; do
             j1) name="azsm scan -j1"; r=- ;;
             j2) name="azsm scan -j2"; r=- ;;
             rgc) name="rg -c"; r=- ;;
+            rgfile) name="rg -c FILE (the big log)"; r=- ;;
             pipe) name="rg -o | sort | uniq -c"; r=- ;;
         esac
         rows+=("$(awk -v p="$p" -v n="$name" -v t="${med[$c]}" -v b="$bytes" -v rc="${med[rgc]}" -v pp="${med[pipe]}" -v r="$r" \
@@ -165,7 +186,7 @@ echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /pr
 echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "rg:      $(rg --version | head -n1)"
 echo "azsm:    $("$azsm" --version 2>/dev/null | head -n1 || true) ($azsm)"
-echo "runs:    $runs per command, page cache warm, LC_ALL=C, corpus seed $seed"
+echo "runs:    $runs per command, page cache warm (the corpus dropped from it and read back), LC_ALL=C, corpus seed $seed"
 for c in "${corpora[@]}"; do echo "corpus:  $c"; done
 echo
 printf '%-9s %-24s %9s %8s %10s %10s %9s\n' profile command "median s" "GB/s" "t/t(rg-c)" "t/t(pipe)" "RSS MiB"

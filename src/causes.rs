@@ -9,16 +9,33 @@
 //! FILE` replaces and extends its rows the way `--catalog` does for codes.
 //!
 //! Matching is ASCII case-insensitive and runs only on lines that carry a
-//! code, never on other lines. The line is lower-cased (ASCII only, so byte
-//! offsets do not move) into a reused buffer, and one Aho-Corasick automaton
-//! over all the lower-cased triggers, built once, finds where triggers
-//! start: leftmost-first, so that it can run as a SIMD (Teddy) searcher
-//! (the crate's `packed` one, on CPUs that have the instructions) that skips
-//! the bytes where none can start. At each such position every trigger that
-//! begins with that byte is compared, so all triggers on the line are found,
-//! overlapping ones included. (An ASCII-case-insensitive overlapping
-//! automaton gets no SIMD prefilter: it walked every byte of every code line
-//! and cost 15% of the scan's CPU time at one code per 100 lines.)
+//! code, never on other lines. A code line of up to [`SKIP_MAX`] bytes is
+//! searched as it is, with a Wu-Manber-style skip loop (`Skip`): a window
+//! as long as the shortest trigger slides along the line, and the two bytes
+//! at its end, case folded, index a table of how far it may slide without
+//! passing over a trigger's start (most windows slide their full length:
+//! about eight steps for an 87-byte line, in two chains that run side by
+//! side). Where the table says 0, every trigger that begins with the
+//! window's first byte is compared with `eq_ignore_ascii_case`, so all
+//! triggers on the line are found, overlapping ones included, without a
+//! lower-cased copy of the line.
+//!
+//! Longer texts (long lines, and the stretches ahead searched at once on a
+//! dense log, see [`Causes::find_on_line`]), and every text when the
+//! shortest trigger is under [`SKIP_MIN`] bytes (the window would slide too
+//! little), are lower-cased (ASCII only, so byte offsets do not move) into a
+//! reused buffer, and one Aho-Corasick automaton over all the lower-cased
+//! triggers, built once, finds where triggers start: leftmost-first, so that
+//! it can run as a SIMD (Teddy) searcher (the crate's `packed` one, on CPUs
+//! that have the instructions) that skips the bytes where none can start;
+//! the same comparison then runs at each such start. (An
+//! ASCII-case-insensitive overlapping automaton gets no SIMD prefilter: it
+//! walked every byte of every code line and cost 15% of the scan's CPU time
+//! at one code per 100 lines.) On a short line the Teddy search, its
+//! set-up and the copy cost more than the line; the skip loop takes about
+//! two thirds of their time there, and the two always find the same
+//! triggers in the same order (property tests hold both to an obvious
+//! search).
 //!
 //! Rows that share a name are one sub-cause: the first such row in the
 //! table gives its fix and kind, and events carry that row's id, so the
@@ -125,11 +142,133 @@ impl Starts {
     }
 }
 
+/// The shortest trigger length for which [`Causes::find_all`] uses the skip
+/// search; shorter ones slide the window too little to beat the SIMD search.
+pub const SKIP_MIN: usize = 8;
+
+/// The [`Skip::shift`] index of the two bytes `a`, `b`: both as one 16-bit
+/// number with each byte's ASCII case bit (0x20) cleared, so that `a` and
+/// `A` fold together (as do other bytes that differ only in that bit: the
+/// table then only says too little). One load and one `and` a step: a
+/// table folding each byte took two more loads in the chain of loads each
+/// step waits for.
+#[inline(always)]
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(u16::from_le_bytes([a, b]) & 0xDFDF)
+}
+
+/// The longest text [`Causes::find_all`] searches with the skip loop; a
+/// longer one (a long line, or the stretch of a dense run, see
+/// [`Causes::find_on_line`]) gets the lowered SIMD search. Each step of the
+/// skip loop waits for the loads of the step before (about ten bytes a
+/// step), where Teddy covers 32 bytes in a few cycles once set up: in a
+/// benchmark of the tree's code lines cut into pieces of one length, the
+/// skip loop (two windows) took 0.58 times the lowered search's time at 64
+/// bytes, 0.91 at 128, 1.15 at 192 and 1.17 at 256 (one window: 0.69 at 64,
+/// 1.07 at 128); on the 350 MiB copylog, whose stretches are up to 16 KiB,
+/// skipping them too took 0.66 → 0.79 s of CPU, though it counted 5% fewer
+/// instructions.
+pub const SKIP_MAX: usize = 144;
+
+/// A Wu-Manber-style search for where triggers may start: a window of
+/// `window` bytes (the shortest trigger's length, at most 255) slides along
+/// the text; `shift` says, for the folded last two bytes of the window, how
+/// far it may slide without passing a trigger's start. Where it says 0 the
+/// window's start is a candidate. Every start of a trigger is a candidate
+/// (each trigger's first `window` bytes put 0 under their last two), and
+/// candidates come in order, each once.
+#[derive(Clone, Debug)]
+struct Skip {
+    window: usize,
+    shift: Box<[u8; 65536]>,
+}
+
+impl Skip {
+    /// The search over `patterns`; `None` when one is shorter than two bytes.
+    fn new(patterns: &[Box<[u8]>]) -> Option<Skip> {
+        let shortest = patterns.iter().map(|p| p.len()).min()?;
+        if shortest < 2 {
+            return None;
+        }
+        let window = shortest.min(usize::from(u8::MAX));
+        // A window whose last two bytes are in no trigger's first `window`
+        // bytes can slide its length less one: its last byte may start a
+        // trigger's first pair.
+        let mut shift: Box<[u8; 65536]> = vec![(window - 1) as u8; 65536]
+            .into_boxed_slice()
+            .try_into()
+            .ok()?;
+        for p in patterns {
+            for j in 1..window {
+                let slot = &mut shift[pair(p[j - 1], p[j])];
+                *slot = (*slot).min((window - 1 - j) as u8);
+            }
+        }
+        Some(Skip { window, shift })
+    }
+
+    /// Calls `candidate` with each start in `hay` where a trigger may
+    /// begin, in order. Two windows slide at once, one over the starts in
+    /// the first half of `hay`, one over the rest: each step waits for the
+    /// loads of the step before, so two chains of steps run in about the
+    /// time of one. The second one's candidates wait in `later`.
+    #[inline]
+    fn find(&self, hay: &[u8], later: &mut Vec<usize>, mut candidate: impl FnMut(usize)) {
+        let w = self.window;
+        let shift = &*self.shift;
+        let step = |end: usize| usize::from(shift[pair(hay[end - 1], hay[end])]);
+        let mid = hay.len() / 2;
+        // The first window's starts stay below `mid`, the second's from it.
+        let first_stop = (mid + w - 1).min(hay.len());
+        let mut a = w - 1;
+        let mut b = mid + w - 1;
+        later.clear();
+        while a < first_stop && b < hay.len() {
+            let (sa, sb) = (step(a), step(b));
+            if sa == 0 {
+                candidate(a + 1 - w);
+                a += 1;
+            } else {
+                a += sa;
+            }
+            if sb == 0 {
+                later.push(b + 1 - w);
+                b += 1;
+            } else {
+                b += sb;
+            }
+        }
+        while a < first_stop {
+            match step(a) {
+                0 => {
+                    candidate(a + 1 - w);
+                    a += 1;
+                }
+                s => a += s,
+            }
+        }
+        for &start in later.iter() {
+            candidate(start);
+        }
+        while b < hay.len() {
+            match step(b) {
+                0 => {
+                    candidate(b + 1 - w);
+                    b += 1;
+                }
+                s => b += s,
+            }
+        }
+    }
+}
+
 /// Reusable buffers for [`Causes::find_all`], and the look-ahead state of
 /// [`Causes::find_on_line`] (one per chunk: lines come in order).
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     lower: Vec<u8>,
+    /// Candidates of the skip search's second window.
+    later: Vec<usize>,
     /// The triggers found on the last line searched.
     pub found: Vec<Found>,
     /// Triggers found ahead, at positions in the chunk, in order.
@@ -162,8 +301,11 @@ const RUN: usize = 4;
 #[derive(Clone, Debug)]
 pub struct Causes {
     rows: Vec<Cause>,
-    /// Leftmost-first search over `patterns`: where triggers start.
+    /// Leftmost-first search over `patterns`: where triggers start (used
+    /// when `skip` is not).
     starts: Option<Starts>,
+    /// The skip search over `patterns`, when the shortest is long enough.
+    skip: Option<Skip>,
     /// The distinct lower-cased triggers.
     patterns: Vec<Box<[u8]>>,
     /// For each first byte, the patterns that start with it.
@@ -256,13 +398,16 @@ impl Causes {
             .iter()
             .map(|r| rows.iter().position(|o| o.name == r.name).unwrap_or(0) as u16)
             .collect();
+        let patterns: Vec<Box<[u8]>> = patterns
+            .into_iter()
+            .map(|p| p.into_bytes().into_boxed_slice())
+            .collect();
+        let skip = Skip::new(&patterns).filter(|k| k.window >= SKIP_MIN);
         Causes {
             starts,
+            skip,
             canon,
-            patterns: patterns
-                .into_iter()
-                .map(|p| p.into_bytes().into_boxed_slice())
-                .collect(),
+            patterns,
             by_first,
             rows,
             rows_of,
@@ -298,9 +443,50 @@ impl Causes {
         own.chain(any).collect()
     }
 
-    /// Every trigger on `line` (overlapping ones too), into `scratch.found`.
+    /// Every trigger on `line` (overlapping ones too), into `scratch.found`,
+    /// in the order of their starts, those at one start in the order of
+    /// `by_first`.
     #[inline]
     pub fn find_all(&self, line: &[u8], scratch: &mut Scratch) {
+        match &self.skip {
+            Some(skip) if line.len() <= SKIP_MAX => {
+                scratch.found.clear();
+                let found = &mut scratch.found;
+                skip.find(line, &mut scratch.later, |start| {
+                    self.compare_at(line, start, found)
+                });
+            }
+            _ => self.find_lowered(line, scratch),
+        }
+    }
+
+    /// Pushes every trigger that starts at `hay[start..]`, ignoring ASCII
+    /// case, onto `found`.
+    #[inline]
+    fn compare_at(&self, hay: &[u8], start: usize, found: &mut Vec<Found>) {
+        let Some(&first) = hay.get(start) else {
+            return;
+        };
+        for &p in &self.by_first[usize::from(first.to_ascii_lowercase())] {
+            let pat = &self.patterns[p as usize];
+            if hay
+                .get(start..start + pat.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(pat))
+            {
+                found.push(Found {
+                    pattern: p,
+                    start,
+                    end: start + pat.len(),
+                });
+            }
+        }
+    }
+
+    /// [`Causes::find_all`] through a lower-cased copy of `line` and the
+    /// leftmost-first search of where triggers start: the search of tables
+    /// with short triggers, and the tests' second opinion on the skip
+    /// search.
+    fn find_lowered(&self, line: &[u8], scratch: &mut Scratch) {
         scratch.found.clear();
         let Some(starts) = &self.starts else {
             return;
@@ -337,11 +523,11 @@ impl Causes {
     /// [`Causes::find_all`] on that line. Calls must come in line order
     /// within one `buf`, with a fresh `scratch` for each `buf`.
     ///
-    /// Searching line by line costs a call, a copy and a SIMD set-up per
-    /// line, most of the work on short lines. So when a code line directly
+    /// Searching line by line costs a call and a search set-up per line,
+    /// most of the work on short lines. So when a code line directly
     /// follows the previous one (a dense copy log), the bytes ahead are
-    /// lower-cased and searched at once, and later lines take their
-    /// triggers from that search. It starts after `RUN` (4) such lines in a
+    /// searched at once (with the lowered SIMD search: see [`SKIP_MAX`]),
+    /// and later lines take their triggers from that search. It starts after `RUN` (4) such lines in a
     /// row, and the stretch searched ahead doubles (up to [`AHEAD`]) while
     /// code lines fill at least three quarters of the last one; otherwise
     /// lines are searched alone again, so that what is searched beyond code
@@ -693,6 +879,141 @@ mod tests {
                 proptest::prop_assert_eq!(&ahead.found, &alone.found, "line {:?}", line);
             }
         }
+    }
+
+    /// Every trigger on `line`, the obvious way: at each start, every
+    /// pattern in table order (the order of `by_first`), compared ignoring
+    /// ASCII case.
+    fn find_naive(c: &Causes, line: &[u8]) -> Vec<Found> {
+        let mut found = Vec::new();
+        for start in 0..line.len() {
+            for (i, pat) in c.patterns.iter().enumerate() {
+                if line[start..].len() >= pat.len()
+                    && line[start..start + pat.len()].eq_ignore_ascii_case(pat)
+                {
+                    found.push(Found {
+                        pattern: i as u32,
+                        start,
+                        end: start + pat.len(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// The skip search over `c`'s triggers, whatever their shortest length.
+    fn find_skipping(c: &Causes, line: &[u8]) -> Option<Vec<Found>> {
+        let skip = Skip::new(&c.patterns)?;
+        let mut found = Vec::new();
+        skip.find(line, &mut Vec::new(), |start| {
+            c.compare_at(line, start, &mut found)
+        });
+        Some(found)
+    }
+
+    /// `line` made of `pieces`: a trigger (index into `triggers`) with each
+    /// letter's case flipped by the bits of a seed, its first or second
+    /// half, or any byte (those that fold with trigger bytes in the skip
+    /// table among them).
+    fn build_line(triggers: &[Vec<u8>], pieces: &[(u8, usize, u64)]) -> Vec<u8> {
+        let mut line = Vec::new();
+        for &(kind, which, seed) in pieces {
+            let t = &triggers[which % triggers.len()];
+            let flip = |(i, &b): (usize, &u8)| {
+                if seed >> (i % 64) & 1 == 1 && b.is_ascii_alphabetic() {
+                    b ^ 0x20
+                } else {
+                    b
+                }
+            };
+            let cased: Vec<u8> = t.iter().enumerate().map(flip).collect();
+            let half = cased.len() / 2;
+            match kind % 6 {
+                0 | 1 => line.extend_from_slice(&cased),
+                2 => line.extend_from_slice(&cased[..half]),
+                3 => line.extend_from_slice(&cased[half..]),
+                _ => line.push(seed as u8),
+            }
+        }
+        line
+    }
+
+    fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<(u8, usize, u64)>> {
+        proptest::collection::vec((0u8..6, 0usize..64, proptest::num::u64::ANY), 0..24)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// On the embedded table the skip search finds what the lower-cased
+        /// Teddy search it replaced finds, and what the obvious search
+        /// finds, in the same order.
+        #[test]
+        fn skip_search_equals_the_lowered_search(pieces in pieces()) {
+            let c = Causes::embedded();
+            proptest::prop_assert!(c.skip.is_some(), "the embedded table is searched by skipping");
+            let triggers: Vec<Vec<u8>> =
+                c.iter().map(|(_, r)| r.trigger.clone().into_bytes()).collect();
+            let line = build_line(&triggers, &pieces);
+            let mut scratch = Scratch::default();
+            c.find_all(&line, &mut scratch);
+            let skipped = scratch.found.clone();
+            c.find_lowered(&line, &mut scratch);
+            proptest::prop_assert_eq!(&skipped, &scratch.found, "{:?}", String::from_utf8_lossy(&line));
+            proptest::prop_assert_eq!(&skipped, &find_naive(c, &line));
+            // Lines past SKIP_MAX get the lowered search from find_all.
+            proptest::prop_assert_eq!(find_skipping(c, &line), Some(skipped));
+        }
+
+        /// The same on tables read as `--causes` files: random triggers (a
+        /// few letters, so that they share prefixes, overlap and repeat;
+        /// punctuation, digits, spaces, a non-ASCII letter), some as short
+        /// as two bytes, which the skip search is held to as well though
+        /// `find_all` gives such tables the lowered search.
+        #[test]
+        fn skip_search_equals_the_lowered_search_on_custom_tables(
+            words in proptest::collection::vec("[abAB=_/1é][abAB=_/ 1é]{0,12}[abAB=_/1é]", 1..12),
+            pieces in pieces(),
+        ) {
+            let doc: String = words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("*\t{w}\tname-{}\tfix\tDo {i}.\n", i % 3))
+                .collect();
+            let (rows, warnings) = parse(&doc, "custom.tsv");
+            proptest::prop_assert!(warnings.is_empty(), "{:?}", warnings);
+            let c = Causes::build(rows);
+            let triggers: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+            let line = build_line(&triggers, &pieces);
+            let naive = find_naive(&c, &line);
+            let mut scratch = Scratch::default();
+            c.find_all(&line, &mut scratch);
+            proptest::prop_assert_eq!(&scratch.found, &naive, "{:?}", String::from_utf8_lossy(&line));
+            c.find_lowered(&line, &mut scratch);
+            proptest::prop_assert_eq!(&scratch.found, &naive);
+            if let Some(skipped) = find_skipping(&c, &line) {
+                proptest::prop_assert_eq!(&skipped, &naive, "{:?}", String::from_utf8_lossy(&line));
+            }
+        }
+    }
+
+    #[test]
+    fn the_skip_search_is_used_from_its_minimum_length() {
+        let table = |trigger: &str| {
+            let (rows, _) = parse(&format!("*\t{trigger}\tn\tfix\tf\n"), "t");
+            Causes::build(rows)
+        };
+        assert!(table(&"x".repeat(SKIP_MIN)).skip.is_some());
+        assert!(table(&"x".repeat(SKIP_MIN - 1)).skip.is_none());
+        // A trigger at the very start and the very end of a line, in any case.
+        let c = table("Share Full");
+        let line = b"sHARE fULL and SHARE FULL";
+        let mut scratch = Scratch::default();
+        c.find_all(line, &mut scratch);
+        let spans: Vec<(usize, usize)> = scratch.found.iter().map(|f| (f.start, f.end)).collect();
+        assert_eq!(spans, [(0, 10), (15, 25)]);
+        c.find_all(&line[..24], &mut scratch);
+        assert_eq!(scratch.found.len(), 1);
     }
 
     #[test]
