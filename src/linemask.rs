@@ -384,7 +384,7 @@ fn id_bits(bytes: &[u8; 16]) -> u32 {
 /// The first `\n` at or after `from` in `buf`, as `memchr` finds it. A
 /// code line's end is a few dozen bytes from its code, where `memchr`'s
 /// call and set-up cost more than its search: sixteen bytes a step here,
-/// and `memchr` past the first [`NEAR`] bytes.
+/// and `memchr` past the first 128 bytes.
 #[inline]
 pub fn next_newline(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
@@ -403,7 +403,7 @@ pub fn next_newline(buf: &[u8], from: usize) -> Option<usize> {
 
 /// The last `\n` in `buf[floor..to]`, as `memrchr` finds it, sixteen bytes
 /// a step back from `to` (a code is a few dozen bytes from its line's
-/// start), and `memrchr` past the first [`NEAR`] bytes.
+/// start), and `memrchr` past the first 128 bytes.
 #[inline]
 pub fn last_newline(buf: &[u8], floor: usize, to: usize) -> Option<usize> {
     last_of(buf, floor, to, newline_bits, |rest| {
