@@ -168,7 +168,8 @@ impl Scanner {
         let mut word_mask = WordMask::default();
         // The next `AZSM` at or after `from`: one search finds both the
         // other codes on a line and the next line's first.
-        let find = |from: usize| self.finder.find(&buf[from..]).map(|r| from + r);
+        let mut hits = Hits::default();
+        let mut find = |from: usize| hits.next(&self.finder, buf, from);
         let mut next = find(0);
         while let Some(hit) = next {
             let Some(code) = code_at(buf, hit) else {
@@ -290,6 +291,78 @@ impl Scanner {
             acc,
             last_key,
             newlines,
+        }
+    }
+}
+
+/// The `AZSM`s of a buffer, found a block ahead of the lines that use
+/// them. Searching a block at once keeps the SIMD search streaming through
+/// memory; a search stopped at every hit by a code line's work (its parse,
+/// its accumulator) found its next bytes fallen out of the caches the
+/// hardware had filled ahead.
+#[derive(Debug)]
+struct Hits {
+    /// The starts of every `AZSM` found by the last search, in order:
+    /// every one in `buf[start..upto]`, where `start` is at most the
+    /// `from` of any later call.
+    at: Vec<usize>,
+    /// The first of them not yet passed.
+    next: usize,
+    /// Where the search has reached.
+    upto: usize,
+    /// Bytes searched ahead at once.
+    block: usize,
+}
+
+/// Bytes searched ahead at once: a few code lines' worth on an agent log,
+/// a few hundred on a dense copy log, and well within the core's cache.
+const HITS_BLOCK: usize = 64 << 10;
+
+impl Default for Hits {
+    fn default() -> Hits {
+        Hits {
+            at: Vec::new(),
+            next: 0,
+            upto: 0,
+            block: HITS_BLOCK,
+        }
+    }
+}
+
+impl Hits {
+    /// The first `AZSM` at or after `from` in `buf` (called with `from`s
+    /// that do not go back, on one `buf`).
+    #[inline]
+    fn next(&mut self, finder: &memmem::Finder<'_>, buf: &[u8], from: usize) -> Option<usize> {
+        loop {
+            while let Some(&h) = self.at.get(self.next) {
+                if h >= from {
+                    return Some(h);
+                }
+                self.next += 1;
+            }
+            if self.upto >= buf.len() {
+                return None;
+            }
+            // Every hit below `upto` was taken: search on from there (or
+            // from `from`, past it), a block's worth, and the first hit
+            // beyond, so that the search stops where it found one.
+            let start = from.max(self.upto);
+            let stop = start.saturating_add(self.block);
+            self.at.clear();
+            self.next = 0;
+            let mut p = start;
+            self.upto = buf.len();
+            while let Some(r) = buf.get(p..).and_then(|rest| finder.find(rest)) {
+                let h = p + r;
+                self.at.push(h);
+                // `AZSM` cannot overlap itself: the next one starts after.
+                p = h + 4;
+                if h >= stop {
+                    self.upto = p;
+                    break;
+                }
+            }
         }
     }
 }
@@ -538,6 +611,36 @@ mod tests {
             buf.extend_from_slice(b"AZSM");
             buf.extend_from_slice(&d);
             proptest::prop_assert_eq!(code_at(&buf, 1), code_at_by_bytes(&buf, 1));
+        }
+    }
+
+    proptest::proptest! {
+        /// The hits found a block ahead are the search's own: from any
+        /// rising sequence of starts, with any block size (refills at
+        /// every hit, mid-block and past the end), the next `AZSM` at or
+        /// after each start, as one search from there finds it.
+        #[test]
+        fn hits_ahead_are_the_searchs(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["AZSM", "AZS", "ZSM", "A", "M", "x", "AZSMAZSM", "\n"]),
+                0..40,
+            ),
+            steps in proptest::collection::vec(0usize..12, 1..30),
+            block in 0usize..24,
+        ) {
+            let buf = pieces.concat().into_bytes();
+            let finder = memmem::Finder::new(b"AZSM");
+            let mut hits = Hits { block, ..Hits::default() };
+            let mut from = 0;
+            for step in steps {
+                from += step;
+                let want = buf.get(from..).and_then(|rest| finder.find(rest)).map(|r| from + r);
+                proptest::prop_assert_eq!(hits.next(&finder, &buf, from), want, "from {}", from);
+                if let Some(h) = want {
+                    // The scanner's own next starts: past the hit, or just after it.
+                    from = h + step % 2;
+                }
+            }
         }
     }
 
