@@ -153,7 +153,7 @@ for path in sys.stdin.buffer.read().split(b"\0"):
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     except (AttributeError, OSError) as e:
         # Not on this system: the file is only read, as it was.
-        print(f"bench.sh: cannot drop {path.decode(errors='replace')} from the page cache: {e}", file=sys.stderr)
+        print(f"bench.sh: cannot drop {os.fsdecode(path)} from the page cache: {e}", file=sys.stderr)
     while os.read(fd, 1 << 20):
         pass
     os.close(fd)'
