@@ -3,10 +3,11 @@
 //! Three paths, one result (the tests hold them equal):
 //! - **read**: files smaller than [`MMAP_MIN`] are read whole into a
 //!   per-thread buffer that is reused from file to file;
-//! - **mmap**: larger files are memory-mapped ([`crate::mmap`]) and scanned
-//!   in windows of [`WINDOW`] bytes, each split into chunks scanned in
-//!   parallel; a window's pages are released once it is done, so resident
-//!   memory stays bounded whatever the file's size;
+//! - **mmap**: larger files are memory-mapped ([`crate::mmap`]) and cut in
+//!   windows of [`WINDOW`] bytes, each into chunks that every thread takes
+//!   in turn, with no wait at a window's end (`read/mapped.rs`); a chunk's
+//!   pages are released once it is scanned, so resident memory stays
+//!   bounded whatever the file's size;
 //! - **stream**: standard input (and any reader) is read in blocks, each
 //!   scanned up to its last newline while the rest waits for the next block.
 //!
@@ -47,16 +48,19 @@ use crate::scan::{split_lines, ChunkOut, FileCtx, FileScan, Scanner};
 use crate::sniff::{self, Kind};
 use crate::stream::{self, Tap};
 
+mod mapped;
+
 /// Files at least this long are memory-mapped.
 pub const MMAP_MIN: u64 = 4 << 20;
-/// Bytes of a mapped file scanned at a time; a chunk's pages are released
-/// as soon as it is done, so at most a window (and in practice about one
-/// chunk per thread) is resident.
+/// Bytes of a mapped file cut into chunks at a time (`read/mapped.rs`); a
+/// chunk's pages are released as soon as it is scanned, so in practice
+/// about one chunk per thread is resident.
 pub const WINDOW: usize = 64 << 20;
 /// Chunks smaller than this are not worth a thread. Measured on the dense
-/// copy log (2 cores): 8 MiB chunks in 64 MiB windows took 8% less time
-/// than 4 MiB in 32 MiB (fewer accumulators to drain, fewer waits at the
-/// end of a window); 16 in 128 gained nothing more and held more memory.
+/// copy log (2 cores, when each window's chunks were scanned as a loop of
+/// their own): 8 MiB chunks in 64 MiB windows took 8% less time than 4 MiB
+/// in 32 MiB (fewer accumulators to drain, fewer waits at the end of a
+/// window); 16 in 128 gained nothing more and held more memory.
 pub const CHUNK: usize = 8 << 20;
 /// Block size of the stream path.
 pub const BLOCK: usize = 4 << 20;
@@ -322,7 +326,7 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         }
         if mapped {
             if let Ok(map) = Mapped::open(&file) {
-                let (mut tally, faulted) = scan_mapped(scanner, &input.display, &map, opts);
+                let (mut tally, faulted) = mapped::scan_mapped(scanner, &input.display, &map, opts);
                 drop(map);
                 shrank(&mut tally, faulted);
                 return tally;
@@ -527,154 +531,27 @@ fn scan_into(
     file: &mut FileScan,
 ) -> bool {
     let ctx = skipping(ctx, file);
-    let (mut outs, faulted) = scan_chunks(scanner, &ctx, buf, chunk, None);
-    push_all(file, &mut outs);
-    faulted
+    let scan = |c: &[u8]| guarded(|| scanner.scan_chunk(c, &ctx));
+    if buf.len() <= chunk {
+        let (out, faulted) = scan(buf);
+        file.push(out);
+        return faulted;
+    }
+    let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
+    let (outs, faults): (Vec<ChunkOut>, Vec<bool>) = chunks.into_par_iter().map(scan).unzip();
+    for out in outs {
+        file.push(out);
+    }
+    split_faulted || faults.contains(&true)
 }
 
-/// `ctx`, also skipping the examples that the file's earlier windows (or
+/// `ctx`, also skipping the examples that the file's earlier chunks (or
 /// inputs before it) took: they need not be made again.
 fn skipping(ctx: &FileCtx, file: &FileScan) -> FileCtx {
     FileCtx {
         full: file.full(ctx),
         ..ctx.clone()
     }
-}
-
-/// Scans whole lines `buf` in parallel chunks; their outputs in order, and
-/// whether a pass met a truncation fault. When `buf` is part of `map`, each
-/// chunk's thread releases its pages as soon as it is done with them, in
-/// parallel rather than after the whole window.
-fn scan_chunks(
-    scanner: &Scanner,
-    ctx: &FileCtx,
-    buf: &[u8],
-    chunk: usize,
-    map: Option<&Mapped>,
-) -> (Vec<ChunkOut>, bool) {
-    let scan = |c: &[u8]| {
-        let out = guarded(|| scanner.scan_chunk(c, ctx));
-        if let Some(map) = map {
-            map.release_part(c);
-        }
-        out
-    };
-    if buf.len() <= chunk {
-        let (out, faulted) = scan(buf);
-        return (vec![out], faulted);
-    }
-    let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
-    let (outs, faults): (Vec<ChunkOut>, Vec<bool>) = chunks.into_par_iter().map(scan).unzip();
-    (outs, split_faulted || faults.contains(&true))
-}
-
-/// Pushes the chunk outputs `held` into `file`, in order.
-fn push_all(file: &mut FileScan, held: &mut Vec<ChunkOut>) {
-    for out in held.drain(..) {
-        file.push(out);
-    }
-}
-
-/// The mmap path; also says whether a truncation fault was met.
-///
-/// Windows of about [`ReadOptions::window`] bytes end after a newline; a
-/// line that does not end within [`ReadOptions::long_line`] bytes past the
-/// window goes to a [`LongLine`] in `long_line`-sized segments, each
-/// released once fed, so resident memory stays bounded by the window.
-fn scan_mapped(scanner: &Scanner, display: &str, map: &Mapped, opts: ReadOptions) -> (Tally, bool) {
-    let bytes = map.bytes();
-    let (binary, mut faulted) = guarded(|| !opts.binary && looks_binary(bytes));
-    if binary {
-        return (skipped_binary(), faulted);
-    }
-    let ctx = FileCtx::new(display);
-    let mut file = FileScan::new(&ctx);
-    let window = opts.window.max(1);
-    let long = opts.long_line.max(1);
-    let mut start = 0;
-    // A window's chunk outputs are pushed while the next window is
-    // scanned: pushing (the chunks' accumulators drain into the file's
-    // tally) is serial, and a thread idled through it at every window.
-    let mut held: Vec<ChunkOut> = Vec::new();
-    while start < bytes.len() && !stop() {
-        let limit = start + window;
-        let (next, f) =
-            guarded(|| next_window(bytes, start, limit, long, &|a, b| map.release(a, b)));
-        faulted |= f;
-        if next > start {
-            let skip = skipping(&ctx, &file);
-            let scan = || scan_chunks(scanner, &skip, &bytes[start..next], opts.chunk, Some(map));
-            let (outs, f) = if held.is_empty() {
-                scan()
-            } else {
-                let mut prev = std::mem::take(&mut held);
-                rayon::join(scan, || push_all(&mut file, &mut prev)).0
-            };
-            held = outs;
-            faulted |= f;
-            map.release(start, next);
-            start = next;
-            continue;
-        }
-        push_all(&mut file, &mut held);
-        // A long line starts at `start`.
-        let mut line = LongLine::new(scanner);
-        loop {
-            let seg_end = (start + long).min(bytes.len());
-            let (nl, f) = guarded(|| memchr::memchr(b'\n', &bytes[start..seg_end]));
-            faulted |= f;
-            let upto = nl.map_or(seg_end, |p| start + p);
-            faulted |= guarded(|| line.feed(&bytes[start..upto])).1;
-            map.release(start, upto);
-            if nl.is_some() || upto == bytes.len() {
-                file.push(line.finish(&ctx, nl.is_some()));
-                start = if nl.is_some() { upto + 1 } else { upto };
-                break;
-            }
-            start = upto;
-        }
-    }
-    push_all(&mut file, &mut held);
-    let mut tally = file.finish();
-    tally.stats.files = 1;
-    tally.stats.bytes = bytes.len() as u64;
-    (tally, faulted)
-}
-
-/// Where the window of whole lines from `start` ends: after the first
-/// newline at or past `limit` (within `long` bytes of it), or the end of
-/// `bytes`. When a line too long for that starts at `start`, returns
-/// `start`; when it starts later, ends the window before it.
-fn next_window(
-    bytes: &[u8],
-    start: usize,
-    limit: usize,
-    long: usize,
-    release: &dyn Fn(usize, usize),
-) -> usize {
-    if limit >= bytes.len() {
-        return bytes.len();
-    }
-    let from = limit.min(bytes.len());
-    let to = from.saturating_add(long).min(bytes.len());
-    if let Some(p) = memchr::memchr(b'\n', &bytes[from..to]) {
-        return from + p + 1;
-    }
-    if to == bytes.len() {
-        return bytes.len();
-    }
-    // Backwards a segment at a time, releasing each that holds no line
-    // end: a line as long as the window must not become resident whole.
-    let mut end = from;
-    while end > start {
-        let lo = end.saturating_sub(long).max(start);
-        if let Some(p) = memchr::memrchr(b'\n', &bytes[lo..end]) {
-            return lo + p + 1;
-        }
-        release(lo, end);
-        end = lo;
-    }
-    start
 }
 
 /// The stream path: reads `reader` in blocks and scans whole lines; a
