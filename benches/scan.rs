@@ -1,5 +1,6 @@
 //! Micro benchmarks: the scanner at three code densities over 64 MiB, tally
-//! merging, ranking, and catalog start-up. `cargo bench --bench scan`.
+//! merging (file by file, and two threads' halves at the end of a scan),
+//! ranking, and catalog start-up. `cargo bench --bench scan`.
 //!
 //! The end-to-end comparison with ripgrep is `scripts/bench.sh`.
 
@@ -98,6 +99,28 @@ fn merge_tallies(bencher: Bencher, files: usize) {
         }
         all
     });
+}
+
+/// The end of a scan on two threads: each thread's running tally (half
+/// the files each, with jobs and files of their own) merged into one.
+#[divan::bench(args = [1000, 4000])]
+fn merge_two_halves(bencher: Bencher, files: usize) {
+    let parts = tallies(files);
+    let (first, second) = parts.split_at(files / 2);
+    let fold = |ts: &[Tally]| {
+        let mut all = Tally::default();
+        for t in ts.iter().cloned() {
+            all += t;
+        }
+        all
+    };
+    let (a, b) = (fold(first), fold(second));
+    bencher
+        .with_inputs(|| (a.clone(), b.clone()))
+        .bench_values(|(mut a, b)| {
+            a += b;
+            a
+        });
 }
 
 #[divan::bench]

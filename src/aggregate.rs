@@ -1203,11 +1203,16 @@ impl AddAssign for WindowCounts {
 }
 
 impl AddAssign for CodeTally {
-    fn add_assign(&mut self, o: CodeTally) {
+    fn add_assign(&mut self, mut o: CodeTally) {
         self.count += o.count;
         self.healthy += o.healthy;
+        // The smaller set into the larger, with room made once.
+        if self.jobs.len() < o.jobs.len() {
+            std::mem::swap(&mut self.jobs, &mut o.jobs);
+        }
+        self.jobs.reserve(o.jobs.len());
         self.jobs.extend(o.jobs);
-        self.files.extend(o.files);
+        self.files.merge(o.files);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         self.add_examples(o.examples);
@@ -1220,7 +1225,7 @@ impl AddAssign for CodeTally {
 }
 
 impl AddAssign for Tally {
-    fn add_assign(&mut self, o: Tally) {
+    fn add_assign(&mut self, mut o: Tally) {
         for (code, ct) in o.codes {
             *self.codes.entry(code).or_default() += ct;
         }
@@ -1228,6 +1233,10 @@ impl AddAssign for Tally {
             let part = self.causes.entry(key).or_default();
             *part += ct;
             part.examples.truncate(CAUSE_EXAMPLES);
+        }
+        // The smaller map into the larger (merging jobs is symmetric).
+        if self.jobs.len() < o.jobs.len() {
+            std::mem::swap(&mut self.jobs, &mut o.jobs);
         }
         for (job, jt) in o.jobs {
             let mine = self.jobs.entry(job).or_default();

@@ -103,15 +103,15 @@ impl<T: Ord> SortedSet<T> {
     }
 }
 
-impl<T: Ord> Extend<T> for SortedSet<T> {
-    /// Adds every element of `more`: appended when they all come after the
+impl<T: Ord> SortedSet<T> {
+    /// Adds every element of `other` (sorted and without duplicates
+    /// already: nothing to check): appended when they all come after the
     /// last, merged in one pass otherwise.
-    fn extend<I: IntoIterator<Item = T>>(&mut self, more: I) {
-        let mut more: Vec<T> = more.into_iter().collect();
-        if !more.is_sorted() {
-            more.sort();
-        }
-        more.dedup();
+    pub fn merge(&mut self, other: SortedSet<T>) {
+        self.merge_sorted(other.0);
+    }
+
+    fn merge_sorted(&mut self, mut more: Vec<T>) {
         match (self.0.last(), more.first()) {
             (_, None) => {}
             (None, _) => self.0 = more,
@@ -141,6 +141,18 @@ impl<T: Ord> Extend<T> for SortedSet<T> {
                 self.0 = out;
             }
         }
+    }
+}
+
+impl<T: Ord> Extend<T> for SortedSet<T> {
+    /// Adds every element of `more`, in any order.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, more: I) {
+        let mut more: Vec<T> = more.into_iter().collect();
+        if !more.is_sorted() {
+            more.sort();
+        }
+        more.dedup();
+        self.merge_sorted(more);
     }
 }
 
@@ -342,18 +354,24 @@ mod tests {
         /// Any mix of inserts and extends gives what a BTreeSet gives.
         #[test]
         fn behaves_like_a_btreeset(ops in proptest::collection::vec(
-            (proptest::bool::ANY, proptest::collection::vec(0u8..40, 0..6)), 0..40)) {
+            (0u8..3, proptest::collection::vec(0u8..40, 0..6)), 0..40)) {
             let mut mine = SortedSet::new();
             let mut theirs = BTreeSet::new();
-            for (one_by_one, values) in ops {
-                if one_by_one {
-                    for v in values {
+            for (how, values) in ops {
+                match how {
+                    0 => for v in values {
                         let new = if v % 2 == 0 { mine.insert(v) } else { mine.insert_cloned(&v) };
                         prop_assert_eq!(new, theirs.insert(v));
+                    },
+                    1 => {
+                        mine.extend(values.iter().copied());
+                        theirs.extend(values);
                     }
-                } else {
-                    mine.extend(values.iter().copied());
-                    theirs.extend(values);
+                    _ => {
+                        // Another set, sorted and without duplicates as sets are.
+                        mine.merge(values.iter().copied().collect());
+                        theirs.extend(values);
+                    }
                 }
                 prop_assert_eq!(mine.iter().collect::<Vec<_>>(), theirs.iter().collect::<Vec<_>>());
                 for probe in 0u8..40 {
