@@ -7,10 +7,10 @@
 //! `par_bridge` hands out a piece at a time). A thread that finishes a
 //! chunk takes the next one, whichever window it is in: when each window
 //! was scanned as a parallel loop of its own, the thread that finished
-//! first waited for the other's last chunk at every window, which cost 15%
-//! of the two-thread throughput on the big agent log (a stand-alone loop
-//! over the same chunks: 19.5 GB/s with a wait every 8 chunks, 21.8 GB/s
-//! without).
+//! first waited for the other's last chunk at every window, which cost
+//! 10-15% of the two-thread throughput on the big agent log (a stand-alone
+//! loop over the same chunks: 18.5-19.5 GB/s with a wait every 8 chunks,
+//! 21.8 GB/s without).
 //!
 //! Chunks finish out of order; their outputs must reach the file's
 //! [`FileScan`] in order (line numbers, rule-3 keys carried from chunk to
@@ -19,8 +19,8 @@
 //! on scanning. Memory stays bounded: a chunk's pages are released as soon
 //! as it is scanned, a window's last pages (a chunk's first and last page,
 //! shared with its neighbours) once its last chunk is pushed, and the
-//! iterator hands out no piece more than [`AHEAD`] pieces past the last
-//! one pushed, so outputs waiting for a slow chunk cannot pile up.
+//! iterator hands out no piece more than [`AHEAD`] pieces per thread past
+//! the last one pushed, so outputs waiting for a slow chunk cannot pile up.
 //!
 //! A line too long for a window is fed to a [`LongLine`] by the iterator
 //! itself, in order, a segment at a time, each released once fed (see
@@ -228,7 +228,7 @@ impl<F: Fn(Range<usize>)> Pieces<'_, F> {
 /// newline at or past `limit` (within `long` bytes of it), or the end of
 /// `bytes`. When a line too long for that starts at `start`, returns
 /// `start`; when it starts later, ends the window before it.
-pub(super) fn next_window(
+fn next_window(
     bytes: &[u8],
     start: usize,
     limit: usize,
