@@ -351,7 +351,7 @@ mod tests {
     }
 
     proptest! {
-        /// Any mix of inserts and extends gives what a BTreeSet gives.
+        /// Any mix of inserts, extends and merges gives what a BTreeSet gives.
         #[test]
         fn behaves_like_a_btreeset(ops in proptest::collection::vec(
             (0u8..3, proptest::collection::vec(0u8..40, 0..6)), 0..40)) {

@@ -269,7 +269,7 @@ fn next_window(
 /// their chunks. What is due is decided under `held`'s lock, so an output
 /// handed in as the pusher stops is either taken by it or pushed by its own
 /// thread: none is left behind.
-pub(crate) struct Order<R> {
+struct Order<R> {
     held: Mutex<Held>,
     room: Condvar,
     /// Pushed to by one thread at a time; read by the iterator a moment a window.
@@ -297,7 +297,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<R: Fn(Range<usize>)> Order<R> {
     /// Pushes into `file`; [`Order::wait_for_room`] lets piece `n` out
     /// only when fewer than `ahead` pieces before it are not pushed yet.
-    pub(crate) fn new(file: FileScan, ahead: usize, release: R) -> Order<R> {
+    fn new(file: FileScan, ahead: usize, release: R) -> Order<R> {
         Order {
             held: Mutex::new(Held {
                 outs: BTreeMap::new(),
@@ -334,7 +334,7 @@ impl<R: Fn(Range<usize>)> Order<R> {
 
     /// Hands in output number `index`, with the window to release once it
     /// is pushed; pushes it, and every one after it that is in, if it is due.
-    pub(crate) fn deliver(&self, index: usize, out: ChunkOut, window: Option<Range<usize>>) {
+    fn deliver(&self, index: usize, out: ChunkOut, window: Option<Range<usize>>) {
         let mut held = lock(&self.held);
         held.outs.insert(index, (out, window));
         loop {
@@ -354,7 +354,7 @@ impl<R: Fn(Range<usize>)> Order<R> {
     }
 
     /// The file, once every output was handed in (any still held pushed now).
-    pub(crate) fn into_file(self) -> FileScan {
+    fn into_file(self) -> FileScan {
         let mut file = self
             .file
             .into_inner()
