@@ -100,6 +100,35 @@ pub struct Io<'a> {
     pub stdin: Option<Box<dyn Read + Send>>,
     /// Terminal facts.
     pub terminal: Terminal,
+    /// What the run is done with but leaves to the caller to free.
+    pub leftovers: Leftovers,
+}
+
+/// Values a run no longer needs but does not free itself: a scan's tally,
+/// its list of inputs and its report, hundreds of thousands of
+/// allocations on a big bundle. Freeing them takes milliseconds that a
+/// process about to exit need not spend, so the binary ends with
+/// `std::process::exit` without dropping its [`Io`], and the kernel takes
+/// the memory back at once (it did that anyway). Any other caller frees
+/// them when it drops the `Io`.
+#[derive(Default)]
+pub struct Leftovers(Vec<Box<dyn Send>>);
+
+impl Leftovers {
+    /// Keeps `value` until the leftovers are dropped.
+    pub fn keep<T: Send + 'static>(&mut self, value: T) {
+        self.0.push(Box::new(value));
+    }
+
+    /// How many values are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Runs azsm with `args` (the first is the program name); returns the exit
@@ -327,9 +356,8 @@ fn scan(
         writer,
         io,
     );
-    // Freed once the outputs are written: a thread freeing it meanwhile
-    // would take a core from the report's rendering.
-    drop_later(tally);
+    io.leftovers.keep(tally);
+    io.leftovers.keep(found.inputs);
     status
 }
 
@@ -426,19 +454,8 @@ fn finish(
     } else {
         EXIT_CLEAN
     };
-    drop_later(report);
+    io.leftovers.keep(report);
     Ok(status)
-}
-
-/// Drops `value` on a thread of its own: freeing a big tally or report
-/// (hundreds of thousands of strings) takes milliseconds the process,
-/// about to exit, need not wait for. If no thread can be started, it is
-/// dropped here.
-fn drop_later<T: Send + 'static>(value: T) {
-    // On failure the closure, and `value` with it, is dropped right here.
-    let _ = std::thread::Builder::new()
-        .name("azsm-drop".into())
-        .spawn(move || drop(value));
 }
 
 /// Writes the output files and the report on stdout.

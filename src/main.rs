@@ -12,8 +12,12 @@ fn main() {
         stderr: &mut err,
         stdin: Some(Box::new(std::io::stdin())),
         terminal: azsm::real_terminal(),
+        leftovers: azsm::Leftovers::default(),
     };
     let status = azsm::run(std::env::args_os(), &mut io);
-    drop(io);
+    // `io` is not dropped: `process::exit` runs no destructors, so what the
+    // run left in `io.leftovers` goes back to the kernel with the process,
+    // unfreed (see `azsm::Leftovers`). Standard output is flushed by the
+    // run, and by `process::exit` too.
     std::process::exit(status);
 }

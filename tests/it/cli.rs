@@ -317,3 +317,17 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(!String::from_utf8_lossy(&status.stderr).contains("Broken pipe"));
     let _ = std::io::stderr().flush();
 }
+
+#[test]
+fn a_scan_leaves_its_big_values_to_the_caller_to_free() {
+    // The binary exits without freeing them (azsm::Leftovers): the
+    // tally, the list of inputs and the report of every scan, whatever
+    // the format; a command with nothing big leaves nothing.
+    for format in ["text", "json", "ndjson"] {
+        let run = azsm(&["scan", "--format", format, "fixtures/support-bundle"]);
+        assert_eq!(run.status, 1, "{format}: {}", run.stderr);
+        assert_eq!(run.leftovers, 3, "{format}");
+    }
+    let run = azsm(&["codes"]);
+    assert_eq!((run.status, run.leftovers), (0, 0));
+}

@@ -15,6 +15,8 @@ pub struct Run {
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Values the run left to its caller to free (`azsm::Leftovers`).
+    pub leftovers: usize,
 }
 
 impl Run {
@@ -44,11 +46,14 @@ pub fn azsm_with(args: &[&str], stdin: &[u8], terminal: Terminal) -> Run {
         stderr: &mut err,
         stdin: Some(Box::new(Cursor::new(stdin.to_vec()))),
         terminal,
+        leftovers: azsm::Leftovers::default(),
     };
     let status = azsm::run(std::iter::once("azsm").chain(args.iter().copied()), &mut io);
+    let leftovers = io.leftovers.len();
     drop(io);
     Run {
         status,
+        leftovers,
         stdout: String::from_utf8(out).expect("stdout is UTF-8"),
         stderr: String::from_utf8(err).expect("stderr is UTF-8"),
     }
