@@ -274,11 +274,13 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
         for c in j.codes {
             let c_ = code(&c.code)?;
             jt.codes.insert(c_, c.count);
-            t.codes
-                .get_mut(&c_)
-                .ok_or_else(|| format!("job {} lists {} which is not in \"codes\"", j.job, c.code))?
-                .jobs
-                .insert(j.job.as_str().into());
+            // A code's job runs are those that count it (Tally::jobs_per_code).
+            if !t.codes.contains_key(&c_) {
+                return Err(format!(
+                    "job {} lists {} which is not in \"codes\"",
+                    j.job, c.code
+                ));
+            }
             if unsplit.contains(&c_) {
                 if let Some(only) = t.causes.get_mut(&(c_, None)) {
                     only.jobs.insert(j.job.as_str().into());

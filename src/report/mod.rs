@@ -505,6 +505,7 @@ fn time(t: Option<i64>) -> Option<String> {
 
 /// The per-code rows, in code order.
 fn code_rows(tally: &Tally, catalog: &Catalog, causes: &Causes, k: usize) -> Vec<CodeRow> {
+    let jobs = tally.jobs_per_code();
     let codes: Vec<(&Code, &CodeTally)> = tally.codes.iter().collect();
     codes
         .into_par_iter()
@@ -522,7 +523,7 @@ fn code_rows(tally: &Tally, catalog: &Catalog, causes: &Causes, k: usize) -> Vec
                 message: entry
                     .map(|e| e.message.clone())
                     .or_else(|| code.is_success().then(|| "Success".to_string())),
-                jobs: t.jobs.len(),
+                jobs: jobs.get(&code).copied().unwrap_or(0),
                 files: t.files.len(),
                 first_seen: time(t.first),
                 last_seen: time(t.last),

@@ -619,3 +619,27 @@ fn several_outputs_in_one_run() {
         bad.stderr
     );
 }
+
+#[test]
+fn each_code_row_counts_the_job_runs_it_was_attributed_to() {
+    // A success code in two runs, a finding in three (twice in one of
+    // them): the rows count distinct runs, success codes included, and a
+    // report merged back counts the same.
+    let log = "2024-03-15T08:00:00Z jobRunName=run-a AZSM0000 done\n\
+2024-03-15T08:00:01Z jobRunName=run-b AZSM0000 done\n\
+2024-03-15T08:00:02Z jobRunName=run-a AZSM1024 denied\n\
+2024-03-15T08:00:03Z jobRunName=run-b AZSM1024 denied\n\
+2024-03-15T08:00:04Z jobRunName=run-c AZSM1024 denied\n\
+2024-03-15T08:00:05Z jobRunName=run-c AZSM1024 denied again\n";
+    let dir = Tree::new().file("agent.log", log);
+    let report = dir.arg("report.json");
+    let run = azsm(&["scan", &dir.arg("agent.log"), "--json", &report]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let scanned = azsm(&["scan", &dir.arg("agent.log"), "--format", "json"]).json();
+    let merged = azsm(&["merge", &report, "--format", "json"]).json();
+    for json in [&scanned, &merged] {
+        assert_eq!(code_row(json, "AZSM0000")["jobs"], 2);
+        assert_eq!(code_row(json, "AZSM1024")["jobs"], 3);
+        assert_eq!(code_row(json, "AZSM1024")["count"], 4);
+    }
+}
