@@ -123,6 +123,33 @@ fn merge_two_halves(bencher: Bencher, files: usize) {
         });
 }
 
+/// [`merge_two_halves`] as a scan ends it: `Tally::merge_parallel` on a
+/// pool of two threads (the codes' and sub-causes' tallies beside the
+/// jobs').
+#[divan::bench(args = [1000, 4000])]
+fn merge_two_halves_on_two_threads(bencher: Bencher, files: usize) {
+    let parts = tallies(files);
+    let (first, second) = parts.split_at(files / 2);
+    let fold = |ts: &[Tally]| {
+        let mut all = Tally::default();
+        for t in ts.iter().cloned() {
+            all += t;
+        }
+        all
+    };
+    let (a, b) = (fold(first), fold(second));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of two threads");
+    bencher
+        .with_inputs(|| (a.clone(), b.clone()))
+        .bench_values(|(mut a, b)| {
+            pool.install(|| a.merge_parallel(b));
+            a
+        });
+}
+
 #[divan::bench]
 fn rank(bencher: Bencher) {
     let mut all = Tally::default();

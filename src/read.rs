@@ -246,12 +246,12 @@ pub fn scan_all_into(
             .filter_map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner))
             .map(|f| f.tally),
     );
-    // The largest first, each other merged into it.
+    // The largest first, each other merged into it, on all the threads.
     tallies.sort_by_key(|t| std::cmp::Reverse(t.stats.files));
     let mut tallies = tallies.into_iter();
     let mut all = tallies.next().unwrap_or_default();
     for t in tallies {
-        all += t;
+        all.merge_parallel(t);
     }
     all
 }
