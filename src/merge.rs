@@ -274,7 +274,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
         for c in j.codes {
             let c_ = code(&c.code)?;
             jt.codes.insert(c_, c.count);
-            // A code's job runs are those that count it (Tally::jobs_per_code).
+            // A code's job runs are those that count it (see CodeTally::jobs).
             if !t.codes.contains_key(&c_) {
                 return Err(format!(
                     "job {} lists {} which is not in \"codes\"",

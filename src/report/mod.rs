@@ -504,8 +504,19 @@ fn time(t: Option<i64>) -> Option<String> {
 }
 
 /// The per-code rows, in code order.
-fn code_rows(tally: &Tally, catalog: &Catalog, causes: &Causes, k: usize) -> Vec<CodeRow> {
-    let jobs = tally.jobs_per_code();
+fn code_rows(
+    tally: &Tally,
+    catalog: &Catalog,
+    causes: &Causes,
+    k: usize,
+    job_rows: &[JobRow],
+) -> Vec<CodeRow> {
+    // A code's job runs are the runs that count it (see CodeTally::jobs),
+    // counted from the rows just built rather than the job tallies again.
+    let mut jobs: BTreeMap<Code, usize> = BTreeMap::new();
+    for c in job_rows.iter().flat_map(|j| &j.codes) {
+        *jobs.entry(c.code).or_default() += 1;
+    }
     let codes: Vec<(&Code, &CodeTally)> = tally.codes.iter().collect();
     codes
         .into_par_iter()
@@ -633,7 +644,10 @@ impl Report {
         // built on the current rayon pool (the scan's, when called inside
         // it), in key order as the maps hold them, and the ranking beside.
         let ((codes, jobs), ranked) = rayon::join(
-            || rayon::join(|| code_rows(tally, catalog, causes, k), || job_rows(tally)),
+            || {
+                let jobs = job_rows(tally);
+                (code_rows(tally, catalog, causes, k, &jobs), jobs)
+            },
             || rank::rank(tally, catalog, causes),
         );
         let scopes = [Scope::Agent, Scope::Job, Scope::Item, Scope::Unknown]
