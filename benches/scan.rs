@@ -101,10 +101,9 @@ fn merge_tallies(bencher: Bencher, files: usize) {
     });
 }
 
-/// The end of a scan on two threads: each thread's running tally (half
-/// the files each, with jobs and files of their own) merged into one.
-#[divan::bench(args = [1000, 4000])]
-fn merge_two_halves(bencher: Bencher, files: usize) {
+/// Two threads' running tallies at the end of a scan: half of `files`
+/// files' tallies each, folded.
+fn halves(files: usize) -> (Tally, Tally) {
     let parts = tallies(files);
     let (first, second) = parts.split_at(files / 2);
     let fold = |ts: &[Tally]| {
@@ -114,7 +113,14 @@ fn merge_two_halves(bencher: Bencher, files: usize) {
         }
         all
     };
-    let (a, b) = (fold(first), fold(second));
+    (fold(first), fold(second))
+}
+
+/// The end of a scan on two threads: each thread's running tally (half
+/// the files each, with jobs and files of their own) merged into one.
+#[divan::bench(args = [1000, 4000])]
+fn merge_two_halves(bencher: Bencher, files: usize) {
+    let (a, b) = halves(files);
     bencher
         .with_inputs(|| (a.clone(), b.clone()))
         .bench_values(|(mut a, b)| {
@@ -128,16 +134,7 @@ fn merge_two_halves(bencher: Bencher, files: usize) {
 /// jobs').
 #[divan::bench(args = [1000, 4000])]
 fn merge_two_halves_on_two_threads(bencher: Bencher, files: usize) {
-    let parts = tallies(files);
-    let (first, second) = parts.split_at(files / 2);
-    let fold = |ts: &[Tally]| {
-        let mut all = Tally::default();
-        for t in ts.iter().cloned() {
-            all += t;
-        }
-        all
-    };
-    let (a, b) = (fold(first), fold(second));
+    let (a, b) = halves(files);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
