@@ -41,10 +41,9 @@
 //! reading the range again would fault the pages back in, so it cannot
 //! corrupt what the slice shows beyond what truncation already did.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{compiler_fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Once;
 
 use memmap2::{Advice, Mmap, UncheckedAdvice};
@@ -71,15 +70,23 @@ static PREVIOUS: Previous = Previous(std::cell::UnsafeCell::new(std::mem::MaybeU
 thread_local! {
     /// Faults absorbed on this thread. Const-initialized without a
     /// destructor, so reading it in the signal handler allocates nothing.
-    static FAULTS: Cell<u64> = const { Cell::new(0) };
+    /// An atomic, not a `Cell`: the handler changes it between two reads
+    /// that the compiler would otherwise see nothing change, and an
+    /// optimized build then folded [`guarded`]'s comparison to "no fault"
+    /// (the unit test below failed under `cargo test --release`).
+    static FAULTS: AtomicU64 = const { AtomicU64::new(0) };
 }
 
 /// Runs `f` and says whether a truncation fault was absorbed on this thread
-/// while it ran (then what `f` read from a mapping is partly zeros).
+/// while it ran (then what `f` read from a mapping is partly zeros). The
+/// signal fences keep `f`'s reads between the two reads of the counter, as
+/// the handler that runs in the middle of them needs.
 pub fn guarded<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    let before = FAULTS.with(Cell::get);
+    let before = FAULTS.with(|c| c.load(Ordering::Relaxed));
+    compiler_fence(Ordering::SeqCst);
     let r = f();
-    (r, FAULTS.with(Cell::get) != before)
+    compiler_fence(Ordering::SeqCst);
+    (r, FAULTS.with(|c| c.load(Ordering::Relaxed)) != before)
 }
 
 extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
@@ -107,7 +114,7 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
             )
         };
         if p != libc::MAP_FAILED {
-            FAULTS.with(|c| c.set(c.get() + 1));
+            FAULTS.with(|c| c.fetch_add(1, Ordering::Relaxed));
             return;
         }
     }
