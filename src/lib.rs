@@ -505,22 +505,20 @@ fn write_outputs(
     if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
         // Written by the event writer (crate::stream), not from the report.
     } else {
-        // Rendered whole before a byte is written. JSON comes in pieces
-        // (see report::json): one buffer grown to the whole document would
-        // copy it over and over as it doubles.
-        let pieces = match out.format {
-            ReportFormat::Json => report::json::pieces(report, ctx.pool.as_deref()),
+        // JSON is written a group of batches at a time as it is rendered
+        // (see report::json); the other formats are rendered whole first.
+        match out.format {
+            ReportFormat::Json => {
+                report::json::write_with(report, ctx.pool.as_deref(), &mut *io.stdout)
+            }
             format => {
                 let mut buf = Vec::with_capacity(64 << 10);
-                report::render(format, report, ctx, &mut buf).map(|()| vec![buf])
+                report::render(format, report, ctx, &mut buf)
+                    .and_then(|()| io.stdout.write_all(&buf))
             }
         }
+        .and_then(|()| io.stdout.flush())
         .map_err(Error::Output)?;
-        pieces
-            .iter()
-            .try_for_each(|piece| io.stdout.write_all(piece))
-            .and_then(|()| io.stdout.flush())
-            .map_err(Error::Output)?;
     }
     Ok(())
 }
