@@ -11,7 +11,8 @@
 #   rg -c '\bAZSM[0-9]{4}\b' DIR
 #   rg -o '\bAZSM[0-9]{4}\b' DIR | sort | uniq -c
 # (plus azsm -j1 and -j2 on agentlog and small, and rg -c on agentlog's one file), and print
-# medians, GB/s, time ratios and azsm's peak RSS. Defaults: 5 runs, profiles agentlog, tree and copylog (~3 GiB on disk).
+# medians, GB/s, time ratios and azsm's peak RSS; on agentlog, also the -j2/-j1 ratio a bare
+# search reaches on this machine (examples/ceiling.rs). Defaults: 5 runs, profiles agentlog, tree and copylog (~3 GiB on disk).
 # Environment: AZSM=/path/to/binary benchmarks that binary instead of building azsm.
 # CI smoke run (well under a minute once built): scripts/bench.sh --runs 1 --profile small
 set -euo pipefail
@@ -20,7 +21,7 @@ runs=5
 profile=all
 size=""
 seed=42
-usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --runs) runs=${2:?--runs needs a value}; shift 2 ;;
@@ -59,7 +60,7 @@ else
     cargo build --release
     azsm=target/release/azsm
 fi
-cargo build --release --example gencorpus
+cargo build --release --example gencorpus --example ceiling
 gen=target/release/examples/gencorpus
 
 timev=/usr/bin/time
@@ -180,6 +181,11 @@ for path in sys.stdin.buffer.read().split(b"\0"):
     done
     if [[ -n ${med[j1]:-} ]]; then
         j_ratio+=("$(awk -v p="$p" -v a="${med[j1]}" -v b="${med[j2]}" 'BEGIN { printf "%s: -j2/-j1 throughput = %.2fx", p, a / b }')")
+    fi
+    if [[ $p == agentlog ]]; then
+        # What a bare search and newline count of the same file reaches (examples/ceiling.rs).
+        log "$p: the bare scan's -j2/-j1 ceiling"
+        while IFS= read -r line; do j_ratio+=("$p: $line"); done < <(target/release/examples/ceiling "$big" --runs "$runs")
     fi
     unset med
 done
