@@ -16,6 +16,8 @@
 //! named on the command line. A file that several arguments reach is
 //! listed once, where it is first reached (see [`find`]), so that naming
 //! a directory and a log inside it does not count that log's events twice.
+//! [`walk_visiting`] walks one path the same way and hands each file to a
+//! callback as it is found, so that scanning need not wait for the list.
 
 use std::ffi::OsString;
 use std::fs::{self, FileType};
@@ -67,6 +69,16 @@ pub fn find(paths: &[PathBuf], follow: bool) -> Found {
     once_each(paths, each)
 }
 
+/// [`find`] for the one path `root`, calling `visit` with each input as
+/// the walk finds it, from whichever thread of the pool found it (see
+/// [`crate::read::scan_walking`]). The [`Found`] is the one [`find`]
+/// gives; only the order of the calls depends on scheduling. The files of
+/// one directory are then handed out in parallel too, where [`find`]
+/// lists them on one thread.
+pub fn walk_visiting(root: &Path, follow: bool, visit: &(dyn Fn(&Input) + Sync)) -> Found {
+    walk_root(root, follow, Some(visit))
+}
+
 /// What each argument gives alone, in argument order.
 fn walk_each(paths: &[PathBuf], follow: bool) -> Vec<Found> {
     paths
@@ -80,7 +92,7 @@ fn walk_each(paths: &[PathBuf], follow: bool) -> Vec<Found> {
                 });
                 found
             } else {
-                walk_root(path, follow)
+                walk_root(path, follow, None)
             }
         })
         .collect()
@@ -169,6 +181,8 @@ struct Walk<'a> {
     root: &'a Path,
     follow: bool,
     above_root: Vec<PathBuf>,
+    /// Called with each input as it is found ([`walk_visiting`]).
+    visit: Option<&'a (dyn Fn(&Input) + Sync)>,
 }
 
 /// The directories being walked, innermost first: a followed link to one
@@ -178,7 +192,11 @@ struct Ancestors<'a> {
     parent: Option<&'a Ancestors<'a>>,
 }
 
-fn walk_root(root: &Path, follow: bool) -> Found {
+fn walk_root<'a>(
+    root: &'a Path,
+    follow: bool,
+    visit: Option<&'a (dyn Fn(&Input) + Sync)>,
+) -> Found {
     let mut found = Found::default();
     let mut ft = match fs::symlink_metadata(root) {
         Ok(md) => md.file_type(),
@@ -200,6 +218,7 @@ fn walk_root(root: &Path, follow: bool) -> Found {
         root,
         follow,
         above_root,
+        visit,
     };
     if ft.is_symlink() {
         // A link named on the command line is always followed.
@@ -227,10 +246,14 @@ impl Walk<'_> {
     /// as a note.
     fn entry(&self, path: PathBuf, ft: FileType, up: Option<&Ancestors<'_>>, found: &mut Found) {
         if ft.is_file() {
-            found.inputs.push(Input {
+            let input = Input {
                 display: path.to_string_lossy().into_owned(),
                 source: Source::File(path),
-            });
+            };
+            if let Some(visit) = self.visit {
+                visit(&input);
+            }
+            found.inputs.push(input);
         } else if ft.is_dir() {
             let here = Ancestors {
                 dir: &path,
@@ -272,8 +295,11 @@ impl Walk<'_> {
                 Err(e) => found.errors.push(e),
             }
         };
-        if entries.len() == 1 || entries.iter().all(|(_, ft)| ft.is_file()) {
-            // Nothing to share between threads.
+        if entries.len() == 1
+            || (self.visit.is_none() && entries.iter().all(|(_, ft)| ft.is_file()))
+        {
+            // Nothing to share between threads (listing files is quick;
+            // visiting them, scanning, is not).
             for e in entries {
                 one(found, e);
             }

@@ -259,7 +259,6 @@ fn scan(
                 reason: e.to_string(),
             })?,
     );
-    let found = pool.install(|| inputs::find(paths, cfg.follow));
     let mut prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
     let counters = progress::Progress::default();
@@ -280,42 +279,72 @@ fn scan(
         )));
         Note
     });
+    // One directory or file, and no events to keep in input order: its
+    // files are scanned as the walk finds them (read::scan_walking).
+    // Otherwise the walk ends first: the inputs are numbered, and a file
+    // that two arguments reach is found once.
+    let walk_root = match paths {
+        [one] if one.as_os_str() != "-" && writer.is_none() && !cfg.scanner.records_events() => {
+            Some(one)
+        }
+        _ => None,
+    };
+    let walked_first = match walk_root {
+        Some(_) => None,
+        None => Some(pool.install(|| inputs::find(paths, cfg.follow))),
+    };
     let scan = |events| {
+        let total = walked_first.as_ref().map(|f| f.inputs.len());
         progress::watch(
             show,
             progress::DELAY,
-            found.inputs.len(),
+            total,
             &counters,
             &mut *io.stderr,
             || {
-                pool.install(|| {
-                    read::scan_all_into(
-                        &cfg.scanner,
-                        &found.inputs,
-                        cfg.read,
-                        stdin,
-                        Some(&counters),
-                        events,
-                    )
+                pool.install(|| match (walk_root, &walked_first) {
+                    (Some(root), _) => {
+                        let (found, tally) = read::scan_walking(
+                            &cfg.scanner,
+                            root,
+                            cfg.follow,
+                            cfg.read,
+                            Some(&counters),
+                        );
+                        (Some(found), tally)
+                    }
+                    (None, found) => {
+                        let inputs = found.as_ref().map_or(&[][..], |f| &f.inputs[..]);
+                        let tally = read::scan_all_into(
+                            &cfg.scanner,
+                            inputs,
+                            cfg.read,
+                            stdin,
+                            Some(&counters),
+                            events,
+                        );
+                        (None, tally)
+                    }
                 })
             },
         )
     };
-    let (mut tally, written) = match &mut writer {
+    let ((walked, mut tally), written) = match &mut writer {
         None => (scan(None), Ok(())),
         Some(w) => {
             let (tap, rx, gone) = w.channel();
             let stdout = &mut *io.stdout;
             std::thread::scope(|s| {
                 let handle = s.spawn(move || w.run(rx, &gone, stdout));
-                let tally = scan(Some(tap));
+                let scanned = scan(Some(tap));
                 match handle.join() {
-                    Ok(written) => (tally, written),
+                    Ok(written) => (scanned, written),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             })
         }
     };
+    let found = walked.or(walked_first).unwrap_or_default();
     if interrupt::requested() {
         // Half a scan is no report: say so, print nothing more on stdout.
         let _ = writeln!(io.stderr, "{}", interrupt::note());

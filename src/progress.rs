@@ -24,6 +24,11 @@ pub struct Progress {
     pub files: AtomicU64,
     /// Bytes of finished inputs.
     pub bytes: AtomicU64,
+    /// Inputs found so far, when the walk runs beside the scan
+    /// ([`crate::read::scan_walking`]).
+    pub found: AtomicU64,
+    /// Whether that walk is over.
+    walked: AtomicBool,
     drawn: AtomicBool,
 }
 
@@ -34,14 +39,25 @@ impl Progress {
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// Records one more input found by a walk that runs beside the scan.
+    pub fn found_one(&self) {
+        self.found.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records that the walk is over: [`Progress::found`] is the total.
+    pub fn walk_done(&self) {
+        self.walked.store(true, Ordering::Relaxed);
+    }
+
     /// Whether a line was drawn at least once.
     pub fn was_drawn(&self) -> bool {
         self.drawn.load(Ordering::Relaxed)
     }
 }
 
-/// One line of the bar.
-pub fn line(files: u64, total: usize, bytes: u64, elapsed: Duration) -> String {
+/// One line of the bar; `more` when inputs are still being found (the
+/// total then shows a `+`).
+pub fn line(files: u64, total: usize, more: bool, bytes: u64, elapsed: Duration) -> String {
     let rate = bytes as f64 / elapsed.as_secs_f64().max(0.001);
     let width = 20usize;
     let filled = (files as usize * width)
@@ -49,20 +65,22 @@ pub fn line(files: u64, total: usize, bytes: u64, elapsed: Duration) -> String {
         .unwrap_or(0)
         .min(width);
     format!(
-        "\r\x1b[2Kazsm [{}{}] {files}/{total} files, {}, {}/s",
+        "\r\x1b[2Kazsm [{}{}] {files}/{total}{} files, {}, {}/s",
         "#".repeat(filled),
         "-".repeat(width - filled),
+        if more { "+" } else { "" },
         crate::report::text::bytes(bytes),
         crate::report::text::bytes(rate as u64)
     )
 }
 
 /// Runs `work` on a scoped thread; while it runs, and if `show`, draws
-/// the bar for `total` inputs on `stderr` once `delay` has passed.
+/// the bar for `total` inputs on `stderr` once `delay` has passed (`None`:
+/// as many as [`Progress::found`] says so far, the walk running beside).
 pub fn watch<T: Send>(
     show: bool,
     delay: Duration,
-    total: usize,
+    total: Option<usize>,
     progress: &Progress,
     stderr: &mut dyn Write,
     work: impl FnOnce() -> T + Send,
@@ -82,9 +100,18 @@ pub fn watch<T: Send>(
             std::thread::park_timeout(TICK);
             let elapsed = start.elapsed();
             if elapsed >= delay && !finished.load(Ordering::Acquire) {
+                let (total, more) = match total {
+                    Some(n) => (n, false),
+                    None => (
+                        usize::try_from(progress.found.load(Ordering::Relaxed))
+                            .unwrap_or(usize::MAX),
+                        !progress.walked.load(Ordering::Relaxed),
+                    ),
+                };
                 let text = line(
                     progress.files.load(Ordering::Relaxed),
                     total,
+                    more,
                     progress.bytes.load(Ordering::Relaxed),
                     elapsed,
                 );
@@ -112,7 +139,7 @@ mod tests {
     fn draws_while_work_runs_and_erases_at_the_end() {
         let progress = Progress::default();
         let mut err = Vec::new();
-        let out = watch(true, Duration::ZERO, 4, &progress, &mut err, || {
+        let out = watch(true, Duration::ZERO, Some(4), &progress, &mut err, || {
             progress.done(2048);
             // Wait for the first drawing: synchronisation, not timing.
             while !progress.was_drawn() {
@@ -127,11 +154,35 @@ mod tests {
     }
 
     #[test]
+    fn while_the_walk_runs_the_total_is_what_it_has_found() {
+        let drawn = |walk_over: bool| {
+            let progress = Progress::default();
+            progress.found_one();
+            progress.found_one();
+            progress.done(10);
+            if walk_over {
+                progress.walk_done();
+            }
+            let mut err = Vec::new();
+            watch(true, Duration::ZERO, None, &progress, &mut err, || {
+                while !progress.was_drawn() {
+                    std::thread::yield_now();
+                }
+            });
+            String::from_utf8(err).unwrap()
+        };
+        let text = drawn(false);
+        assert!(text.contains("1/2+ files"), "{text:?}");
+        let text = drawn(true);
+        assert!(text.contains("1/2 files"), "{text:?}");
+    }
+
+    #[test]
     fn nothing_when_not_shown() {
         let progress = Progress::default();
         let mut err = Vec::new();
         assert_eq!(
-            watch(false, Duration::ZERO, 1, &progress, &mut err, || 1),
+            watch(false, Duration::ZERO, Some(1), &progress, &mut err, || 1),
             1
         );
         assert!(err.is_empty());
@@ -140,9 +191,10 @@ mod tests {
     #[test]
     fn the_line() {
         assert_eq!(
-            line(5, 10, 3 << 20, Duration::from_secs(2)),
+            line(5, 10, false, 3 << 20, Duration::from_secs(2)),
             "\r\x1b[2Kazsm [##########----------] 5/10 files, 3.0 MiB, 1.5 MiB/s"
         );
-        assert!(line(0, 0, 0, Duration::ZERO).contains("0/0 files"));
+        assert!(line(0, 0, false, 0, Duration::ZERO).contains("0/0 files"));
+        assert!(line(3, 8, true, 0, Duration::ZERO).contains("3/8+ files"));
     }
 }

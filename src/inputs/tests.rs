@@ -185,6 +185,25 @@ fn compare(roots: &[PathBuf], follow: bool) -> Result<(), TestCaseError> {
         prop_assert_eq!(&each, &want_each, "{} threads, follow {}", threads, follow);
         let got = pool.install(|| find(roots, follow));
         prop_assert_eq!(&got, &want, "{} threads, follow {}", threads, follow);
+        // Each root walked alone while visiting: the same walk, and every
+        // input it lists visited exactly once.
+        for (root, want) in roots.iter().zip(&want_each) {
+            if root.as_os_str() == "-" {
+                continue;
+            }
+            let visited = std::sync::Mutex::new(Vec::new());
+            let got = pool.install(|| {
+                walk_visiting(root, follow, &|input| {
+                    visited.lock().unwrap().push(input.clone())
+                })
+            });
+            prop_assert_eq!(&got, want, "visiting {:?}, {} threads", root, threads);
+            let mut visited = visited.into_inner().unwrap();
+            visited.sort_by(|a, b| a.display.cmp(&b.display));
+            let mut listed = want.inputs.clone();
+            listed.sort_by(|a, b| a.display.cmp(&b.display));
+            prop_assert_eq!(visited, listed, "visiting {:?}, {} threads", root, threads);
+        }
     }
     Ok(())
 }
