@@ -271,6 +271,13 @@ impl ScanConfig {
                 binary: args.binary,
                 no_mmap: args.no_mmap,
                 max_expand,
+                // A chunk's events wait in memory until sent: streamed
+                // formats keep their chunks small.
+                chunk: if output.wants_events() {
+                    crate::read::CHUNK
+                } else {
+                    crate::read::TALLY_CHUNK
+                },
                 ..ReadOptions::default()
             },
             threads,
@@ -358,6 +365,30 @@ mod tests {
         }
         assert_eq!(format_size(64 << 30), "64G");
         assert_eq!(format_size(1000), "1000 bytes");
+    }
+
+    /// A mapped file's chunks are 16 MiB unless events are streamed (the
+    /// main format or an `--output` file): then a chunk's events wait in
+    /// memory until sent, and chunks stay 8 MiB.
+    #[test]
+    fn streamed_events_keep_chunks_small() {
+        use clap::Parser;
+        let chunk = |argv: &[&str]| {
+            let cli = crate::cli::Cli::try_parse_from(["azsm", "scan"].iter().chain(argv)).unwrap();
+            let crate::cli::Command::Scan(args) = cli.command else {
+                panic!("not a scan");
+            };
+            let causes = Arc::new(Causes::embedded().clone());
+            ScanConfig::new(&args, causes, 0).unwrap().read.chunk
+        };
+        assert_eq!(chunk(&["d"]), crate::read::TALLY_CHUNK);
+        assert_eq!(chunk(&["--format", "sarif", "d"]), crate::read::TALLY_CHUNK);
+        assert_eq!(chunk(&["--format", "ndjson", "d"]), crate::read::CHUNK);
+        assert_eq!(chunk(&["--format", "csv", "d"]), crate::read::CHUNK);
+        assert_eq!(chunk(&["--ndjson", "e.ndjson", "d"]), crate::read::CHUNK);
+        assert_eq!(chunk(&["--csv", "e.csv", "d"]), crate::read::CHUNK);
+        assert_eq!(chunk(&["--json", "r.json", "d"]), crate::read::TALLY_CHUNK);
+        const { assert!(crate::read::CHUNK < crate::read::TALLY_CHUNK) };
     }
 
     #[test]

@@ -63,6 +63,17 @@ pub const WINDOW: usize = 64 << 20;
 /// in 32 MiB (fewer accumulators to drain, fewer waits at the end of a
 /// window); 16 in 128 gained nothing more and held more memory.
 pub const CHUNK: usize = 8 << 20;
+/// The chunk of a scan whose events are not sent chunk by chunk
+/// (`--format json` and the other report formats): each release of a
+/// chunk's pages costs a TLB shootdown on the other core, an
+/// inter-processor interrupt that is a VM exit here (6 ms of CPU on the
+/// agentlog with `-j2`), and 16 MiB chunks make half as many, for 8 MiB more
+/// resident per thread (the agentlog's peak RSS 40 → 51 MiB; the 64 MiB
+/// target holds). Measured 2026-11-27, 11 alternating pairs: the agentlog
+/// with `-j2` 71.5 → 68.5 ms; the tree 209.0 → 205.8 ms (21 triples).
+/// Streamed formats keep [`CHUNK`]: a chunk's events wait in memory until
+/// sent (`--format ndjson` on the copylog: 89 → 154 MB with 16 MiB).
+pub const TALLY_CHUNK: usize = 16 << 20;
 /// Block size of the stream path.
 pub const BLOCK: usize = 4 << 20;
 /// A line longer than this is scanned in pieces ([`crate::longline`]).
