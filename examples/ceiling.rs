@@ -11,9 +11,10 @@
 //! cores share that memory's bandwidth. So before asking azsm to scale, this
 //! measures the least any scanner must do, with none of azsm's diagnosis:
 //! the file is mapped the way azsm maps it ([`azsm::mmap::Mapped`], no
-//! `unsafe` here), its 8 MiB chunks ([`azsm::read::CHUNK`]) are handed out
-//! to the threads in order, and each chunk is searched for `AZSM` and has
-//! its newlines counted, 64 KiB at a time (the two passes azsm makes).
+//! `unsafe` here), its 16 MiB chunks ([`azsm::read::TALLY_CHUNK`], as for
+//! the JSON report) are handed out to the threads in order, and each chunk
+//! is searched for `AZSM` and has its newlines counted, 64 KiB at a time
+//! (the two passes azsm makes).
 //! This runs with one thread and with two, alternating, twice: keeping the
 //! chunks' pages mapped, and releasing each chunk's pages once it is
 //! searched, as azsm must to keep its memory bounded (each release is a
@@ -29,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use azsm::mmap::{guarded, Mapped};
-use azsm::read::CHUNK;
+use azsm::read::TALLY_CHUNK as CHUNK;
 
 /// Bytes searched at a time, then counted for newlines: azsm's block.
 const BLOCK: usize = 64 << 10;
