@@ -283,16 +283,15 @@ fn scan(
     // files are scanned as the walk finds them (read::scan_walking).
     // Otherwise the walk ends first: the inputs are numbered, and a file
     // that two arguments reach is found once.
-    let walk_root = match paths {
+    let walking = match paths {
         [one] if one.as_os_str() != "-" && writer.is_none() && !cfg.scanner.records_events() => {
             Some(one)
         }
         _ => None,
     };
-    let walked_first = match walk_root {
-        Some(_) => None,
-        None => Some(pool.install(|| inputs::find(paths, cfg.follow))),
-    };
+    let walked_first = walking
+        .is_none()
+        .then(|| pool.install(|| inputs::find(paths, cfg.follow)));
     let scan = |events| {
         let total = walked_first.as_ref().map(|f| f.inputs.len());
         progress::watch(
@@ -302,7 +301,7 @@ fn scan(
             &counters,
             &mut *io.stderr,
             || {
-                pool.install(|| match (walk_root, &walked_first) {
+                pool.install(|| match (walking, &walked_first) {
                     (Some(root), _) => {
                         let (found, tally) = read::scan_walking(
                             &cfg.scanner,

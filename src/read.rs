@@ -24,8 +24,8 @@
 //! Inputs themselves are scanned in parallel too, and their tallies merged
 //! with `+=`, which is order-independent, so the report does not depend on
 //! scheduling; with one command-line path, each file is scanned as the walk
-//! finds it ([`scan_walking`]). A failing input adds a [`FileError`] and keeps what was
-//! scanned before the failure. A file that shrinks while it is read (or
+//! finds it ([`scan_walking`]). A failing input adds a [`FileError`] and
+//! keeps what was scanned before the failure. A file that shrinks while it is read (or
 //! whose mapping faults, see [`crate::mmap`]) is such a failure: "truncated
 //! while azsm read it". Only regular files are opened, non-blocking.
 
@@ -68,8 +68,8 @@ pub const CHUNK: usize = 8 << 20;
 /// chunk's pages costs a TLB shootdown on the other core, an
 /// inter-processor interrupt that is a VM exit here (6 ms of CPU on the
 /// agentlog with `-j2`), and 16 MiB chunks make half as many, for 8 MiB more
-/// resident per thread (the agentlog's peak RSS 40 → 51 MiB; the 64 MiB
-/// target holds). Measured 2026-11-27, 11 alternating pairs: the agentlog
+/// resident per thread (the agentlog's peak RSS 40 → 45-51 MiB; the 64
+/// MiB target holds). Measured 2026-11-27, 11 alternating pairs: the agentlog
 /// with `-j2` 71.5 → 68.5 ms; the tree 209.0 → 205.8 ms (21 triples).
 /// Streamed formats keep [`CHUNK`]: a chunk's events wait in memory until
 /// sent (`--format ndjson` on the copylog: 89 → 154 MB with 16 MiB).
@@ -180,6 +180,7 @@ pub fn scan_walking(
     opts: ReadOptions,
     progress: Option<&Progress>,
 ) -> (inputs::Found, Tally) {
+    debug_assert!(!scanner.records_events(), "events need the input order");
     let folds = Folds::new(scanner, opts, None, progress, None);
     let found = inputs::walk_visiting(root, follow, &|input| {
         if let Some(p) = progress {
