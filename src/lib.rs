@@ -292,6 +292,9 @@ fn scan(
     let walked_first = walking
         .is_none()
         .then(|| pool.install(|| inputs::find(paths, cfg.follow)));
+    // Counted only for the bar: each count is an atomic add on a line
+    // the threads share, per input.
+    let counting = show.then_some(&counters);
     let scan = |events| {
         let total = walked_first.as_ref().map(|f| f.inputs.len());
         progress::watch(
@@ -303,13 +306,8 @@ fn scan(
             || {
                 pool.install(|| match (walking, &walked_first) {
                     (Some(root), _) => {
-                        let (found, tally) = read::scan_walking(
-                            &cfg.scanner,
-                            root,
-                            cfg.follow,
-                            cfg.read,
-                            Some(&counters),
-                        );
+                        let (found, tally) =
+                            read::scan_walking(&cfg.scanner, root, cfg.follow, cfg.read, counting);
                         (Some(found), tally)
                     }
                     (None, found) => {
@@ -319,7 +317,7 @@ fn scan(
                             inputs,
                             cfg.read,
                             stdin,
-                            Some(&counters),
+                            counting,
                             events,
                         );
                         (None, tally)
