@@ -288,7 +288,13 @@ impl Walk<'_> {
             }
         }
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let one = |found: &mut Found, (name, ft): (OsString, FileType)| {
+        // Entries are lent to the threads, not moved: each name is freed by
+        // the thread that allocated it, with the list. (Names freed by the
+        // other thread, into this thread's malloc arena, made the threads
+        // wait on each other's arena locks while files are scanned as
+        // found: 40,000 files in 100 directories 174.6 → 169.9 ms, `futex`
+        // calls 242 → 50.)
+        let one = |found: &mut Found, &(ref name, ft): &(OsString, FileType)| {
             let path = here.dir.join(name);
             match self.resolve(&path, ft, here) {
                 Ok(ft) => self.entry(path, ft, Some(here), found),
@@ -300,12 +306,12 @@ impl Walk<'_> {
         {
             // Nothing to share between threads (listing files is quick;
             // visiting them, scanning, is not).
-            for e in entries {
+            for e in &entries {
                 one(found, e);
             }
         } else {
             let under = entries
-                .into_par_iter()
+                .par_iter()
                 .fold(Found::default, |mut f, e| {
                     one(&mut f, e);
                     f
