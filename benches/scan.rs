@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
-use azsm::aggregate::Tally;
-use azsm::catalog::Catalog;
-use azsm::jobkey::KeyFinder;
-use azsm::read::{self, ReadOptions};
+use azsm::model::catalog::Catalog;
+use azsm::pipeline::{self, ReadOptions};
+use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::{FileCtx, Scanner};
+use azsm::tally::Tally;
 use divan::counter::BytesCount;
 use divan::Bencher;
 
@@ -63,7 +63,7 @@ fn scan_bytes_parallel(bencher: Bencher, every: usize) {
     let data = corpus(every);
     let scanner = Scanner::new(KeyFinder::default());
     bencher.counter(BytesCount::new(data.len())).bench(|| {
-        read::scan_bytes(
+        pipeline::scan_bytes(
             &scanner,
             "var/log/xdatamoved.log",
             divan::black_box(&data),
@@ -154,13 +154,13 @@ fn rank(bencher: Bencher) {
         all += t;
     }
     let catalog = Catalog::embedded();
-    let causes = azsm::causes::Causes::embedded();
-    bencher.bench(|| azsm::rank::rank(&all, catalog, causes));
+    let causes = azsm::model::causes::Causes::embedded();
+    bencher.bench(|| azsm::diagnose::rank::rank(&all, catalog, causes));
 }
 
 #[divan::bench]
 fn catalog_startup() -> usize {
-    Catalog::parse(divan::black_box(azsm::catalog::EMBEDDED_DOC))
+    Catalog::parse(divan::black_box(azsm::model::catalog::EMBEDDED_DOC))
         .0
         .len()
 }

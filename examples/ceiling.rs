@@ -10,8 +10,8 @@
 //! streams the page cache at close to what the memory gives it, and two
 //! cores share that memory's bandwidth. So before asking azsm to scale, this
 //! measures the least any scanner must do, with none of azsm's diagnosis:
-//! the file is mapped the way azsm maps it ([`azsm::mmap::Mapped`], no
-//! `unsafe` here), its 16 MiB chunks ([`azsm::read::TALLY_CHUNK`], as for
+//! the file is mapped the way azsm maps it ([`azsm::input::mmap::Mapped`], no
+//! `unsafe` here), its 16 MiB chunks ([`azsm::pipeline::TALLY_CHUNK`], as for
 //! the JSON report) are handed out to the threads in order, and each chunk
 //! is searched for `AZSM` and has its newlines counted, 64 KiB at a time
 //! (the two passes azsm makes).
@@ -29,8 +29,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use azsm::mmap::{guarded, Mapped};
-use azsm::read::TALLY_CHUNK as CHUNK;
+use azsm::input::mmap::{guarded, Mapped};
+use azsm::pipeline::TALLY_CHUNK as CHUNK;
 
 /// Bytes searched at a time, then counted for newlines: azsm's block.
 const BLOCK: usize = 64 << 10;

@@ -1,7 +1,7 @@
 //! The `azsm` binary: everything happens in [`azsm::run`].
 
 fn main() {
-    azsm::interrupt::install();
+    azsm::util::interrupt::install();
     // Not locked for the whole run: the per-event writer writes to it from
     // a thread of its own.
     let mut out = std::io::stdout();

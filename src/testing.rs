@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use regex::bytes::Regex;
 
-use crate::aggregate::Tally;
-use crate::causes::Causes;
-use crate::code::Code;
-use crate::jobkey::BUILTIN_PATTERN;
+use crate::model::causes::Causes;
+use crate::model::code::Code;
+use crate::model::window::Window;
+use crate::scan::jobkey::BUILTIN_PATTERN;
 use crate::scan::path_job;
-use crate::window::Window;
+use crate::tally::Tally;
 
 /// What both implementations are compared on: events per code, per job
 /// run and code, unattributed per code, per rule (line, path, carried,
@@ -77,7 +77,7 @@ pub fn reference(path: &str, data: &[u8], window: Window) -> Counts {
             .collect();
         codes.sort();
         codes.dedup();
-        let time = crate::timestamp::parse_line_start(line);
+        let time = crate::model::timestamp::parse_line_start(line);
         if time.is_some_and(|t| !window.contains(t)) {
             out.outside += codes.len() as u64;
             codes.clear();
@@ -166,8 +166,8 @@ pub fn counts(t: &Tally) -> Counts {
 /// size, the long-line limit and the path; the rest is the log. Panics when
 /// a fast path disagrees with the reference or with another path.
 pub fn check_scan(input: &[u8]) {
-    use crate::jobkey::KeyFinder;
-    use crate::read::{self, ReadOptions};
+    use crate::pipeline::{self, ReadOptions};
+    use crate::scan::jobkey::KeyFinder;
     use crate::scan::Scanner;
     let Some((&[a, b, c], data)) = input.split_first_chunk::<3>() else {
         return;
@@ -183,17 +183,17 @@ pub fn check_scan(input: &[u8]) {
         ..ReadOptions::default()
     };
     let scanner = Scanner::new(KeyFinder::default());
-    let whole = read::scan_bytes(&scanner, path, data, opts);
+    let whole = pipeline::scan_bytes(&scanner, path, data, opts);
     assert_eq!(
         counts(&whole),
         reference(path, data, Window::default()),
         "fast scan vs reference"
     );
     let chunk = 1 + a as usize;
-    let chunked = read::scan_bytes(&scanner, path, data, ReadOptions { chunk, ..opts });
+    let chunked = pipeline::scan_bytes(&scanner, path, data, ReadOptions { chunk, ..opts });
     assert_eq!(chunked, whole, "chunked vs whole");
     let block = 1 + b as usize;
-    let streamed = read::scan_reader(
+    let streamed = pipeline::scan_reader(
         &scanner,
         path,
         data,
@@ -205,7 +205,7 @@ pub fn check_scan(input: &[u8]) {
     );
     assert_eq!(streamed, whole, "streamed vs whole");
     let long_line = 1 + (c >> 1) as usize;
-    let pieces = read::scan_reader(
+    let pieces = pipeline::scan_reader(
         &scanner,
         path,
         data,
@@ -227,7 +227,7 @@ pub fn check_scan(input: &[u8]) {
 /// every accepted row is a code, every warning names a line of the input.
 pub fn check_catalog(input: &[u8]) {
     let doc = String::from_utf8_lossy(input);
-    let (catalog, warnings) = crate::catalog::Catalog::parse(&doc);
+    let (catalog, warnings) = crate::model::catalog::Catalog::parse(&doc);
     for (code, _) in catalog.iter() {
         assert!(code.to_string().starts_with("AZSM"));
     }
@@ -244,29 +244,31 @@ pub fn check_catalog(input: &[u8]) {
 /// fail with a reason or give a tally that ranks and renders as a report
 /// which reads back to the same tally.
 pub fn check_merge(input: &[u8]) {
-    let Ok(tally) = crate::merge::parse(input, Some(crate::causes::Causes::embedded())) else {
+    let Ok(tally) =
+        crate::report::load::parse(input, Some(crate::model::causes::Causes::embedded()))
+    else {
         return;
     };
     let render = |t: &Tally| {
         let report = crate::report::Report::build(
             t,
-            crate::catalog::Catalog::embedded(),
-            crate::causes::Causes::embedded(),
-            crate::window::Window::default(),
+            crate::model::catalog::Catalog::embedded(),
+            crate::model::causes::Causes::embedded(),
+            crate::model::window::Window::default(),
         );
         let mut out = Vec::new();
         crate::report::json::write(&report, &mut out).expect("rendering to memory");
         out
     };
     let once = render(&tally);
-    let again = crate::merge::parse(&once, Some(crate::causes::Causes::embedded()))
+    let again = crate::report::load::parse(&once, Some(crate::model::causes::Causes::embedded()))
         .expect("a rendered report reads back");
     assert_eq!(render(&again), once, "a report survives a round trip");
 }
 
 /// `t` without item paths and sub-causes (healthy ones included), which
 /// are looked for in lines held whole only (a line scanned in pieces by
-/// [`crate::longline`] has neither).
+/// [`crate::scan::longline`] has neither).
 pub fn without_items(t: &Tally) -> Tally {
     let mut t = t.clone();
     for jt in t.jobs.values_mut() {

@@ -1,7 +1,7 @@
 //! `csv`: one row per event, for spreadsheets (RFC 4180).
 //!
 //! The same records as [`super::ndjson`], in the same order (streamed the
-//! same way, [`crate::stream`]), under a header row: `path,line,code,job,rule,time,scope,severity,finding,change,item,cause`
+//! same way, [`crate::report::stream`]), under a header row: `path,line,code,job,rule,time,scope,severity,finding,change,item,cause`
 //! (`change` is empty without `--baseline`, `item` when the event names no
 //! item path, `cause` without a sub-cause).
 //! Fields holding a comma, a quote, CR or LF are quoted with inner quotes
@@ -10,8 +10,8 @@
 use std::io::{self, Write};
 
 use super::{Change, Report};
-use crate::aggregate::EventRow;
-use crate::timestamp;
+use crate::model::timestamp;
+use crate::tally::EventRow;
 
 /// `s` as one CSV field.
 pub fn field(s: &str) -> std::borrow::Cow<'_, str> {

@@ -13,7 +13,7 @@
 use std::io::{self, Write};
 
 use super::{Change, Report};
-use crate::code::Severity;
+use crate::model::code::Severity;
 
 /// Annotations of one level that GitHub shows per step.
 pub const MAX_PER_LEVEL: usize = 10;

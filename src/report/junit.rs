@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{CodeCount, CodeRow, Report};
-use crate::code::Code;
+use crate::model::code::Code;
 
 /// Escapes `s` for XML text and attribute values.
 pub fn escape(s: &str) -> String {

@@ -4,6 +4,10 @@
 //! serializable rows, sorted so that the same input always gives the same
 //! bytes. Each format lives in its own file and only reads this model.
 
+pub mod gate;
+pub mod load;
+pub mod stream;
+
 pub mod csv;
 pub mod github;
 pub mod json;
@@ -22,14 +26,14 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::aggregate::{CodeTally, EventRow, Example, JobTally, RuleCounts, Tally};
-use crate::catalog::Catalog;
-use crate::causes::Causes;
-use crate::code::{Code, Scope, Severity};
-use crate::error::FileError;
-use crate::rank::{self, Advice};
-use crate::timestamp;
-use crate::window::Window;
+use crate::diagnose::rank::{self, Advice};
+use crate::model::catalog::Catalog;
+use crate::model::causes::Causes;
+use crate::model::code::{Code, Scope, Severity};
+use crate::model::error::FileError;
+use crate::model::timestamp;
+use crate::model::window::Window;
+use crate::tally::{CodeTally, EventRow, Example, JobTally, RuleCounts, Tally};
 
 /// The JSON schema version; bumped when a key changes meaning or goes away.
 pub const VERSION: u32 = 1;
@@ -435,7 +439,7 @@ fn example(e: &Example) -> ExampleRow {
 fn cause_parts(tally: &Tally, code: Code, causes: &Causes) -> Vec<CausePartRow> {
     let parts: Vec<_> = tally
         .causes
-        .range((code, None)..=(code, Some(crate::causes::CauseId(u16::MAX))))
+        .range((code, None)..=(code, Some(crate::model::causes::CauseId(u16::MAX))))
         .collect();
     if parts.iter().all(|((_, c), _)| c.is_none()) {
         return Vec::new();
@@ -841,11 +845,11 @@ impl Report {
         out
     }
 
-    /// Whether some code meets `fail_on` (see [`crate::config::FailOn`]).
+    /// Whether some code meets `fail_on` (see [`gate::FailOn`]).
     /// Events a healthy sub-cause excused are not findings: they meet only
     /// a list of codes, which takes any event.
-    pub fn fails(&self, fail_on: &crate::config::FailOn) -> bool {
-        let listed = matches!(fail_on, crate::config::FailOn::Codes(_));
+    pub fn fails(&self, fail_on: &gate::FailOn) -> bool {
+        let listed = matches!(fail_on, gate::FailOn::Codes(_));
         self.codes.iter().any(|c| {
             let events = if listed { c.count } else { c.count - c.healthy };
             events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
@@ -875,15 +879,37 @@ pub struct Context {
     pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
+/// Formats of the scan report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The ranked remediation summary for people.
+    Text,
+    /// The full report as JSON (schema in the README).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations); the Markdown summary
+    /// is appended to $GITHUB_STEP_SUMMARY when it is set.
+    Github,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// JUnit XML: a testsuite per job run, a testcase per code.
+    Junit,
+    /// One JSON record per event.
+    Ndjson,
+    /// One CSV row per event.
+    Csv,
+}
+
 /// Writes `report` in `format`: the one entry point every output goes
 /// through.
 pub fn render(
-    format: crate::cli::ReportFormat,
+    format: Format,
     report: &Report,
     ctx: &Context,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    use crate::cli::ReportFormat as F;
+    use Format as F;
     match format {
         F::Text => text::write(report, ctx.text, out),
         F::Json => json::write_with(report, ctx.pool.as_deref(), out),

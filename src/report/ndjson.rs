@@ -3,7 +3,7 @@
 //! Records come in input order, then line order (the codes of one line in
 //! code order; an archive's entries in archive order), the same for any
 //! thread count. `azsm scan` writes them while it scans ([`push`], in the
-//! scanning threads, through [`crate::stream`]); [`fn@write`] renders a
+//! scanning threads, through [`crate::report::stream`]); [`fn@write`] renders a
 //! report's events, for library users who keep them. [`push`] writes the
 //! JSON by hand (no allocation; `serde_json` only defines what it must
 //! equal, [`Record`]). Keys: `path`, `line`,
@@ -20,9 +20,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::{Change, Report};
-use crate::aggregate::EventRow;
-use crate::code::{Code, Scope, Severity};
-use crate::timestamp;
+use crate::model::code::{Code, Scope, Severity};
+use crate::model::timestamp;
+use crate::tally::EventRow;
 
 /// One event as written.
 #[derive(Serialize)]
@@ -93,7 +93,7 @@ impl<'a> Record<'a> {
 /// Appends the record of `e` and its newline to `out`, with `change`
 /// (`--baseline`). Returns where in `out` the `change` key would go: the
 /// record written without it, split there, gives the record with it by
-/// inserting [`change_text`] (see [`crate::stream`], which stores records
+/// inserting [`change_text`] (see [`crate::report::stream`], which stores records
 /// before the baseline's changes are known). Written by hand, byte for
 /// byte what `serde_json` makes of [`Record`] (a property test checks it),
 /// without allocating, since a scan writes millions of records.
@@ -292,7 +292,7 @@ pub(super) fn write_with(report: &Report, out: &mut dyn Write, push: PushFn) -> 
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::causes::CauseId;
+    use crate::model::causes::CauseId;
     use proptest::prelude::*;
     use std::sync::Arc;
 

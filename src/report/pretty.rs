@@ -522,7 +522,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::code::Code;
+    use crate::model::code::Code;
     use crate::report::ndjson::tests::text;
     use crate::report::Change;
 

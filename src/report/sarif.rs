@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{Change, CodeRow, Report};
-use crate::code::{Code, Severity};
+use crate::model::code::{Code, Severity};
 
 /// GitHub code scanning accepts at most this many results per run.
 pub const MAX_RESULTS: usize = 25_000;

@@ -7,15 +7,15 @@
 //! (paths, lines, job ids) has its control characters escaped, so a log
 //! cannot move the cursor or recolour a terminal.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
 use super::{counts, Report};
-use crate::code::Severity;
-use crate::rank::Advice;
+use crate::diagnose::rank::Advice;
+use crate::model::code::Severity;
+use crate::util::fmt::{bytes, clean};
 
 /// How many job runs the table shows; the JSON report has them all.
 pub const MAX_JOBS: usize = 25;
@@ -74,45 +74,9 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Escapes control characters (including ESC) that came from a log or a
-/// `--catalog` file. Every piece of such text in text output goes through
-/// here; the tests feed random bytes through every path.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
 fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Human-readable byte size.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 fn why(severity: Severity, advice: Advice, cause: bool, scopes: &str) -> String {
@@ -278,7 +242,7 @@ fn write_items(
 }
 
 fn scope_words(r: &super::RemediationRow) -> String {
-    use crate::code::Scope;
+    use crate::model::code::Scope;
     let has = |s: Scope| r.codes.iter().any(|c| c.scope() == s);
     match (has(Scope::Agent), has(Scope::Job), has(Scope::Item)) {
         (true, true, _) => "the agent or job runs".into(),
@@ -493,20 +457,3 @@ fn write_scan(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(clean("plain"), "plain");
-        assert_eq!(clean("a\u{1b}[31mred\u{7}"), "a\\u{1b}[31mred\\u{7}");
-    }
-
-    #[test]
-    fn byte_sizes() {
-        assert_eq!(bytes(12), "12 B");
-        assert_eq!(bytes(1536), "1.5 KiB");
-        assert_eq!(bytes(3 << 30), "3.0 GiB");
-    }
-}

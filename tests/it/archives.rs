@@ -395,7 +395,7 @@ fn small_compressed_files_that_expand_past_a_chunk_scan_in_parallel() {
     // in parallel while other inputs run: the same report on any number of
     // threads.
     let line = b"2024-03-15T08:00:00Z jobRunName=J AZSM1024 retry\n";
-    let plain: Vec<u8> = line.repeat((azsm::read::CHUNK + 600_000) / line.len() + 1);
+    let plain: Vec<u8> = line.repeat((azsm::pipeline::CHUNK + 600_000) / line.len() + 1);
     let n = (plain.len() / line.len()) as u64;
     let mut tree = Tree::new();
     for i in 0..4 {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use azsm::config::Terminal;
+use azsm::cli::config::Terminal;
 
 use crate::harness::*;
 

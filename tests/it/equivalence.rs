@@ -7,11 +7,11 @@
 //! reference also picks sub-causes by plain substring search and applies
 //! the time window, to hold the automaton and the window to the rules.
 
-use azsm::jobkey::KeyFinder;
-use azsm::read::{self, ReadOptions};
+use azsm::model::window::Window;
+use azsm::pipeline::{self, ReadOptions};
+use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
 use azsm::testing::{counts, reference, without_items};
-use azsm::window::Window;
 use proptest::prelude::*;
 
 const FRAGMENTS: &[&str] = &[
@@ -83,27 +83,27 @@ proptest! {
         // The corpus's times are 08:00 and 09:00: a window keeps only the latter.
         let w = Window::new(since, None, 0).unwrap();
         let scanner = Scanner::new(KeyFinder::default()).with_window(w);
-        let whole = read::scan_bytes(&scanner, path, &data, opts(usize::MAX));
+        let whole = pipeline::scan_bytes(&scanner, path, &data, opts(usize::MAX));
         prop_assert_eq!(counts(&whole), reference(path, &data, w));
 
-        let chunked = read::scan_bytes(&scanner, path, &data, opts(chunk));
+        let chunked = pipeline::scan_bytes(&scanner, path, &data, opts(chunk));
         prop_assert_eq!(&chunked, &whole);
 
-        let streamed = read::scan_reader(&scanner, path, &data[..], ReadOptions { block, ..opts(chunk) });
+        let streamed = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, ..opts(chunk) });
         prop_assert_eq!(&streamed, &whole);
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.log");
         std::fs::write(&file, &data).unwrap();
-        let input = azsm::inputs::Input { display: path.to_string(), source: azsm::inputs::Source::File(file) };
-        let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) });
+        let input = azsm::input::walk::Input { display: path.to_string(), source: azsm::input::walk::Source::File(file) };
+        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) });
         prop_assert_eq!(&mapped, &whole);
 
-        // Lines longer than `long` are scanned in pieces (crate::longline),
+        // Lines longer than `long` are scanned in pieces (crate::scan::longline),
         // which look for neither item paths nor sub-causes.
-        let pieces = read::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) });
+        let pieces = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) });
         prop_assert_eq!(without_items(&pieces), without_items(&whole));
-        let mapped = read::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) });
+        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) });
         prop_assert_eq!(without_items(&mapped), without_items(&whole));
     }
 }
@@ -116,7 +116,7 @@ fn chunk_boundaries_do_not_break_rule_three() {
         data.extend_from_slice(b"filler line without codes\nAZSM2062 keyless\n");
     }
     let scanner = Scanner::new(KeyFinder::default());
-    let t = read::scan_bytes(&scanner, "x.log", &data, opts(40));
+    let t = pipeline::scan_bytes(&scanner, "x.log", &data, opts(40));
     assert_eq!(t.jobs["first"].codes.values().sum::<u64>(), 100);
     assert_eq!(t.rules.carried, 100);
     let examples: Vec<u64> = t
@@ -162,21 +162,21 @@ proptest! {
     fn a_scan_of_many_inputs_is_the_sum_of_each(inputs in many_inputs(), threads in 1usize..5) {
         let scanner = Scanner::new(KeyFinder::default());
         let dir = tempfile::tempdir().unwrap();
-        let inputs: Vec<azsm::inputs::Input> = inputs
+        let inputs: Vec<azsm::input::walk::Input> = inputs
             .iter()
             .enumerate()
             .map(|(i, (name, data))| {
                 let file = dir.path().join(format!("{i}.log"));
                 std::fs::write(&file, data).unwrap();
-                azsm::inputs::Input { display: name.to_string(), source: azsm::inputs::Source::File(file) }
+                azsm::input::walk::Input { display: name.to_string(), source: azsm::input::walk::Source::File(file) }
             })
             .collect();
-        let mut each = azsm::aggregate::Tally::default();
+        let mut each = azsm::tally::Tally::default();
         for input in &inputs {
-            each += read::scan_input(&scanner, input, opts(4096));
+            each += pipeline::scan_input(&scanner, input, opts(4096));
         }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let all = pool.install(|| read::scan_all_with(&scanner, &inputs, opts(4096), None, None));
+        let all = pool.install(|| pipeline::scan_all_with(&scanner, &inputs, opts(4096), None, None));
         prop_assert_eq!(all, each);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use azsm::config::Terminal;
+use azsm::cli::config::Terminal;
 use serde_json::Value;
 
 use crate::harness::*;
@@ -149,8 +149,8 @@ fn sarif_validates_and_meets_github_requirements() {
 
 #[test]
 fn sarif_caps_results_and_says_what_was_cut() {
-    use azsm::aggregate::{CodeTally, Site, Tally};
-    use azsm::code::Code;
+    use azsm::model::code::Code;
+    use azsm::tally::{CodeTally, Site, Tally};
     use std::sync::Arc;
     let mut tally = Tally::default();
     let mut ct = CodeTally::default();
@@ -164,9 +164,9 @@ fn sarif_caps_results_and_says_what_was_cut() {
     tally.codes.insert(Code::new(2062).unwrap(), ct);
     let report = azsm::report::Report::build(
         &tally,
-        azsm::catalog::Catalog::embedded(),
-        azsm::causes::Causes::embedded(),
-        azsm::window::Window::default(),
+        azsm::model::catalog::Catalog::embedded(),
+        azsm::model::causes::Causes::embedded(),
+        azsm::model::window::Window::default(),
     );
     let mut out = Vec::new();
     azsm::report::sarif::write(&report, Some("logs"), &mut out).unwrap();
@@ -533,8 +533,8 @@ fn event_records_follow_input_then_line_order_for_any_thread_count() {
 
 #[test]
 fn chunked_scans_resolve_pending_events_like_whole_ones() {
-    use azsm::jobkey::KeyFinder;
-    use azsm::read::{scan_bytes, ReadOptions};
+    use azsm::pipeline::{scan_bytes, ReadOptions};
+    use azsm::scan::jobkey::KeyFinder;
     use azsm::scan::Scanner;
     let mut log = Vec::new();
     for i in 0..400 {
@@ -552,7 +552,7 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
     let chunked = scan_bytes(&scanner, "x.log", &log, small);
     assert_eq!(whole.events.len(), 800);
     assert_eq!(whole.events, chunked.events);
-    let streamed = azsm::read::scan_reader(
+    let streamed = azsm::pipeline::scan_reader(
         &scanner,
         "x.log",
         &log[..],

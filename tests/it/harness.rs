@@ -6,7 +6,7 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use azsm::config::Terminal;
+use azsm::cli::config::Terminal;
 use serde_json::Value;
 
 /// What a run printed and returned.

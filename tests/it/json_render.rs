@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use azsm::aggregate::Tally;
-use azsm::catalog::Catalog;
-use azsm::causes::Causes;
-use azsm::code::Code;
-use azsm::error::FileError;
-use azsm::jobkey::KeyFinder;
-use azsm::read::{self, ReadOptions};
+use azsm::model::catalog::Catalog;
+use azsm::model::causes::Causes;
+use azsm::model::code::Code;
+use azsm::model::error::FileError;
+use azsm::model::window::Window;
+use azsm::pipeline::{self, ReadOptions};
 use azsm::report::{json, Report};
+use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
-use azsm::window::Window;
+use azsm::tally::Tally;
 use proptest::prelude::*;
 
 /// Pieces of log lines: codes, job keys, item paths, times, and bytes JSON
@@ -126,7 +126,7 @@ proptest! {
         let opts = ReadOptions { binary: true, ..ReadOptions::default() };
         let mut tally = Tally::default();
         for (path, data) in &inputs {
-            tally += read::scan_bytes(&scanner, path, data, opts);
+            tally += pipeline::scan_bytes(&scanner, path, data, opts);
         }
         tally.errors.push(FileError { path: strings[0].clone(), message: strings[1].clone() });
         let mut report = Report::build(&tally, Catalog::embedded(), Causes::embedded(), window);

@@ -32,7 +32,7 @@ fn big_log(lines: usize) -> Vec<u8> {
 #[ignore = "stress: about a minute; .ci/run runs it with --ignored"]
 fn truncation_under_running_scans_never_kills_azsm() {
     let content = big_log(60_000);
-    assert!(content.len() as u64 > azsm::read::MMAP_MIN);
+    assert!(content.len() as u64 > azsm::pipeline::MMAP_MIN);
     let tree = Tree::new()
         .file("a/one.log", &content)
         .file("a/two.log", &content);

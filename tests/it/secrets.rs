@@ -161,7 +161,7 @@ mod never_hides_the_code {
         ) {
             let head = format!("{}{sep}", before.concat());
             let line = format!("{head}AZSM2062 {}", after.concat());
-            let shown = azsm::aggregate::excerpt(line.as_bytes(), head.len(), true);
+            let shown = azsm::tally::excerpt(line.as_bytes(), head.len(), true);
             prop_assert!(shown.contains("AZSM2062"), "{line:?} -> {shown:?}");
         }
     }

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use azsm::jobkey::KeyFinder;
-use azsm::read::{self, ReadOptions};
+use azsm::pipeline::{self, ReadOptions};
+use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
 
 use crate::harness::{azsm, binary, Tree};
@@ -178,14 +178,14 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
         }
     }
     data.extend_from_slice(b"jobRunName=giant\r\nAZSM1001 next line\n");
-    assert!(data.len() > 3 * read::LONG_LINE);
+    assert!(data.len() > 3 * pipeline::LONG_LINE);
     let scanner = Scanner::new(KeyFinder::default());
     let whole_opts = ReadOptions {
         long_line: usize::MAX,
         chunk: usize::MAX,
         ..ReadOptions::default()
     };
-    let whole = read::scan_bytes(&scanner, "g.log", &data, whole_opts);
+    let whole = pipeline::scan_bytes(&scanner, "g.log", &data, whole_opts);
     assert_eq!(whole.jobs["giant"].codes.len(), 3);
     assert_eq!(
         (whole.rules.line, whole.rules.carried),
@@ -195,7 +195,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
     let ex = &whole.codes.values().nth(2).unwrap().examples[0];
     assert!(ex.text.contains("password=<redacted> AZSM2062"), "{ex:?}");
 
-    let streamed = read::scan_reader(
+    let streamed = pipeline::scan_reader(
         &scanner,
         "g.log",
         &data[..],
@@ -207,11 +207,11 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
     assert_eq!(streamed, whole);
 
     let tree = Tree::new().file("g.log", &data);
-    let input = azsm::inputs::Input {
+    let input = azsm::input::walk::Input {
         display: "g.log".into(),
-        source: azsm::inputs::Source::File(tree.path().join("g.log")),
+        source: azsm::input::walk::Source::File(tree.path().join("g.log")),
     };
-    let mapped = read::scan_input(
+    let mapped = pipeline::scan_input(
         &scanner,
         &input,
         ReadOptions {

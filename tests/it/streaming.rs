@@ -1,4 +1,4 @@
-//! The per-event formats are streamed (`azsm::stream`): records leave the
+//! The per-event formats are streamed (`azsm::report::stream`): records leave the
 //! scan as it runs, in input then line order, the same for any thread
 //! count and chunking; the scan keeps no events; `--baseline` still gives
 //! each record its code's change; a closed pipe and Ctrl-C end the run at
@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use azsm::jobkey::KeyFinder;
-use azsm::read::ReadOptions;
+use azsm::pipeline::ReadOptions;
+use azsm::report::stream::{self, Dest, Format, Lane, Msg, Writer};
+use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
-use azsm::stream::{self, Dest, Format, Lane, Msg, Writer};
 use serde_json::Value;
 
 use crate::harness::{azsm, spawn, Tree};
@@ -73,7 +73,7 @@ fn tree() -> (Tree, Vec<Rec>) {
     let (b, rb) = log(&p("b/big.log"), 100_000, 60);
     let (c, rc) = log(&p("c/rotated.log.gz"), 3000, 10);
     let (d, rd) = log(&p("d/last.log"), 1500, 10);
-    assert!(b.len() > azsm::read::CHUNK, "{}", b.len());
+    assert!(b.len() > azsm::pipeline::CHUNK, "{}", b.len());
     let t = t
         .file("a/first.log", a)
         .file("b/big.log", b)
@@ -165,8 +165,12 @@ fn streamed_records_are_in_input_then_line_order_for_any_thread_count() {
 /// The records of `tree` written the way they were before streaming: all
 /// events kept in the tally, sorted by input then line, rendered at the
 /// end.
-fn unstreamed(scanner: &Scanner, inputs: &[azsm::inputs::Input], opts: ReadOptions) -> Vec<u8> {
-    let mut tally = azsm::read::scan_all(scanner, inputs, opts, None);
+fn unstreamed(
+    scanner: &Scanner,
+    inputs: &[azsm::input::walk::Input],
+    opts: ReadOptions,
+) -> Vec<u8> {
+    let mut tally = azsm::pipeline::scan_all(scanner, inputs, opts, None);
     tally.sort_events();
     let names: Vec<String> = scanner
         .causes()
@@ -194,7 +198,7 @@ fn recorder() -> (Scanner, Vec<String>) {
 #[test]
 fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_none() {
     let (t, expected) = tree();
-    let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
+    let found = azsm::input::walk::find(&[t.path().to_path_buf()], false);
     let (scanner, names) = recorder();
     // Many pieces per file: 4 KiB chunks, 64 KiB windows, 8 KiB blocks.
     let opts = ReadOptions {
@@ -239,7 +243,7 @@ fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_non
             let w = &mut writer;
             let handle = s.spawn(move || w.run(seen_rx, &gone, out));
             let tally = pool.install(|| {
-                azsm::read::scan_all_into(&scanner, &found.inputs, opts, None, None, Some(tap))
+                azsm::pipeline::scan_all_into(&scanner, &found.inputs, opts, None, None, Some(tap))
             });
             handle.join().unwrap().unwrap();
             tally
@@ -265,9 +269,9 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
     // What `azsm scan` does: the tap renders each piece in the scanning
     // threads (in blocks, in parallel), the writer only orders bytes.
     let (t, _) = tree();
-    let found = azsm::inputs::find(&[t.path().to_path_buf()], false);
+    let found = azsm::input::walk::find(&[t.path().to_path_buf()], false);
     let (scanner, names) = recorder();
-    let mut tally = azsm::read::scan_all(&scanner, &found.inputs, ReadOptions::default(), None);
+    let mut tally = azsm::pipeline::scan_all(&scanner, &found.inputs, ReadOptions::default(), None);
     tally.sort_events();
     let (mut nd_want, mut csv_want) = (Vec::new(), csv_header());
     for e in &tally.events {
@@ -339,7 +343,7 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
             let w = &mut writer;
             let handle = s.spawn(move || w.run(seen_rx, &gone, out));
             pool.install(|| {
-                azsm::read::scan_all_into(&scanner, &found.inputs, opts, None, None, Some(tap))
+                azsm::pipeline::scan_all_into(&scanner, &found.inputs, opts, None, None, Some(tap))
             });
             handle.join().unwrap().unwrap();
         });

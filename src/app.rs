@@ -1,0 +1,509 @@
+//! Runs one command end to end: parses the arguments, builds the checked
+//! configuration, runs the scan, merge, kql, explain or codes command, and
+//! turns the outcome into an exit status.
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Read, Write};
+use std::time::Instant;
+
+use clap::Parser;
+
+use crate::cli::config;
+use crate::cli::config::{OutputConfig, ScanConfig, Terminal};
+use crate::cli::{self, Cli, Command, ListFormat, ReportFormat, ScopeArg};
+use crate::diagnose::{explain, kql};
+use crate::input::walk;
+use crate::model::code::{Code, Scope};
+use crate::model::error::Error;
+use crate::model::{catalog, window};
+use crate::pipeline::{self, progress};
+use crate::report::load;
+use crate::report::stream;
+use crate::report::{self, Context, Report};
+use crate::tally;
+use crate::util::{fmt, interrupt};
+
+/// Exit status: nothing to fix.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: findings.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit status: an error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// The process's standard streams and what is known about them.
+pub struct Io<'a> {
+    /// Standard output (written from the per-event writer's thread while a
+    /// scan runs, hence `Send`).
+    pub stdout: &'a mut (dyn Write + Send),
+    /// Standard error.
+    pub stderr: &'a mut dyn Write,
+    /// Standard input, for the `-` path.
+    pub stdin: Option<Box<dyn Read + Send>>,
+    /// Terminal facts.
+    pub terminal: Terminal,
+    /// What the run is done with but leaves to the caller to free.
+    pub leftovers: Leftovers,
+}
+
+/// Values a run no longer needs but does not free itself: a scan's tally,
+/// its list of inputs and its report, hundreds of thousands of
+/// allocations on a big bundle. Freeing them takes milliseconds that a
+/// process about to exit need not spend, so the binary ends with
+/// `std::process::exit` without dropping its [`Io`], and the kernel takes
+/// the memory back at once (it did that anyway). Any other caller frees
+/// them when it drops the `Io`.
+#[derive(Default)]
+pub struct Leftovers(Vec<Box<dyn Send>>);
+
+impl Leftovers {
+    /// Keeps `value` until the leftovers are dropped.
+    pub fn keep<T: Send + 'static>(&mut self, value: T) {
+        self.0.push(Box::new(value));
+    }
+
+    /// How many values are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Runs azsm with `args` (the first is the program name); returns the exit
+/// status.
+pub fn run<I, T>(args: I, io: &mut Io<'_>) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = if io.terminal.stdout_is_terminal {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let code = e.exit_code();
+            let sink: &mut dyn Write = if e.use_stderr() { io.stderr } else { io.stdout };
+            let _ = write!(sink, "{text}");
+            return if code == 0 { EXIT_CLEAN } else { EXIT_ERROR };
+        }
+    };
+    match dispatch(&cli, io) {
+        Ok(status) => status,
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_CLEAN,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "azsm: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
+    let catalog = config::catalog(cli.catalog.as_deref(), io.stderr)?;
+    let causes = std::sync::Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
+    match &cli.command {
+        Command::Scan(args) => {
+            let now = jiff::Timestamp::now().as_millisecond();
+            let cfg = ScanConfig::new(args, causes, now)?;
+            scan(&cfg, &args.paths, &catalog, cli.color, io)
+        }
+        Command::Merge(args) => {
+            let out = OutputConfig::new(&args.output)?;
+            if out.wants_events() {
+                return Err(Error::Argument {
+                    flag: "--format/--ndjson/--csv",
+                    message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
+                });
+            }
+            let prepared = out.prepare()?;
+            let mut tally = tally::Tally::default();
+            for path in &args.reports {
+                tally += load::read(path, "merge", Some(&causes))?;
+            }
+            let report = Report::build(&tally, &catalog, &causes, window::Window::default());
+            finish(
+                report,
+                &out,
+                prepared,
+                Context::default(),
+                cli.color,
+                None,
+                None,
+                io,
+            )
+        }
+        Command::Kql(args) => {
+            let since = kql::since(&args.since)?;
+            io.stdout
+                .write_all(kql::queries(&catalog, &since).as_bytes())
+                .and_then(|()| io.stdout.flush())
+                .map_err(Error::Output)?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Explain(args) => {
+            let codes = args
+                .codes
+                .iter()
+                .map(|c| c.parse::<Code>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let infos: Vec<_> = codes
+                .iter()
+                .map(|&c| explain::describe(c, &catalog, Some(&*causes)))
+                .collect();
+            match args.format {
+                ListFormat::Text => explain::write_explained(&infos, io.stdout),
+                ListFormat::Json => explain::write_json(&infos, io.stdout),
+            }
+            .map_err(Error::Output)?;
+            Ok(if infos.iter().all(|i| i.known) {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+        Command::Codes(args) => {
+            let scope = args.scope.map(|s| match s {
+                ScopeArg::Agent => Scope::Agent,
+                ScopeArg::Job => Scope::Job,
+                ScopeArg::Item => Scope::Item,
+            });
+            let infos = explain::list(&catalog, scope);
+            match args.format {
+                ListFormat::Text => explain::write_table(&infos, io.stdout),
+                ListFormat::Json => explain::write_json(&infos, io.stdout),
+            }
+            .map_err(Error::Output)?;
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn scan(
+    cfg: &ScanConfig,
+    paths: &[std::path::PathBuf],
+    catalog: &catalog::Catalog,
+    color: cli::ColorChoice,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    let started = Instant::now();
+    let pool = std::sync::Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build()
+            .map_err(|e| Error::Threads {
+                threads: cfg.threads,
+                reason: e.to_string(),
+            })?,
+    );
+    let mut prepared = cfg.output.prepare()?;
+    let stdin = io.stdin.take();
+    let counters = progress::Progress::default();
+    let show = io.terminal.progress(cfg.output.quiet);
+    let mut writer = event_writer(cfg, &mut prepared)?;
+    /// Puts Ctrl-C's note back however the scan ends.
+    struct Note;
+    impl Drop for Note {
+        fn drop(&mut self) {
+            interrupt::set_note(None);
+        }
+    }
+    let _note = writer.as_ref().map(|w| {
+        interrupt::set_note(Some(format!(
+            "{}; incomplete, ending at a whole record: {}",
+            interrupt::NO_REPORT,
+            w.describe()
+        )));
+        Note
+    });
+    // One directory or file, and no events to keep in input order: its
+    // files are scanned as the walk finds them (pipeline::scan_walking).
+    // Otherwise the walk ends first: the inputs are numbered, and a file
+    // that two arguments reach is found once.
+    let walking = match paths {
+        [one] if one.as_os_str() != "-" && writer.is_none() && !cfg.scanner.records_events() => {
+            Some(one)
+        }
+        _ => None,
+    };
+    let walked_first = walking
+        .is_none()
+        .then(|| pool.install(|| walk::find(paths, cfg.follow)));
+    // Counted only for the bar: each count is an atomic add on a line
+    // the threads share, per input.
+    let counting = show.then_some(&counters);
+    let scan = |events| {
+        let total = walked_first.as_ref().map(|f| f.inputs.len());
+        progress::watch(
+            show,
+            progress::DELAY,
+            total,
+            &counters,
+            &mut *io.stderr,
+            || {
+                pool.install(|| match (walking, &walked_first) {
+                    (Some(root), _) => {
+                        let (found, tally) = pipeline::scan_walking(
+                            &cfg.scanner,
+                            root,
+                            cfg.follow,
+                            cfg.read,
+                            counting,
+                        );
+                        (Some(found), tally)
+                    }
+                    (None, found) => {
+                        let inputs = found.as_ref().map_or(&[][..], |f| &f.inputs[..]);
+                        let tally = pipeline::scan_all_into(
+                            &cfg.scanner,
+                            inputs,
+                            cfg.read,
+                            stdin,
+                            counting,
+                            events,
+                        );
+                        (None, tally)
+                    }
+                })
+            },
+        )
+    };
+    let ((walked, mut tally), written) = match &mut writer {
+        None => (scan(None), Ok(())),
+        Some(w) => {
+            let (tap, rx, gone) = w.channel();
+            let stdout = &mut *io.stdout;
+            std::thread::scope(|s| {
+                let handle = s.spawn(move || w.run(rx, &gone, stdout));
+                let scanned = scan(Some(tap));
+                match handle.join() {
+                    Ok(written) => (scanned, written),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })
+        }
+    };
+    let found = walked.or(walked_first).unwrap_or_default();
+    if interrupt::requested() {
+        // Half a scan is no report: say so, print nothing more on stdout.
+        let _ = writeln!(io.stderr, "{}", interrupt::note());
+        return Ok(interrupt::EXIT_INTERRUPTED);
+    }
+    // A per-event output that failed (a closed pipe, a full disk) ends
+    // the run: the scan stopped early, so no other output is written.
+    written?;
+    for note in &found.skipped {
+        let _ = writeln!(
+            io.stderr,
+            "azsm: note: {}: {}",
+            fmt::clean(&note.path),
+            fmt::clean(&note.message)
+        );
+    }
+    tally.errors.extend(found.errors);
+    // Built on the scan's threads: its rows are built in parallel.
+    let report = pool.install(|| {
+        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
+    });
+    let root = match paths {
+        [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let ctx = Context {
+        root,
+        text: Default::default(),
+        pool: Some(pool),
+    };
+    let status = finish(
+        report,
+        &cfg.output,
+        prepared,
+        ctx,
+        color,
+        Some(started),
+        writer,
+        io,
+    );
+    io.leftovers.keep(tally);
+    io.leftovers.keep(found.inputs);
+    status
+}
+
+/// The writer of the per-event outputs, if any is asked for: standard
+/// output (`--format ndjson|csv`) and the `--ndjson`/`--csv` files, which
+/// it takes out of `prepared`.
+fn event_writer(
+    cfg: &ScanConfig,
+    prepared: &mut config::Prepared,
+) -> Result<Option<stream::Writer>, Error> {
+    let format = |f| match f {
+        ReportFormat::Ndjson => Some(stream::Format::Ndjson),
+        ReportFormat::Csv => Some(stream::Format::Csv),
+        _ => None,
+    };
+    let baseline = prepared.baseline.is_some();
+    let mut lanes = Vec::new();
+    if let Some(f) = format(cfg.output.format) {
+        lanes.push(stream::Lane::new(f, stream::Dest::Stdout, baseline)?);
+    }
+    let mut rest = Vec::new();
+    for (f, flag, path, file) in std::mem::take(&mut prepared.files) {
+        match format(f) {
+            Some(f) => {
+                let file = io::BufWriter::with_capacity(1 << 16, file);
+                let dest = stream::Dest::File { flag, path, file };
+                lanes.push(stream::Lane::new(f, dest, baseline)?);
+            }
+            None => rest.push((f, flag, path, file)),
+        }
+    }
+    prepared.files = rest;
+    if lanes.is_empty() {
+        return Ok(None);
+    }
+    let names = cfg
+        .scanner
+        .causes()
+        .iter()
+        .map(|(_, c)| c.name.clone())
+        .collect();
+    Ok(Some(stream::Writer::new(lanes, names)))
+}
+
+/// Compares with the baseline, writes every output (`prepared` holds the
+/// baseline and the created files; `events` the per-event outputs, already
+/// written or, with a baseline, held until now), and decides the exit
+/// status: 2 on errors, else 1 when a code meets `--fail-on`, else 0.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    mut report: Report,
+    out: &OutputConfig,
+    prepared: config::Prepared,
+    mut ctx: Context,
+    color: cli::ColorChoice,
+    started: Option<Instant>,
+    events: Option<stream::Writer>,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    if let Some((path, previous)) = &prepared.baseline {
+        report.compare(path, previous);
+    }
+    for e in &report.errors {
+        let _ = writeln!(
+            io.stderr,
+            "azsm: {}: {}",
+            fmt::clean(&e.path),
+            fmt::clean(&e.message)
+        );
+    }
+    ctx.text = report::text::TextOptions {
+        color: io.terminal.color(color),
+        elapsed: started
+            .filter(|_| io.terminal.stdout_is_terminal)
+            .map(|s| s.elapsed()),
+    };
+    // Every output is written whole, or (after Ctrl-C) not at all.
+    match interrupt::output(|| write_outputs(&report, out, prepared.files, &ctx, io)) {
+        None => return Ok(interrupt::EXIT_INTERRUPTED),
+        Some(written) => written?,
+    }
+    // The per-event outputs: with a baseline, the held records with their
+    // changes, a batch of whole records at a time; else only a flush.
+    if let Some(events) = events {
+        events.finish(&report::ndjson::changes(&report), &mut *io.stdout)?;
+        if interrupt::requested() {
+            return Ok(interrupt::EXIT_INTERRUPTED);
+        }
+    }
+    let status = if !report.errors.is_empty() {
+        EXIT_ERROR
+    } else if report.fails(&out.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    io.leftovers.keep(report);
+    Ok(status)
+}
+
+/// Writes the output files and the report on stdout.
+fn write_outputs(
+    report: &Report,
+    out: &OutputConfig,
+    files: Vec<(
+        ReportFormat,
+        &'static str,
+        std::path::PathBuf,
+        std::fs::File,
+    )>,
+    ctx: &Context,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    for (format, flag, path, file) in files {
+        let fail = |source| Error::OutputFile {
+            flag,
+            path: path.clone(),
+            source,
+        };
+        let mut w = io::BufWriter::new(file);
+        let plain = Context {
+            text: report::text::TextOptions::default(),
+            ..ctx.clone()
+        };
+        report::render(format, report, &plain, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(fail)?;
+    }
+    if out.format == ReportFormat::Github {
+        if let Some(path) = &io.terminal.step_summary {
+            let fail = |source| Error::OutputFile {
+                flag: "$GITHUB_STEP_SUMMARY",
+                path: path.clone(),
+                source,
+            };
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(fail)?;
+            f.write_all(report::markdown::render(report).as_bytes())
+                .map_err(fail)?;
+        }
+    }
+    if matches!(out.format, ReportFormat::Ndjson | ReportFormat::Csv) {
+        // Written by the event writer (crate::report::stream), not from the report.
+    } else {
+        // JSON is written a group of batches at a time as it is rendered
+        // (see report::json); the other formats are rendered whole first.
+        match out.format {
+            ReportFormat::Json => {
+                report::json::write_with(report, ctx.pool.as_deref(), &mut *io.stdout)
+            }
+            format => {
+                let mut buf = Vec::with_capacity(64 << 10);
+                report::render(format, report, ctx, &mut buf)
+                    .and_then(|()| io.stdout.write_all(&buf))
+            }
+        }
+        .and_then(|()| io.stdout.flush())
+        .map_err(Error::Output)?;
+    }
+    Ok(())
+}
+
+/// The real process streams.
+pub fn real_terminal() -> Terminal {
+    Terminal {
+        stdout_is_terminal: io::stdout().is_terminal(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stderr_is_terminal: io::stderr().is_terminal(),
+        ci: std::env::var_os("CI").is_some(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from),
+    }
+}

@@ -1,0 +1,11 @@
+//! What a path holds and how its bytes are got: the directory walk,
+//! content sniffing, decompression, archives, Log Analytics exports,
+//! job-run JSON and memory maps.
+
+pub mod archive;
+pub mod decompress;
+pub mod export;
+pub mod jobrun;
+pub mod mmap;
+pub mod sniff;
+pub mod walk;
