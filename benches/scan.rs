@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use azsm::model::catalog::Catalog;
+use azsm::pipeline::file::{self, FileCtx, Sinks};
 use azsm::pipeline::{self, ReadOptions};
 use azsm::scan::jobkey::KeyFinder;
-use azsm::scan::{FileCtx, Scanner};
+use azsm::scan::Scanner;
 use azsm::tally::Tally;
 use divan::counter::BytesCount;
 use divan::Bencher;
@@ -52,10 +53,10 @@ fn corpus(every: usize) -> Vec<u8> {
 fn scan_chunk(bencher: Bencher, every: usize) {
     let data = corpus(every);
     let scanner = Scanner::new(KeyFinder::default());
-    let ctx = FileCtx::new("var/log/xdatamoved.log");
+    let ctx = FileCtx::new("var/log/xdatamoved.log", &Sinks::none());
     bencher
         .counter(BytesCount::new(data.len()))
-        .bench(|| scanner.scan_chunk(divan::black_box(&data), &ctx));
+        .bench(|| file::scan_chunk(&scanner, divan::black_box(&data), &ctx));
 }
 
 #[divan::bench(args = [10_000, 100, 1])]
@@ -68,6 +69,7 @@ fn scan_bytes_parallel(bencher: Bencher, every: usize) {
             "var/log/xdatamoved.log",
             divan::black_box(&data),
             ReadOptions::default(),
+            &Sinks::none(),
         )
     });
 }
@@ -78,10 +80,11 @@ fn tallies(files: usize) -> Vec<Tally> {
     let scanner = Scanner::new(KeyFinder::default());
     (0..files)
         .map(|i| {
-            let ctx = FileCtx::new(&format!(
-                "archive/{i:08x}-b642-4cb7-a8a0-f406e3e6f85a/job.log"
-            ));
-            let out = scanner.scan_chunk(small, &ctx);
+            let ctx = FileCtx::new(
+                &format!("archive/{i:08x}-b642-4cb7-a8a0-f406e3e6f85a/job.log"),
+                &Sinks::none(),
+            );
+            let out = file::scan_chunk(&scanner, small, &ctx);
             let mut t = Tally::default();
             out.acc.drain_into(&mut t, &Arc::clone(&ctx.path), 0, None);
             t

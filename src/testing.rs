@@ -166,6 +166,7 @@ pub fn counts(t: &Tally) -> Counts {
 /// size, the long-line limit and the path; the rest is the log. Panics when
 /// a fast path disagrees with the reference or with another path.
 pub fn check_scan(input: &[u8]) {
+    use crate::pipeline::file::Sinks;
     use crate::pipeline::{self, ReadOptions};
     use crate::scan::jobkey::KeyFinder;
     use crate::scan::Scanner;
@@ -183,14 +184,20 @@ pub fn check_scan(input: &[u8]) {
         ..ReadOptions::default()
     };
     let scanner = Scanner::new(KeyFinder::default());
-    let whole = pipeline::scan_bytes(&scanner, path, data, opts);
+    let whole = pipeline::scan_bytes(&scanner, path, data, opts, &Sinks::none());
     assert_eq!(
         counts(&whole),
         reference(path, data, Window::default()),
         "fast scan vs reference"
     );
     let chunk = 1 + a as usize;
-    let chunked = pipeline::scan_bytes(&scanner, path, data, ReadOptions { chunk, ..opts });
+    let chunked = pipeline::scan_bytes(
+        &scanner,
+        path,
+        data,
+        ReadOptions { chunk, ..opts },
+        &Sinks::none(),
+    );
     assert_eq!(chunked, whole, "chunked vs whole");
     let block = 1 + b as usize;
     let streamed = pipeline::scan_reader(
@@ -202,6 +209,7 @@ pub fn check_scan(input: &[u8]) {
             block,
             ..opts
         },
+        &Sinks::none(),
     );
     assert_eq!(streamed, whole, "streamed vs whole");
     let long_line = 1 + (c >> 1) as usize;
@@ -215,6 +223,7 @@ pub fn check_scan(input: &[u8]) {
             long_line,
             ..opts
         },
+        &Sinks::none(),
     );
     assert_eq!(
         without_items(&pieces),

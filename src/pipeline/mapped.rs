@@ -35,8 +35,9 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::{looks_binary, skipped_binary, skipping, stop, ReadOptions};
 use crate::input::mmap::{guarded, Mapped};
+use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, Sinks};
 use crate::scan::longline::LongLine;
-use crate::scan::{split_lines, ChunkOut, FileCtx, FileScan, Scanner};
+use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
 
 /// How many pieces past the last one pushed the iterator hands out, per
@@ -51,15 +52,16 @@ pub(super) fn scan_mapped(
     display: &str,
     map: &Mapped,
     opts: ReadOptions,
+    sinks: &Sinks<'_>,
 ) -> (Tally, bool) {
     let bytes = map.bytes();
     let (binary, faulted) = guarded(|| !opts.binary && looks_binary(bytes));
     if binary {
         return (skipped_binary(), faulted);
     }
-    let ctx = FileCtx::new(display);
+    let ctx = FileCtx::new(display, sinks);
     let order = Order::new(
-        FileScan::new(&ctx),
+        FileScan::new(&ctx, sinks),
         AHEAD * rayon::current_num_threads().max(1),
         |w: Range<usize>| map.release(w.start, w.end),
     );
@@ -67,6 +69,7 @@ pub(super) fn scan_mapped(
     let pieces = Pieces {
         scanner,
         ctx: &ctx,
+        sinks,
         map,
         opts,
         start: 0,
@@ -82,7 +85,7 @@ pub(super) fn scan_mapped(
         let unwinding = Abandon(&order);
         let out = match piece.work {
             Work::Chunk(range, skip) => {
-                let (out, f) = guarded(|| scanner.scan_chunk(&bytes[range.clone()], &skip));
+                let (out, f) = guarded(|| scan_chunk(scanner, &bytes[range.clone()], &skip));
                 map.release_part(&bytes[range]);
                 if f {
                     faulted.store(true, Ordering::Relaxed);
@@ -101,9 +104,9 @@ pub(super) fn scan_mapped(
 }
 
 /// Dropped only when a piece's thread unwinds before the piece is pushed.
-struct Abandon<'a, R: Fn(Range<usize>)>(&'a Order<R>);
+struct Abandon<'a, 's, R: Fn(Range<usize>)>(&'a Order<'s, R>);
 
-impl<R: Fn(Range<usize>)> Drop for Abandon<'_, R> {
+impl<R: Fn(Range<usize>)> Drop for Abandon<'_, '_, R> {
     fn drop(&mut self) {
         self.0.abandon();
     }
@@ -126,9 +129,10 @@ enum Work {
 
 /// The file cut into pieces, lazily: the next window is cut when the last
 /// one's chunks are all handed out.
-struct Pieces<'a, F> {
+struct Pieces<'a, 's, F> {
     scanner: &'a Scanner,
     ctx: &'a FileCtx,
+    sinks: &'a Sinks<'s>,
     map: &'a Mapped,
     opts: ReadOptions,
     /// Where the next window starts.
@@ -137,11 +141,11 @@ struct Pieces<'a, F> {
     cut: Vec<Piece>,
     /// The next piece's number.
     next: usize,
-    order: &'a Order<F>,
+    order: &'a Order<'s, F>,
     faulted: &'a AtomicBool,
 }
 
-impl<F: Fn(Range<usize>)> Iterator for Pieces<'_, F> {
+impl<F: Fn(Range<usize>)> Iterator for Pieces<'_, '_, F> {
     type Item = Piece;
 
     fn next(&mut self) -> Option<Piece> {
@@ -153,7 +157,7 @@ impl<F: Fn(Range<usize>)> Iterator for Pieces<'_, F> {
     }
 }
 
-impl<F: Fn(Range<usize>)> Pieces<'_, F> {
+impl<F: Fn(Range<usize>)> Pieces<'_, '_, F> {
     fn fault(&self, f: bool) {
         if f {
             self.faulted.store(true, Ordering::Relaxed);
@@ -166,7 +170,7 @@ impl<F: Fn(Range<usize>)> Pieces<'_, F> {
     fn cut_next(&mut self) -> Option<Piece> {
         let bytes = self.map.bytes();
         let start = self.start;
-        if start >= bytes.len() || stop() {
+        if start >= bytes.len() || stop(self.sinks) {
             return None;
         }
         let long = self.opts.long_line.max(1);
@@ -210,7 +214,7 @@ impl<F: Fn(Range<usize>)> Pieces<'_, F> {
             self.map.release(at, upto);
             if nl.is_some() || upto == bytes.len() {
                 self.start = if nl.is_some() { upto + 1 } else { upto };
-                break line.finish(self.ctx, nl.is_some());
+                break finish_long_line(line, self.ctx, nl.is_some());
             }
             at = upto;
         };
@@ -269,11 +273,11 @@ fn next_window(
 /// their chunks. What is due is decided under `held`'s lock, so an output
 /// handed in as the pusher stops is either taken by it or pushed by its own
 /// thread: none is left behind.
-struct Order<R> {
+struct Order<'s, R> {
     held: Mutex<Held>,
     room: Condvar,
     /// Pushed to by one thread at a time; read by the iterator a moment a window.
-    file: Mutex<FileScan>,
+    file: Mutex<FileScan<'s>>,
     ahead: usize,
     /// Called with a window once its last chunk is pushed.
     release: R,
@@ -294,10 +298,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<R: Fn(Range<usize>)> Order<R> {
+impl<'s, R: Fn(Range<usize>)> Order<'s, R> {
     /// Pushes into `file`; [`Order::wait_for_room`] lets piece `n` out
     /// only when fewer than `ahead` pieces before it are not pushed yet.
-    fn new(file: FileScan, ahead: usize, release: R) -> Order<R> {
+    fn new(file: FileScan<'s>, ahead: usize, release: R) -> Order<'s, R> {
         Order {
             held: Mutex::new(Held {
                 outs: BTreeMap::new(),
@@ -354,7 +358,7 @@ impl<R: Fn(Range<usize>)> Order<R> {
     }
 
     /// The file, once every output was handed in (any still held pushed now).
-    fn into_file(self) -> FileScan {
+    fn into_file(self) -> FileScan<'s> {
         let mut file = self
             .file
             .into_inner()
@@ -420,10 +424,10 @@ mod tests {
             let text: String = lines.iter().map(|&n| line(n)).collect();
             let bytes = text.as_bytes();
             let scanner = Scanner::new(KeyFinder::default());
-            let ctx = FileCtx::new("var/log/xdatamoved.log");
+            let ctx = FileCtx::new("var/log/xdatamoved.log", &Sinks::none());
             let mut want = super::super::scan_bytes(
                 &scanner, "var/log/xdatamoved.log", bytes,
-                ReadOptions { chunk: usize::MAX, ..ReadOptions::default() },
+                ReadOptions { chunk: usize::MAX, ..ReadOptions::default() }, &Sinks::none(),
             );
             want.stats = Default::default();
 
@@ -434,7 +438,7 @@ mod tests {
             for (i, c) in chunks.iter().enumerate() {
                 let end = at + c.len();
                 let last = (i + 1) % every == 0 || i + 1 == chunks.len();
-                pieces.push((i, scanner.scan_chunk(c, &ctx), last.then_some(i..end)));
+                pieces.push((i, scan_chunk(&scanner, c, &ctx), last.then_some(i..end)));
                 at = end;
             }
             // A shuffled hand-out order (Fisher-Yates on a seeded xorshift).
@@ -446,7 +450,7 @@ mod tests {
             let count = pieces.len();
             let released: Mutex<Vec<usize>> = Mutex::new(Vec::new());
             // A window's range here is its last piece's number.
-            let order = Order::new(FileScan::new(&ctx), count + 1, |w: Range<usize>| {
+            let order = Order::new(FileScan::new(&ctx, &Sinks::none()), count + 1, |w: Range<usize>| {
                 released.lock().unwrap().push(w.start);
             });
             let queue = Mutex::new(pieces);
@@ -470,9 +474,9 @@ mod tests {
     #[test]
     fn a_piece_too_far_ahead_waits_for_the_pushes_before_it() {
         let scanner = Scanner::new(KeyFinder::default());
-        let ctx = FileCtx::new("x.log");
-        let order = Order::new(FileScan::new(&ctx), 2, |_: Range<usize>| {});
-        let out = || scanner.scan_chunk(b"AZSM2061 Failed\n", &ctx);
+        let ctx = FileCtx::new("x.log", &Sinks::none());
+        let order = Order::new(FileScan::new(&ctx, &Sinks::none()), 2, |_: Range<usize>| {});
+        let out = || scan_chunk(&scanner, b"AZSM2061 Failed\n", &ctx);
         // Pieces 0 and 1 may go out; piece 2 waits until piece 0 is pushed.
         assert!(order.wait_for_room(0));
         assert!(order.wait_for_room(1));
@@ -505,8 +509,8 @@ mod tests {
 
     #[test]
     fn a_piece_abandoned_by_a_panic_ends_the_wait_instead_of_hanging() {
-        let ctx = FileCtx::new("x.log");
-        let order = Order::new(FileScan::new(&ctx), 1, |_: Range<usize>| {});
+        let ctx = FileCtx::new("x.log", &Sinks::none());
+        let order = Order::new(FileScan::new(&ctx, &Sinks::none()), 1, |_: Range<usize>| {});
         let (tx, rx) = mpsc::channel();
         std::thread::scope(|s| {
             s.spawn(|| {

@@ -29,6 +29,8 @@
 //! whose mapping faults, see [`crate::input::mmap`]) is such a failure: "truncated
 //! while azsm read it". Only regular files are opened, non-blocking.
 
+pub mod events;
+pub mod file;
 pub mod progress;
 
 use std::cell::RefCell;
@@ -45,10 +47,13 @@ use crate::input::mmap::{guarded, Mapped};
 use crate::input::sniff::{self, Kind};
 use crate::input::walk::{self, Input, Source};
 use crate::model::error::FileError;
+use crate::pipeline::events::Tap;
+use crate::pipeline::file::{
+    finish_long_line, scan_chunk, whole, ChunkOut, FileCtx, FileScan, Sinks,
+};
 use crate::pipeline::progress::Progress;
-use crate::report::stream::{self, Tap};
 use crate::scan::longline::LongLine;
-use crate::scan::{split_lines, ChunkOut, FileCtx, FileScan, Scanner};
+use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
 use crate::util::interrupt;
 
@@ -229,12 +234,6 @@ struct Folds<'a> {
 /// back in path order.
 const REFRESH: usize = 16;
 
-/// A lock taken whole even after a panic elsewhere: what it holds is only
-/// ever changed a whole step at a time, and tallies are never dropped.
-fn whole<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl<'a> Folds<'a> {
     fn new(
         scanner: &'a Scanner,
@@ -288,42 +287,54 @@ impl<'a> Folds<'a> {
             }
         };
         f.since += 1;
-        let scan = || crate::tally::skipping_within(full, || self.one(i, input));
         // Files drain into the running tally, unless events are kept in
         // it (recorded, not streamed), which must stay per input.
-        let rest = if self.scanner.records_events() && self.events.is_none() {
-            scan()
-        } else {
-            crate::tally::sinking_into(&mut f.tally, scan)
+        let sinks = Sinks {
+            full: Some(full),
+            ..Sinks::default()
         };
-        f.tally += rest;
+        if self.scanner.records_events() && self.events.is_none() {
+            let rest = self.one(i, input, sinks);
+            f.tally += rest;
+        } else {
+            let running = Mutex::new(Some(std::mem::take(&mut f.tally)));
+            let rest = self.one(
+                i,
+                input,
+                Sinks {
+                    running: Some(&running),
+                    ..sinks
+                },
+            );
+            f.tally = running
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .unwrap_or_default();
+            f.tally += rest;
+        }
         f
     }
 
-    /// The tally of input number `i`, `input`, alone.
-    fn one(&self, i: usize, input: &Input) -> Tally {
+    /// The tally of input number `i`, `input`, scanned into `sinks`.
+    fn one(&self, i: usize, input: &Input, sinks: Sinks<'_>) -> Tally {
         let index = u32::try_from(i).unwrap_or(u32::MAX);
-        let scan = || match &input.source {
-            _ if stop() => Tally::default(),
+        let sinks = sinks.streaming(self.events.as_ref(), index);
+        let mut tally = match &input.source {
+            _ if stop(&sinks) => Tally::default(),
             Source::Stdin => match whole(&self.stdin).take() {
                 Some(r) => {
-                    let env = Env::new(self.scanner, self.opts);
+                    let env = Env::new(self.scanner, self.opts, &sinks);
                     scan_stream(&env, &input.display, r, Level::Top)
                 }
                 None => Tally::default(),
             },
-            Source::File(_) => scan_input(self.scanner, input, self.opts),
+            Source::File(_) => scan_input(self.scanner, input, self.opts, &sinks),
         };
-        let mut tally = match &self.events {
-            Some(tap) => {
-                let mut tally = stream::within(tap, index, scan);
-                // What was not sent chunk by chunk (exports, job-run JSON).
-                tap.rows(index, std::mem::take(&mut tally.events));
-                tap.done(index);
-                tally
-            }
-            None => scan(),
-        };
+        if let Some(tap) = &self.events {
+            // What was not sent chunk by chunk (exports, job-run JSON).
+            tap.rows(index, std::mem::take(&mut tally.events));
+            tap.done(index);
+        }
         tally.set_input(index);
         if let Some(p) = self.progress {
             p.done(tally.stats.bytes);
@@ -364,12 +375,12 @@ struct Folded {
 }
 
 /// Whether scanning should stop: Ctrl-C, or the per-event output is gone.
-fn stop() -> bool {
-    interrupt::requested() || stream::gone()
+fn stop(sinks: &Sinks<'_>) -> bool {
+    interrupt::requested() || sinks.gone()
 }
 
 /// Scans one file input.
-pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally {
+pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions, sinks: &Sinks<'_>) -> Tally {
     let Source::File(path) = &input.source else {
         return Tally::default();
     };
@@ -420,17 +431,18 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
             return fail(&e);
         }
         if kind != Kind::Text {
-            return scan_kind(scanner, input, opts, kind, file);
+            return scan_kind(scanner, input, opts, kind, file, sinks);
         }
         if mapped {
             if let Ok(map) = Mapped::open(&file) {
-                let (mut tally, faulted) = mapped::scan_mapped(scanner, &input.display, &map, opts);
+                let (mut tally, faulted) =
+                    mapped::scan_mapped(scanner, &input.display, &map, opts, sinks);
                 drop(map);
                 shrank(&mut tally, faulted);
                 return tally;
             }
         }
-        let mut tally = scan_reader(scanner, &input.display, &file, opts);
+        let mut tally = scan_reader(scanner, &input.display, &file, opts, sinks);
         let short = tally.stats.bytes < len && tally.stats.files == 1;
         shrank(&mut tally, short);
         return tally;
@@ -448,7 +460,7 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
         let result = read_known(&file, len, &mut buf);
         let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
         let tally = (kind == Kind::Text).then(|| {
-            let mut tally = scan_bytes(scanner, &input.display, &buf, opts);
+            let mut tally = scan_bytes(scanner, &input.display, &buf, opts, sinks);
             if let Err(e) = &result {
                 tally.errors.push(FileError::io(&input.display, e));
             } else if (buf.len() as u64) < len {
@@ -467,7 +479,7 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions) -> Tally 
     match plain {
         (Some(tally), _) => tally,
         (None, kind) => match (&file).seek(io::SeekFrom::Start(0)) {
-            Ok(_) => scan_kind(scanner, input, opts, kind, file),
+            Ok(_) => scan_kind(scanner, input, opts, kind, file, sinks),
             Err(e) => fail(&e),
         },
     }
@@ -488,8 +500,15 @@ fn read_known(file: &File, len: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
 }
 
 /// Scans a file whose first bytes say it is not a plain log.
-fn scan_kind(scanner: &Scanner, input: &Input, opts: ReadOptions, kind: Kind, file: File) -> Tally {
-    let env = Env::new(scanner, opts);
+fn scan_kind(
+    scanner: &Scanner,
+    input: &Input,
+    opts: ReadOptions,
+    kind: Kind,
+    file: File,
+    sinks: &Sinks<'_>,
+) -> Tally {
+    let env = Env::new(scanner, opts, sinks);
     if kind == Kind::Zip {
         return archive::scan_zip(&input.display, file, &env.budget, |shown, entry| {
             scan_stream(&env, shown, entry, Level::Entry)
@@ -514,15 +533,18 @@ pub struct Env<'a> {
     pub opts: ReadOptions,
     /// Bytes the input may still expand to.
     pub budget: Budget,
+    /// Where the input's results go.
+    pub sinks: &'a Sinks<'a>,
 }
 
 impl<'a> Env<'a> {
     /// A fresh environment for one input.
-    pub fn new(scanner: &'a Scanner, opts: ReadOptions) -> Env<'a> {
+    pub fn new(scanner: &'a Scanner, opts: ReadOptions, sinks: &'a Sinks<'a>) -> Env<'a> {
         Env {
             scanner,
             opts,
             budget: Budget::new(opts.max_expand),
+            sinks,
         }
     }
 }
@@ -572,21 +594,14 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             });
             t
         }
-        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => sent(
+        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => env.sinks.send(
             crate::input::export::scan(display, reader, kind, env.scanner),
         ),
-        Kind::JobRun => sent(crate::input::jobrun::scan(display, reader, env.scanner)),
-        _ => scan_reader(env.scanner, display, reader, env.opts),
+        Kind::JobRun => env
+            .sinks
+            .send(crate::input::jobrun::scan(display, reader, env.scanner)),
+        _ => scan_reader(env.scanner, display, reader, env.opts, env.sinks),
     }
-}
-
-/// `tally` with its events sent on, when they are streamed: an archive's
-/// exports and job-run JSON then keep their place among its entries.
-fn sent(mut tally: Tally) -> Tally {
-    if let Some(target) = stream::current() {
-        target.rows(std::mem::take(&mut tally.events));
-    }
-    tally
 }
 
 fn fail_with(display: &str, e: &io::Error) -> Tally {
@@ -618,12 +633,18 @@ fn skipped_binary() -> Tally {
 }
 
 /// The read path: a whole input already in memory.
-pub fn scan_bytes(scanner: &Scanner, display: &str, buf: &[u8], opts: ReadOptions) -> Tally {
+pub fn scan_bytes(
+    scanner: &Scanner,
+    display: &str,
+    buf: &[u8],
+    opts: ReadOptions,
+    sinks: &Sinks<'_>,
+) -> Tally {
     if !opts.binary && looks_binary(buf) {
         return skipped_binary();
     }
-    let ctx = FileCtx::new(display);
-    let mut file = FileScan::new(&ctx);
+    let ctx = FileCtx::new(display, sinks);
+    let mut file = FileScan::new(&ctx, sinks);
     scan_into(scanner, &ctx, buf, opts.chunk, &mut file);
     let mut tally = file.finish();
     tally.stats.files = 1;
@@ -639,10 +660,10 @@ fn scan_into(
     ctx: &FileCtx,
     buf: &[u8],
     chunk: usize,
-    file: &mut FileScan,
+    file: &mut FileScan<'_>,
 ) -> bool {
     let ctx = skipping(ctx, file);
-    let scan = |c: &[u8]| guarded(|| scanner.scan_chunk(c, &ctx));
+    let scan = |c: &[u8]| guarded(|| scan_chunk(scanner, c, &ctx));
     if buf.len() <= chunk {
         let (out, faulted) = scan(buf);
         file.push(out);
@@ -658,7 +679,7 @@ fn scan_into(
 
 /// `ctx`, also skipping the examples that the file's earlier chunks (or
 /// inputs before it) took: they need not be made again.
-fn skipping(ctx: &FileCtx, file: &FileScan) -> FileCtx {
+fn skipping(ctx: &FileCtx, file: &FileScan<'_>) -> FileCtx {
     FileCtx {
         full: file.full(ctx),
         ..ctx.clone()
@@ -674,9 +695,10 @@ pub fn scan_reader(
     display: &str,
     mut reader: impl Read,
     opts: ReadOptions,
+    sinks: &Sinks<'_>,
 ) -> Tally {
-    let ctx = FileCtx::new(display);
-    let mut file = FileScan::new(&ctx);
+    let ctx = FileCtx::new(display, sinks);
+    let mut file = FileScan::new(&ctx, sinks);
     let block = opts.block.max(1);
     let mut buf: Vec<u8> = Vec::with_capacity(block);
     let mut total = 0u64;
@@ -695,7 +717,7 @@ pub fn scan_reader(
             match memchr::memchr(b'\n', &buf) {
                 Some(p) => {
                     line.feed(&buf[..p]);
-                    file.push(line.finish(&ctx, true));
+                    file.push(finish_long_line(line, &ctx, true));
                     total += p as u64 + 1;
                     buf.drain(..=p);
                 }
@@ -704,7 +726,7 @@ pub fn scan_reader(
                     total += buf.len() as u64;
                     buf.clear();
                     if eof {
-                        file.push(line.finish(&ctx, false));
+                        file.push(finish_long_line(line, &ctx, false));
                         break;
                     }
                     long = Some(line);
@@ -722,7 +744,7 @@ pub fn scan_reader(
             total += cut as u64;
             buf.drain(..cut);
         }
-        if eof || stop() {
+        if eof || stop(sinks) {
             break;
         }
         if buf.len() >= opts.long_line {
@@ -834,14 +856,14 @@ mod tests {
             let display = "var/log/xdatamoved.log";
             let scanner = Scanner::new(KeyFinder::default());
             let whole = ReadOptions { chunk: usize::MAX, ..ReadOptions::default() };
-            let want = scan_bytes(&scanner, display, text.as_bytes(), whole);
+            let want = scan_bytes(&scanner, display, text.as_bytes(), whole, &Sinks::none());
             let input = Input {
                 display: display.into(),
                 source: Source::File(path),
             };
             let opts = ReadOptions { mmap_min: 0, window, chunk, ..ReadOptions::default() };
             let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-            let got = pool.install(|| scan_input(&scanner, &input, opts));
+            let got = pool.install(|| scan_input(&scanner, &input, opts, &Sinks::none()));
             prop_assert_eq!(got, want);
         }
     }
@@ -885,7 +907,7 @@ mod tests {
             let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
             let mut want = Tally::default();
             for (i, input) in inputs.iter().enumerate() {
-                let mut t = one.install(|| scan_input(&scanner, input, opts));
+                let mut t = one.install(|| scan_input(&scanner, input, opts, &Sinks::none()));
                 t.set_input(u32::try_from(i).unwrap());
                 want += t;
             }

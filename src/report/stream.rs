@@ -55,70 +55,25 @@
 //! output fails (a reader that went away: broken pipe), the writer stops,
 //! the channel closes, and [`gone`] tells the scan loops to stop too.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::model::code::Code;
 use crate::model::error::Error;
+use crate::pipeline::events::{self, Msg, Render, Tap};
 use crate::report::{self, Change};
 use crate::tally::EventRow;
 use crate::util::interrupt;
 
-/// Messages the channel holds at most. Small: a message can be a whole
-/// chunk's events (tens of thousands in a dense chunk).
-pub const CHANNEL: usize = 4;
 /// Bytes of rendered records an output holds in memory for inputs whose
 /// turn has not come; more goes to a temporary file.
 pub const BUDGET: usize = 16 << 20;
-
-/// What the scan sends the writer.
-#[derive(Debug)]
-pub enum Msg {
-    /// The next events of input `input`, in order.
-    Rows {
-        /// Position in the input list.
-        input: u32,
-        /// The events.
-        rows: Vec<EventRow>,
-    },
-    /// The next records of input `input`, in order, already rendered
-    /// (by a tap from [`Writer::channel`]): one buffer per format of
-    /// [`Spec::formats`], each holding the same whole records.
-    Records {
-        /// Position in the input list.
-        input: u32,
-        /// The rendered records, per format.
-        bytes: Vec<Vec<u8>>,
-    },
-    /// Input `input` has no more events.
-    Done {
-        /// Position in the input list.
-        input: u32,
-    },
-}
-
-/// Events rendered per block: what one [`Msg::Records`] holds at most.
-/// Blocks of one piece are rendered in parallel.
-pub const BLOCK: usize = 2048;
-
-/// The scan's end of the channel.
-#[derive(Clone, Debug)]
-pub struct Tap {
-    tx: SyncSender<Msg>,
-    gone: Arc<AtomicBool>,
-    /// How to render events before sending them; without, rows are sent
-    /// as they are and the writer renders them.
-    spec: Option<Arc<Spec>>,
-}
 
 /// What a tap renders: each format once, framed for a baseline or not.
 #[derive(Debug)]
@@ -131,125 +86,7 @@ pub struct Spec {
     pub names: Vec<String>,
 }
 
-/// A new channel: the scan's end, the writer's end, and the flag that says
-/// the writer has stopped. The scan sends rows as they are and the writer
-/// renders them; [`Writer::channel`] gives a tap that renders them itself.
-pub fn channel() -> (Tap, Receiver<Msg>, Arc<AtomicBool>) {
-    with_spec(None)
-}
-
-fn with_spec(spec: Option<Arc<Spec>>) -> (Tap, Receiver<Msg>, Arc<AtomicBool>) {
-    let (tx, rx) = sync_channel(CHANNEL);
-    let gone = Arc::new(AtomicBool::new(false));
-    (
-        Tap {
-            tx,
-            gone: gone.clone(),
-            spec,
-        },
-        rx,
-        gone,
-    )
-}
-
-impl Tap {
-    fn send(&self, msg: Msg) {
-        if self.tx.send(msg).is_err() {
-            self.gone.store(true, Ordering::Relaxed);
-        }
-    }
-
-    /// Sends the next events of `input` (nothing when there are none):
-    /// with a [`Spec`], rendered here, [`BLOCK`] events a message, the
-    /// blocks of up to one per pool thread rendered in parallel.
-    pub fn rows(&self, input: u32, rows: Vec<EventRow>) {
-        if rows.is_empty() || self.is_gone() {
-            return;
-        }
-        let Some(spec) = &self.spec else {
-            self.send(Msg::Rows { input, rows });
-            return;
-        };
-        let group = BLOCK * rayon::current_num_threads().max(1);
-        for part in rows.chunks(group) {
-            let blocks: Vec<Vec<Vec<u8>>> = if part.len() > BLOCK {
-                part.par_chunks(BLOCK).map(|b| spec.render(b)).collect()
-            } else {
-                vec![spec.render(part)]
-            };
-            for bytes in blocks {
-                if self.is_gone() {
-                    return;
-                }
-                self.send(Msg::Records { input, bytes });
-            }
-        }
-    }
-
-    /// Says that `input` is done.
-    pub fn done(&self, input: u32) {
-        if !self.is_gone() {
-            self.send(Msg::Done { input });
-        }
-    }
-
-    /// Whether the writer has stopped (its output failed).
-    pub fn is_gone(&self) -> bool {
-        self.gone.load(Ordering::Relaxed)
-    }
-}
-
-/// Where one input's events go: the channel and the input's position.
-#[derive(Clone, Debug)]
-pub struct Target {
-    tap: Tap,
-    input: u32,
-}
-
-impl Target {
-    /// Sends the next events of this input.
-    pub fn rows(&self, rows: Vec<EventRow>) {
-        self.tap.rows(self.input, rows);
-    }
-}
-
-thread_local! {
-    static CURRENT: RefCell<Option<Target>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` (the scan of input `input`) with this thread's events going to
-/// `tap`; restores the previous target after (rayon may run another input
-/// on this thread while it waits inside `f`).
-pub fn within<R>(tap: &Tap, input: u32, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Target>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let prev = self.0.take();
-            CURRENT.with(|c| *c.borrow_mut() = prev);
-        }
-    }
-    let prev = CURRENT.with(|c| {
-        c.borrow_mut().replace(Target {
-            tap: tap.clone(),
-            input,
-        })
-    });
-    let _restore = Restore(prev);
-    f()
-}
-
-/// Where events scanned on this thread go, if they are streamed.
-pub fn current() -> Option<Target> {
-    CURRENT.with(|c| c.borrow().clone())
-}
-
-/// Whether the events scanned on this thread go to a writer that stopped:
-/// the scan loops then stop early.
-pub fn gone() -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|t| t.tap.is_gone()))
-}
-
-impl Spec {
+impl Render for Spec {
     /// `rows` rendered in each format.
     fn render(&self, rows: &[EventRow]) -> Vec<Vec<u8>> {
         self.formats
@@ -575,7 +412,7 @@ impl Writer {
             formats,
             names: self.names.clone(),
         };
-        with_spec(Some(Arc::new(spec)))
+        events::rendering(Arc::new(spec))
     }
 
     /// Whether any lane writes to standard output.
@@ -872,20 +709,5 @@ mod tests {
         order.done(0, &mut out).unwrap();
         assert_eq!(out, b"ac");
         assert_eq!(order.head, 3);
-    }
-
-    #[test]
-    fn the_thread_target_is_scoped_and_nests() {
-        let (tap, rx, _) = channel();
-        assert!(current().is_none());
-        within(&tap, 3, || {
-            assert_eq!(current().map(|t| t.input), Some(3));
-            within(&tap, 5, || assert_eq!(current().map(|t| t.input), Some(5)));
-            assert_eq!(current().map(|t| t.input), Some(3));
-        });
-        assert!(current().is_none());
-        drop(rx);
-        tap.done(0);
-        assert!(tap.is_gone(), "a closed channel stops the scan");
     }
 }

@@ -14,7 +14,7 @@
 //!   and the excerpt's redaction look at;
 //! - the line's first and last job key.
 //!
-//! At the end of the line it produces the same [`ChunkOut`] a chunk holding
+//! At the end of the line it produces the same events and [`ChunkEnd`] a chunk holding
 //! just that line would have produced: same events, same attribution, same
 //! excerpts (the tests and the fuzz target hold the two equal). The limits
 //! of the bounded view: a job key longer than [`OVERLAP`] bytes that
@@ -24,9 +24,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::code::Code;
+use crate::model::event::{Event, JobSlot, Rule, Sink, EXCERPT, REDACT_KEY, REDACT_LOOKBACK};
 use crate::model::timestamp;
-use crate::scan::{code_at, ChunkOut, FileCtx, Scanner};
-use crate::tally::{Event, JobSlot, Rule, EXCERPT, REDACT_KEY, REDACT_LOOKBACK};
+use crate::scan::{code_at, ChunkEnd, Scanner};
 
 /// Bytes of the line's start kept for its timestamp.
 pub const HEAD: usize = 4096;
@@ -164,9 +164,20 @@ impl<'s> LongLine<'s> {
         }
     }
 
-    /// Ends the line (`newline`: it ended with `\n`, not at end of input)
-    /// and returns what a chunk holding just this line would.
-    pub fn finish(mut self, ctx: &FileCtx, newline: bool) -> ChunkOut {
+    /// The scanner the line is scanned with.
+    pub fn scanner(&self) -> &'s Scanner {
+        self.scanner
+    }
+
+    /// Ends the line (`newline`: it ended with `\n`, not at end of input):
+    /// puts into `acc` the events a chunk holding just this line would, and
+    /// returns the same end. `path_job` is rule 2's job of the file.
+    pub fn finish(
+        mut self,
+        path_job: Option<&[u8]>,
+        newline: bool,
+        acc: &mut impl Sink,
+    ) -> ChunkEnd {
         let tail = std::mem::take(&mut self.tail);
         self.pass(&tail, self.base, true);
         let mut len = self.base + tail.len();
@@ -179,12 +190,11 @@ impl<'s> LongLine<'s> {
             JobSlot::Agent
         } else if let Some(k) = &self.first_key {
             JobSlot::Id(k, Rule::Line)
-        } else if let Some(p) = &ctx.path_job {
+        } else if let Some(p) = path_job {
             JobSlot::Id(p, Rule::Path)
         } else {
             JobSlot::Pending
         };
-        let mut acc = self.scanner.new_acc(ctx);
         if time.is_some_and(|t| !self.scanner.window.contains(t)) {
             // Outside --since/--until, as for a line held whole.
             for _ in self.codes.keys() {
@@ -213,12 +223,11 @@ impl<'s> LongLine<'s> {
                 cause: None,
             });
         }
-        let last_key = match &ctx.path_job {
+        let last_key = match path_job {
             Some(_) => None,
             None => self.last_key.take(),
         };
-        ChunkOut {
-            acc,
+        ChunkEnd {
             last_key,
             newlines: u64::from(newline),
         }

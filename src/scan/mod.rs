@@ -33,12 +33,12 @@ use memchr::memmem;
 
 use crate::model::causes::{Causes, Hit, Scratch};
 use crate::model::code::{Code, Scope};
+use crate::model::event::{Event, JobSlot, Rule, Sink};
 use crate::model::timestamp;
 use crate::model::window::Window;
 use crate::scan::jobkey::KeyFinder;
 use crate::scan::linemask::{KeyMask, WordMask};
 use crate::tally::items;
-use crate::tally::{Acc, Event, Full, JobSlot, Rule, Tally};
 
 /// Finds codes and their jobs in chunks of lines.
 #[derive(Clone, Debug)]
@@ -51,37 +51,9 @@ pub struct Scanner {
     events: bool,
 }
 
-/// What a chunk's scan knows about the file it belongs to.
-#[derive(Clone, Debug)]
-pub struct FileCtx {
-    /// Display path.
-    pub path: Arc<str>,
-    /// Rule 2: the deepest GUID component of the path.
-    pub path_job: Option<Box<[u8]>>,
-    /// Examples its chunks need not make ([`crate::tally::Full`]):
-    /// taken by inputs before it, or by its own earlier lines. Carried
-    /// here, not read per thread, because chunks run on any thread.
-    pub full: Option<Arc<Full>>,
-}
-
-impl FileCtx {
-    /// The context of the input shown as `path`, with the examples to skip
-    /// that the thread that starts its scan was given
-    /// ([`crate::tally::skipping_within`]).
-    pub fn new(path: &str) -> FileCtx {
-        FileCtx {
-            path: Arc::from(path),
-            path_job: path_job(path).map(|g| g.as_bytes().into()),
-            full: crate::tally::current_full(),
-        }
-    }
-}
-
-/// The result of scanning one chunk.
+/// What a chunk's scan knows at its end besides its events.
 #[derive(Debug, Default)]
-pub struct ChunkOut {
-    /// Its events; rule-3 events whose key lies before the chunk are pending.
-    pub acc: Acc,
+pub struct ChunkEnd {
     /// The last job key in the chunk, which later chunks carry forward.
     pub last_key: Option<Box<[u8]>>,
     /// How many `\n` the chunk holds.
@@ -148,18 +120,14 @@ impl Scanner {
         self.events
     }
 
-    /// An empty accumulator set up as this scanner's options say, for a
-    /// chunk or a long line: buffers that stay put while they are scanned.
-    pub(crate) fn new_acc(&self, ctx: &FileCtx) -> Acc {
-        Acc::reused(self.events)
-            .keeping_secrets(self.keep_secrets)
-            .skipping(ctx.full.clone())
-            .with_stable_ids()
+    /// Keeps secret values in excerpts (see [`Scanner::keep_secrets`]).
+    pub fn keeps_secrets(&self) -> bool {
+        self.keep_secrets
     }
 
-    /// Scans `buf`, which starts at a line start and ends at a line end.
-    pub fn scan_chunk(&self, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
-        let mut acc = self.new_acc(ctx);
+    /// Scans `buf`, which starts at a line start and ends at a line end,
+    /// into `acc`; `path_job` is rule 2's job of the file ([`path_job`]).
+    pub fn scan_chunk(&self, buf: &[u8], path_job: Option<&[u8]>, acc: &mut impl Sink) -> ChunkEnd {
         let mut floor = 0; // start of the first line not yet passed
         let mut counted = 0; // newlines are counted up to here
         let mut newlines = 0u64;
@@ -218,7 +186,7 @@ impl Scanner {
                 JobSlot::Agent
             } else if let Some((first, _)) = keys {
                 JobSlot::Id(first, Rule::Line)
-            } else if let Some(p) = &ctx.path_job {
+            } else if let Some(p) = path_job {
                 JobSlot::Id(p, Rule::Path)
             } else {
                 if let Some(k) = self.keys.last_in(&buf[searched..start]) {
@@ -286,16 +254,12 @@ impl Scanner {
             floor = end + 1;
         }
         newlines += bytecount::count(&buf[counted..], b'\n') as u64;
-        let last_key = if ctx.path_job.is_some() {
+        let last_key = if path_job.is_some() {
             None
         } else {
             self.keys.last_in(&buf[searched..]).or(carry).map(Box::from)
         };
-        ChunkOut {
-            acc,
-            last_key,
-            newlines,
-        }
+        ChunkEnd { last_key, newlines }
     }
 }
 
@@ -415,94 +379,6 @@ static WORD: [bool; 256] = {
 #[inline]
 fn is_word(b: u8) -> bool {
     WORD[usize::from(b)]
-}
-
-/// Puts a file's chunks back in order: resolves pending rule-3 events and
-/// turns chunk-relative line numbers into file line numbers.
-#[derive(Debug)]
-pub struct FileScan {
-    path: Arc<str>,
-    tally: Tally,
-    /// Whether `tally` is the thread's running tally
-    /// ([`crate::tally::sinking_into`]), given back on drop.
-    sunk: bool,
-    /// Whether a chunk was pushed.
-    pushed: bool,
-    carry: Option<Box<[u8]>>,
-    lines: u64,
-    /// Where resolved events go while the scan runs ([`crate::report::stream`]).
-    events: Option<crate::report::stream::Target>,
-}
-
-impl FileScan {
-    /// An empty scan of the file `ctx` describes, draining into the
-    /// thread's running tally when one is set
-    /// ([`crate::tally::sinking_into`]).
-    pub fn new(ctx: &FileCtx) -> FileScan {
-        let sink = crate::tally::take_sink();
-        FileScan {
-            path: ctx.path.clone(),
-            sunk: sink.is_some(),
-            tally: sink.unwrap_or_default(),
-            pushed: false,
-            carry: None,
-            lines: 0,
-            events: crate::report::stream::current(),
-        }
-    }
-
-    /// Adds the next chunk, in file order.
-    pub fn push(&mut self, out: ChunkOut) {
-        self.pushed = true;
-        let mut acc = out.acc;
-        acc.drain(
-            &mut self.tally,
-            &self.path,
-            self.lines,
-            self.carry.as_deref(),
-        );
-        // The next chunk this thread scans fills it again.
-        acc.recycle();
-        if out.last_key.is_some() {
-            self.carry = out.last_key;
-        }
-        self.lines += out.newlines;
-        if let Some(target) = &self.events {
-            target.rows(std::mem::take(&mut self.tally.events));
-        }
-    }
-
-    /// What the rest of the file need not make: the examples its earlier
-    /// lines already took (later lines sort after them), with `ctx`'s.
-    pub fn full(&self, ctx: &FileCtx) -> Option<Arc<Full>> {
-        if !self.pushed || self.tally.codes.is_empty() {
-            return ctx.full.clone();
-        }
-        let mut full = self.tally.full_through(&self.path);
-        if let Some(outer) = &ctx.full {
-            full.extend(outer);
-        }
-        Some(Arc::new(full))
-    }
-
-    /// The file's tally; empty when the file drained into the thread's
-    /// running tally (the caller adds its stats and errors to it, which
-    /// merge into that tally all the same).
-    pub fn finish(mut self) -> Tally {
-        if self.sunk {
-            Tally::default()
-        } else {
-            std::mem::take(&mut self.tally)
-        }
-    }
-}
-
-impl Drop for FileScan {
-    fn drop(&mut self) {
-        if self.sunk {
-            crate::tally::put_sink(std::mem::take(&mut self.tally));
-        }
-    }
 }
 
 /// Splits `buf` into chunks of about `size` bytes, each ending after a `\n`

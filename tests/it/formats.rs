@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use azsm::cli::config::Terminal;
+use azsm::pipeline::file::Sinks;
 use serde_json::Value;
 
 use crate::harness::*;
@@ -544,12 +545,18 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
         log.extend_from_slice(format!("line {i} AZSM2062 AZSM1024\n").as_bytes());
     }
     let scanner = Scanner::new(KeyFinder::new(None).unwrap()).recording_events(true);
-    let whole = scan_bytes(&scanner, "x.log", &log, ReadOptions::default());
+    let whole = scan_bytes(
+        &scanner,
+        "x.log",
+        &log,
+        ReadOptions::default(),
+        &Sinks::none(),
+    );
     let small = ReadOptions {
         chunk: 64,
         ..ReadOptions::default()
     };
-    let chunked = scan_bytes(&scanner, "x.log", &log, small);
+    let chunked = scan_bytes(&scanner, "x.log", &log, small, &Sinks::none());
     assert_eq!(whole.events.len(), 800);
     assert_eq!(whole.events, chunked.events);
     let streamed = azsm::pipeline::scan_reader(
@@ -561,6 +568,7 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
             chunk: 64,
             ..ReadOptions::default()
         },
+        &Sinks::none(),
     );
     assert_eq!(whole.events, streamed.events, "the stream path too");
     assert_eq!(chunked.events[0].job.as_deref(), Some("job0"));
@@ -568,7 +576,9 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
     assert!(chunked.events.iter().all(|e| e.rule == "carried"));
     // Without a per-event format nothing is recorded.
     let plain = Scanner::new(KeyFinder::new(None).unwrap());
-    assert!(scan_bytes(&plain, "x.log", &log, small).events.is_empty());
+    assert!(scan_bytes(&plain, "x.log", &log, small, &Sinks::none())
+        .events
+        .is_empty());
 }
 
 #[test]

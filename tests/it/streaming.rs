@@ -8,8 +8,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use azsm::pipeline::events::{self, Msg};
 use azsm::pipeline::ReadOptions;
-use azsm::report::stream::{self, Dest, Format, Lane, Msg, Writer};
+use azsm::report::stream::{Dest, Format, Lane, Writer};
 use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
 use serde_json::Value;
@@ -219,9 +220,9 @@ fn tiny_chunks_windows_and_blocks_stream_the_same_records_and_the_scan_keeps_non
             .num_threads(threads)
             .build()
             .unwrap();
-        let (tap, rx, _gone) = stream::channel();
+        let (tap, rx, _gone) = events::channel();
         // The writer's end, watched: how many events each piece carries.
-        let (seen_tx, seen_rx) = std::sync::mpsc::sync_channel(stream::CHANNEL);
+        let (seen_tx, seen_rx) = std::sync::mpsc::sync_channel(events::CHANNEL);
         let watcher = std::thread::spawn(move || {
             let mut largest = 0;
             let mut total = 0;
@@ -316,7 +317,7 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
         let (tap, rx, _gone) = writer.channel();
         // The writer's end, watched: every piece comes rendered, in both
         // formats, at most a block of records each.
-        let (seen_tx, seen_rx) = std::sync::mpsc::sync_channel(stream::CHANNEL);
+        let (seen_tx, seen_rx) = std::sync::mpsc::sync_channel(events::CHANNEL);
         let watcher = std::thread::spawn(move || {
             let (mut records, mut largest) = (0, 0);
             for msg in rx {
@@ -326,7 +327,7 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
                         assert_eq!(bytes.len(), 2, "one buffer per format");
                         let lines = bytecount(&bytes[0]);
                         assert_eq!(lines, bytecount(&bytes[1]), "the same records");
-                        assert!((1..=stream::BLOCK).contains(&lines), "{lines} records");
+                        assert!((1..=events::BLOCK).contains(&lines), "{lines} records");
                         records += lines;
                         largest = usize::max(largest, lines);
                     }
@@ -356,7 +357,7 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
         let csv = std::fs::read(&csv_path).unwrap();
         assert!(csv == csv_want, "csv, {what}");
     }
-    assert_eq!(largest, stream::BLOCK, "some pieces were split in blocks");
+    assert_eq!(largest, events::BLOCK, "some pieces were split in blocks");
 }
 
 fn csv_header() -> Vec<u8> {

@@ -1,0 +1,215 @@
+//! One file's scan: its chunks scanned into accumulators and put back in
+//! order into a tally, with what the scan of one input needs passed in
+//! explicitly ([`Sinks`]): the examples earlier inputs already took, the
+//! running tally to drain into, and where streamed events go.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::pipeline::events::{Tap, Target};
+use crate::scan::longline::LongLine;
+use crate::scan::{path_job, ChunkEnd, Scanner};
+use crate::tally::{Acc, Full, Tally};
+
+/// Where the scan of one input puts what it finds. Passed down every read
+/// path, because chunks of one input run on any thread of the pool.
+#[derive(Debug, Default)]
+pub struct Sinks<'a> {
+    /// Examples the input's chunks need not make: earlier inputs took them.
+    pub full: Option<Arc<Full>>,
+    /// The running tally the input's files drain into, when the caller
+    /// folds inputs into one; a file takes it while it is scanned and puts
+    /// it back when done, so a file scanned meanwhile (rayon may run
+    /// another input on a thread that waits) starts a tally of its own.
+    pub running: Option<&'a Mutex<Option<Tally>>>,
+    /// Where resolved events go while the scan runs, when streamed.
+    pub events: Option<Target>,
+}
+
+impl<'a> Sinks<'a> {
+    /// Nothing to skip, no running tally, no stream: the file's tally is
+    /// returned whole.
+    pub fn none() -> Sinks<'static> {
+        Sinks::default()
+    }
+
+    /// Streams the input's events to `tap` as input number `input`.
+    pub fn streaming(mut self, tap: Option<&Tap>, input: u32) -> Sinks<'a> {
+        self.events = tap.map(|t| Target::new(t, input));
+        self
+    }
+
+    /// Whether the writer of streamed events has stopped.
+    pub fn gone(&self) -> bool {
+        self.events.as_ref().is_some_and(Target::is_gone)
+    }
+
+    /// Sends `tally`'s recorded events on, when they are streamed: exports
+    /// and job-run JSON, read whole, then keep their place in the stream.
+    pub fn send(&self, mut tally: Tally) -> Tally {
+        if let Some(target) = &self.events {
+            target.rows(std::mem::take(&mut tally.events));
+        }
+        tally
+    }
+}
+
+/// What a chunk's scan knows about the file it belongs to.
+#[derive(Clone, Debug)]
+pub struct FileCtx {
+    /// Display path.
+    pub path: Arc<str>,
+    /// Rule 2: the deepest GUID component of the path.
+    pub path_job: Option<Box<[u8]>>,
+    /// Examples its chunks need not make ([`Full`]): taken by inputs
+    /// before it, or by its own earlier lines.
+    pub full: Option<Arc<Full>>,
+}
+
+impl FileCtx {
+    /// The context of the input shown as `path`, skipping the examples
+    /// `sinks` says earlier inputs took.
+    pub fn new(path: &str, sinks: &Sinks<'_>) -> FileCtx {
+        FileCtx {
+            path: Arc::from(path),
+            path_job: path_job(path).map(|g| g.as_bytes().into()),
+            full: sinks.full.clone(),
+        }
+    }
+
+    /// Rule 2's job of the file.
+    pub fn path_job(&self) -> Option<&[u8]> {
+        self.path_job.as_deref()
+    }
+}
+
+/// The result of scanning one chunk.
+#[derive(Debug, Default)]
+pub struct ChunkOut {
+    /// Its events; rule-3 events whose key lies before the chunk are pending.
+    pub acc: Acc,
+    /// The job key it carries forward and its newlines.
+    pub end: ChunkEnd,
+}
+
+/// Scans the chunk `buf` of the file `ctx` describes.
+pub fn scan_chunk(scanner: &Scanner, buf: &[u8], ctx: &FileCtx) -> ChunkOut {
+    let mut acc = new_acc(scanner, ctx);
+    let end = scanner.scan_chunk(buf, ctx.path_job(), &mut acc);
+    ChunkOut { acc, end }
+}
+
+/// Ends the long line `line` of the file `ctx` describes (`newline`: it
+/// ended with `\n`).
+pub fn finish_long_line(line: LongLine<'_>, ctx: &FileCtx, newline: bool) -> ChunkOut {
+    let mut acc = new_acc(line.scanner(), ctx);
+    let end = line.finish(ctx.path_job(), newline, &mut acc);
+    ChunkOut { acc, end }
+}
+
+/// An empty accumulator set up as the scanner's options say, for a
+/// chunk or a long line: buffers that stay put while they are scanned.
+fn new_acc(scanner: &Scanner, ctx: &FileCtx) -> Acc {
+    Acc::reused(scanner.records_events())
+        .keeping_secrets(scanner.keeps_secrets())
+        .skipping(ctx.full.clone())
+        .with_stable_ids()
+}
+
+/// Puts a file's chunks back in order: resolves pending rule-3 events and
+/// turns chunk-relative line numbers into file line numbers.
+#[derive(Debug)]
+pub struct FileScan<'a> {
+    path: Arc<str>,
+    tally: Tally,
+    /// Where `tally` came from when it is the caller's running tally
+    /// ([`Sinks::running`]): it goes back there on drop.
+    home: Option<&'a Mutex<Option<Tally>>>,
+    /// Whether a chunk was pushed.
+    pushed: bool,
+    carry: Option<Box<[u8]>>,
+    lines: u64,
+    /// Where resolved events go while the scan runs.
+    events: Option<Target>,
+}
+
+impl<'a> FileScan<'a> {
+    /// An empty scan of the file `ctx` describes, draining into the
+    /// running tally of `sinks` when it has one that no other file holds.
+    pub fn new(ctx: &FileCtx, sinks: &Sinks<'a>) -> FileScan<'a> {
+        let running = sinks
+            .running
+            .and_then(|home| whole(home).take().map(|t| (home, t)));
+        let (home, tally) = match running {
+            Some((home, t)) => (Some(home), t),
+            None => (None, Tally::default()),
+        };
+        FileScan {
+            path: ctx.path.clone(),
+            tally,
+            home,
+            pushed: false,
+            carry: None,
+            lines: 0,
+            events: sinks.events.clone(),
+        }
+    }
+
+    /// Adds the next chunk, in file order.
+    pub fn push(&mut self, out: ChunkOut) {
+        self.pushed = true;
+        let mut acc = out.acc;
+        acc.drain(
+            &mut self.tally,
+            &self.path,
+            self.lines,
+            self.carry.as_deref(),
+        );
+        // The next chunk this thread scans fills it again.
+        acc.recycle();
+        if out.end.last_key.is_some() {
+            self.carry = out.end.last_key;
+        }
+        self.lines += out.end.newlines;
+        if let Some(target) = &self.events {
+            target.rows(std::mem::take(&mut self.tally.events));
+        }
+    }
+
+    /// What the rest of the file need not make: the examples its earlier
+    /// lines already took (later lines sort after them), with `ctx`'s.
+    pub fn full(&self, ctx: &FileCtx) -> Option<Arc<Full>> {
+        if !self.pushed || self.tally.codes.is_empty() {
+            return ctx.full.clone();
+        }
+        let mut full = self.tally.full_through(&self.path);
+        if let Some(outer) = &ctx.full {
+            full.extend(outer);
+        }
+        Some(Arc::new(full))
+    }
+
+    /// The file's tally; empty when the file drained into the running
+    /// tally (the caller adds its stats and errors to it, which merge into
+    /// that tally all the same).
+    pub fn finish(mut self) -> Tally {
+        if self.home.is_some() {
+            Tally::default()
+        } else {
+            std::mem::take(&mut self.tally)
+        }
+    }
+}
+
+impl Drop for FileScan<'_> {
+    fn drop(&mut self) {
+        if let Some(home) = self.home {
+            *whole(home) = Some(std::mem::take(&mut self.tally));
+        }
+    }
+}
+
+/// A lock taken whole even after a panic elsewhere: what it holds is only
+/// ever changed a whole step at a time, and tallies are never dropped.
+pub(crate) fn whole<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
