@@ -1,59 +1,30 @@
-//! Per-event records (`ndjson`, `csv`) written while the scan runs.
+//! The per-event writer (`ndjson`, `csv`): puts the pieces of events the
+//! scan sends ([`crate::pipeline::events`]) in input order and writes them
+//! while the scan runs, so that a scan of millions of events holds few.
 //!
-//! A scan can hold millions of events; keeping them all until the end
-//! cost about 140 bytes each (864 MB peak for the 3.8 million events of a
-//! 350 MiB copy log; under 100 MB streamed, see the README). Instead,
-//! events leave the scan in *pieces*, are rendered where they leave, and
-//! one writer thread puts the bytes in order and writes them:
+//! - [`Writer::channel`] gives the scan a tap that renders each piece in
+//!   the sending thread, once per format asked for ([`Spec`]), so the scan
+//!   threads render in parallel and the writer only moves bytes. Records
+//!   are written by hand without allocating ([`crate::report::ndjson::push`],
+//!   [`crate::report::csv::push`]), byte for byte what `serde_json` and the
+//!   csv quoting rules give.
+//! - The writer hands each piece to each requested output's (a [`Lane`]'s)
+//!   [`Order`]: pieces of the input being written (the *head*) go straight
+//!   out; pieces of later inputs wait in memory until the inputs before
+//!   them are done. Inputs start in input order, so little waits; what
+//!   waits beyond [`BUDGET`] bytes is moved to an anonymous temporary file
+//!   and copied out when its turn comes. The writer never waits on the
+//!   scan, so the bounded channel cannot deadlock the thread pool.
+//! - With `--baseline` each record carries its code's change, which only
+//!   the final counts decide. Records are then rendered framed (see
+//!   [`render`]: each with its code and the place where the change goes)
+//!   and go to an anonymous temporary file (per output); [`Writer::finish`]
+//!   copies them out, inserting the change.
 //!
-//! - [`crate::pipeline`] runs each input inside [`within`], which tells the
-//!   scanning thread which input it is on; [`crate::scan::FileScan`] sends
-//!   each chunk's resolved events (pending rule-3 events are resolved by
-//!   then) as one piece, and the input sends a last piece and "done" when
-//!   it ends. A file's pieces are sent from one thread, in file order.
-//! - The tap `azsm scan` uses ([`Writer::channel`]) renders each piece in
-//!   the thread that sends it, once per format asked for, in blocks of
-//!   [`BLOCK`] events; a piece of more than one block has its blocks
-//!   rendered in parallel on the thread pool (up to one per thread at a
-//!   time), then sent in order, one [`Msg::Records`] per block. The scan
-//!   threads thus do the rendering in parallel and the writer only moves
-//!   bytes. (A tap from [`channel`] sends the events themselves,
-//!   [`Msg::Rows`], and the writer renders them.) Records are written by
-//!   hand without allocating ([`crate::report::ndjson::push`],
-//!   [`crate::report::csv::push`]), byte for byte what `serde_json` and
-//!   the csv quoting rules give.
-//! - The channel is bounded ([`CHANNEL`] messages): when the writer falls
-//!   behind (a slow reader on stdout), the scan waits. The writer never
-//!   waits on the scan, so this cannot deadlock the thread pool (a thread
-//!   that waits for its blocks to render may scan another input meanwhile;
-//!   what that input sends, the writer takes without waiting either).
-//! - The writer ([`Writer`]) hands each piece to each requested output's
-//!   (a [`Lane`]'s) [`Order`]: pieces of the input being written (the
-//!   *head*) go straight out; pieces of later inputs wait in memory until
-//!   the inputs before them are done. Inputs start in input order (see
-//!   [`crate::pipeline`]), so little waits; what waits beyond [`BUDGET`] bytes
-//!   is moved to an anonymous temporary file and copied out when its turn
-//!   comes.
-//!
-//! Memory bound: about `threads × (events of one mapped window)` still in
-//! the scanner's accumulators; per sending thread, one piece's events (a
-//! chunk's, a chunk being [`crate::pipeline::CHUNK`] bytes of log) and up to
-//! `threads` rendered blocks; [`CHANNEL`] rendered blocks in the channel;
-//! plus [`BUDGET`] bytes of rendered records per output. It does not grow
-//! with the scan. Exports and job-run JSON still send all of one input's
-//! events as one piece (they are parsed whole per input anyway).
-//!
-//! With `--baseline` each record carries its code's change, which only
-//! the final counts decide. Records are then rendered framed (see
-//! [`render`]: each with its code and the place where the change goes)
-//! and go to an anonymous temporary file (per output); [`Writer::finish`]
-//! copies them out, inserting the change. Memory stays bounded; the
-//! temporary file takes as much disk as the output.
-//!
-//! Output is written under [`crate::util::interrupt`]'s gate, one piece (whole
-//! records) at a time, so Ctrl-C leaves whole records only. When the
+//! Output is written under [`crate::util::interrupt`]'s gate, one piece
+//! (whole records) at a time, so Ctrl-C leaves whole records only. When the
 //! output fails (a reader that went away: broken pipe), the writer stops,
-//! the channel closes, and [`gone`] tells the scan loops to stop too.
+//! the channel closes, and the scan loops stop too.
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -18,7 +18,7 @@
 //! earlier line; none. Rule 3 looks backwards, lazily: only
 //! when a line needs it, and only over the lines since the last look. A
 //! chunk cannot see the lines before it, so its rule-3 events whose key
-//! lies before the chunk are left *pending*, and [`FileScan`] resolves them
+//! lies before the chunk are left *pending*, and [`crate::pipeline::file::FileScan`] resolves them
 //! when the chunks are put back in order. The result equals a sequential
 //! scan for any chunking; the tests hold it to that.
 
