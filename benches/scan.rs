@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use azsm::model::catalog::Catalog;
-use azsm::pipeline::file::{self, FileCtx, Sinks};
+use azsm::pipeline::file::{self, FileCtx, InputCtx};
 use azsm::pipeline::{self, ReadOptions};
 use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
@@ -53,7 +53,7 @@ fn corpus(every: usize) -> Vec<u8> {
 fn scan_chunk(bencher: Bencher, every: usize) {
     let data = corpus(every);
     let scanner = Scanner::new(KeyFinder::default());
-    let ctx = FileCtx::new("var/log/xdatamoved.log", &Sinks::none());
+    let ctx = FileCtx::new("var/log/xdatamoved.log", &InputCtx::none());
     bencher
         .counter(BytesCount::new(data.len()))
         .bench(|| file::scan_chunk(&scanner, divan::black_box(&data), &ctx));
@@ -69,7 +69,7 @@ fn scan_bytes_parallel(bencher: Bencher, every: usize) {
             "var/log/xdatamoved.log",
             divan::black_box(&data),
             ReadOptions::default(),
-            &Sinks::none(),
+            &InputCtx::none(),
         )
     });
 }
@@ -82,7 +82,7 @@ fn tallies(files: usize) -> Vec<Tally> {
         .map(|i| {
             let ctx = FileCtx::new(
                 &format!("archive/{i:08x}-b642-4cb7-a8a0-f406e3e6f85a/job.log"),
-                &Sinks::none(),
+                &InputCtx::none(),
             );
             let out = file::scan_chunk(&scanner, small, &ctx);
             let mut t = Tally::default();

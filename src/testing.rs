@@ -166,7 +166,7 @@ pub fn counts(t: &Tally) -> Counts {
 /// size, the long-line limit and the path; the rest is the log. Panics when
 /// a fast path disagrees with the reference or with another path.
 pub fn check_scan(input: &[u8]) {
-    use crate::pipeline::file::Sinks;
+    use crate::pipeline::file::InputCtx;
     use crate::pipeline::{self, ReadOptions};
     use crate::scan::jobkey::KeyFinder;
     use crate::scan::Scanner;
@@ -184,7 +184,7 @@ pub fn check_scan(input: &[u8]) {
         ..ReadOptions::default()
     };
     let scanner = Scanner::new(KeyFinder::default());
-    let whole = pipeline::scan_bytes(&scanner, path, data, opts, &Sinks::none());
+    let whole = pipeline::scan_bytes(&scanner, path, data, opts, &InputCtx::none());
     assert_eq!(
         counts(&whole),
         reference(path, data, Window::default()),
@@ -196,7 +196,7 @@ pub fn check_scan(input: &[u8]) {
         path,
         data,
         ReadOptions { chunk, ..opts },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(chunked, whole, "chunked vs whole");
     let block = 1 + b as usize;
@@ -209,7 +209,7 @@ pub fn check_scan(input: &[u8]) {
             block,
             ..opts
         },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(streamed, whole, "streamed vs whole");
     let long_line = 1 + (c >> 1) as usize;
@@ -223,7 +223,7 @@ pub fn check_scan(input: &[u8]) {
             long_line,
             ..opts
         },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(
         without_items(&pieces),

@@ -1,6 +1,6 @@
 //! One file's scan: its chunks scanned into accumulators and put back in
 //! order into a tally, with what the scan of one input needs passed in
-//! explicitly ([`Sinks`]): the examples earlier inputs already took, the
+//! explicitly ([`InputCtx`]): the examples earlier inputs already took, the
 //! running tally to drain into, and where streamed events go.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,10 +10,11 @@ use crate::scan::longline::LongLine;
 use crate::scan::{path_job, ChunkEnd, Scanner};
 use crate::tally::{Acc, Full, Tally};
 
-/// Where the scan of one input puts what it finds. Passed down every read
-/// path, because chunks of one input run on any thread of the pool.
+/// What the scan of one input is given besides its bytes: where it puts
+/// what it finds, and a buffer to read into. Passed down every read path,
+/// because chunks of one input run on any thread of the pool.
 #[derive(Debug, Default)]
-pub struct Sinks<'a> {
+pub struct InputCtx<'a> {
     /// Examples the input's chunks need not make: earlier inputs took them.
     pub full: Option<Arc<Full>>,
     /// The running tally the input's files drain into, when the caller
@@ -23,19 +24,41 @@ pub struct Sinks<'a> {
     pub running: Option<&'a Mutex<Option<Tally>>>,
     /// Where resolved events go while the scan runs, when streamed.
     pub events: Option<Target>,
+    /// A buffer to read small files into, kept by the caller across its
+    /// inputs so that each does not allocate its own; taken while a file
+    /// is read, like `running`.
+    pub buf: Option<&'a Mutex<Vec<u8>>>,
 }
 
-impl<'a> Sinks<'a> {
+impl<'a> InputCtx<'a> {
     /// Nothing to skip, no running tally, no stream: the file's tally is
     /// returned whole.
-    pub fn none() -> Sinks<'static> {
-        Sinks::default()
+    pub fn none() -> InputCtx<'static> {
+        InputCtx::default()
     }
 
     /// Streams the input's events to `tap` as input number `input`.
-    pub fn streaming(mut self, tap: Option<&Tap>, input: u32) -> Sinks<'a> {
+    pub fn streaming(mut self, tap: Option<&Tap>, input: u32) -> InputCtx<'a> {
         self.events = tap.map(|t| Target::new(t, input));
         self
+    }
+
+    /// The read buffer to use: the caller's when it has one that no other
+    /// file holds, else a new one. Give it back with [`InputCtx::give_buf`].
+    pub fn take_buf(&self) -> Vec<u8> {
+        self.buf
+            .map(|b| std::mem::take(&mut *whole(b)))
+            .unwrap_or_default()
+    }
+
+    /// Gives back a buffer from [`InputCtx::take_buf`]; one grown past
+    /// `keep` bytes is dropped instead, so a big file's buffer is not held.
+    pub fn give_buf(&self, buf: Vec<u8>, keep: usize) {
+        if let Some(home) = self.buf {
+            if buf.capacity() <= keep {
+                *whole(home) = buf;
+            }
+        }
     }
 
     /// Whether the writer of streamed events has stopped.
@@ -67,12 +90,12 @@ pub struct FileCtx {
 
 impl FileCtx {
     /// The context of the input shown as `path`, skipping the examples
-    /// `sinks` says earlier inputs took.
-    pub fn new(path: &str, sinks: &Sinks<'_>) -> FileCtx {
+    /// `cx` says earlier inputs took.
+    pub fn new(path: &str, cx: &InputCtx<'_>) -> FileCtx {
         FileCtx {
             path: Arc::from(path),
             path_job: path_job(path).map(|g| g.as_bytes().into()),
-            full: sinks.full.clone(),
+            full: cx.full.clone(),
         }
     }
 
@@ -122,7 +145,7 @@ pub struct FileScan<'a> {
     path: Arc<str>,
     tally: Tally,
     /// Where `tally` came from when it is the caller's running tally
-    /// ([`Sinks::running`]): it goes back there on drop.
+    /// ([`InputCtx::running`]): it goes back there on drop.
     home: Option<&'a Mutex<Option<Tally>>>,
     /// Whether a chunk was pushed.
     pushed: bool,
@@ -134,9 +157,9 @@ pub struct FileScan<'a> {
 
 impl<'a> FileScan<'a> {
     /// An empty scan of the file `ctx` describes, draining into the
-    /// running tally of `sinks` when it has one that no other file holds.
-    pub fn new(ctx: &FileCtx, sinks: &Sinks<'a>) -> FileScan<'a> {
-        let running = sinks
+    /// running tally of `cx` when it has one that no other file holds.
+    pub fn new(ctx: &FileCtx, cx: &InputCtx<'a>) -> FileScan<'a> {
+        let running = cx
             .running
             .and_then(|home| whole(home).take().map(|t| (home, t)));
         let (home, tally) = match running {
@@ -150,7 +173,7 @@ impl<'a> FileScan<'a> {
             pushed: false,
             carry: None,
             lines: 0,
-            events: sinks.events.clone(),
+            events: cx.events.clone(),
         }
     }
 

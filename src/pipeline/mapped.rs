@@ -5,12 +5,8 @@
 //! at a time, each window into chunks of about [`ReadOptions::chunk`]
 //! bytes ending after a newline ([`Pieces`], an iterator that rayon's
 //! `par_bridge` hands out a piece at a time). A thread that finishes a
-//! chunk takes the next one, whichever window it is in: when each window
-//! was scanned as a parallel loop of its own, the thread that finished
-//! first waited for the other's last chunk at every window, which cost
-//! 10-15% of the two-thread throughput on the big agent log (a stand-alone
-//! loop over the same chunks: 18.5-19.5 GB/s with a wait every 8 chunks,
-//! 21.8 GB/s without).
+//! chunk takes the next one, whichever window it is in, so no thread waits
+//! for another's last chunk at a window's end.
 //!
 //! Chunks finish out of order; their outputs must reach the file's
 //! [`FileScan`] in order (line numbers, rule-3 keys carried from chunk to
@@ -33,9 +29,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use super::{looks_binary, skipped_binary, skipping, stop, ReadOptions};
+use super::read::{looks_binary, skipped_binary, skipping};
+use super::{stop, ReadOptions};
 use crate::input::mmap::{guarded, Mapped};
-use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, Sinks};
+use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, InputCtx};
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
@@ -52,16 +49,16 @@ pub(super) fn scan_mapped(
     display: &str,
     map: &Mapped,
     opts: ReadOptions,
-    sinks: &Sinks<'_>,
+    cx: &InputCtx<'_>,
 ) -> (Tally, bool) {
     let bytes = map.bytes();
     let (binary, faulted) = guarded(|| !opts.binary && looks_binary(bytes));
     if binary {
         return (skipped_binary(), faulted);
     }
-    let ctx = FileCtx::new(display, sinks);
+    let ctx = FileCtx::new(display, cx);
     let order = Order::new(
-        FileScan::new(&ctx, sinks),
+        FileScan::new(&ctx, cx),
         AHEAD * rayon::current_num_threads().max(1),
         |w: Range<usize>| map.release(w.start, w.end),
     );
@@ -69,7 +66,7 @@ pub(super) fn scan_mapped(
     let pieces = Pieces {
         scanner,
         ctx: &ctx,
-        sinks,
+        cx,
         map,
         opts,
         start: 0,
@@ -132,7 +129,7 @@ enum Work {
 struct Pieces<'a, 's, F> {
     scanner: &'a Scanner,
     ctx: &'a FileCtx,
-    sinks: &'a Sinks<'s>,
+    cx: &'a InputCtx<'s>,
     map: &'a Mapped,
     opts: ReadOptions,
     /// Where the next window starts.
@@ -170,7 +167,7 @@ impl<F: Fn(Range<usize>)> Pieces<'_, '_, F> {
     fn cut_next(&mut self) -> Option<Piece> {
         let bytes = self.map.bytes();
         let start = self.start;
-        if start >= bytes.len() || stop(self.sinks) {
+        if start >= bytes.len() || stop(self.cx) {
             return None;
         }
         let long = self.opts.long_line.max(1);
@@ -424,10 +421,10 @@ mod tests {
             let text: String = lines.iter().map(|&n| line(n)).collect();
             let bytes = text.as_bytes();
             let scanner = Scanner::new(KeyFinder::default());
-            let ctx = FileCtx::new("var/log/xdatamoved.log", &Sinks::none());
+            let ctx = FileCtx::new("var/log/xdatamoved.log", &InputCtx::none());
             let mut want = super::super::scan_bytes(
                 &scanner, "var/log/xdatamoved.log", bytes,
-                ReadOptions { chunk: usize::MAX, ..ReadOptions::default() }, &Sinks::none(),
+                ReadOptions { chunk: usize::MAX, ..ReadOptions::default() }, &InputCtx::none(),
             );
             want.stats = Default::default();
 
@@ -450,7 +447,7 @@ mod tests {
             let count = pieces.len();
             let released: Mutex<Vec<usize>> = Mutex::new(Vec::new());
             // A window's range here is its last piece's number.
-            let order = Order::new(FileScan::new(&ctx, &Sinks::none()), count + 1, |w: Range<usize>| {
+            let order = Order::new(FileScan::new(&ctx, &InputCtx::none()), count + 1, |w: Range<usize>| {
                 released.lock().unwrap().push(w.start);
             });
             let queue = Mutex::new(pieces);
@@ -474,8 +471,12 @@ mod tests {
     #[test]
     fn a_piece_too_far_ahead_waits_for_the_pushes_before_it() {
         let scanner = Scanner::new(KeyFinder::default());
-        let ctx = FileCtx::new("x.log", &Sinks::none());
-        let order = Order::new(FileScan::new(&ctx, &Sinks::none()), 2, |_: Range<usize>| {});
+        let ctx = FileCtx::new("x.log", &InputCtx::none());
+        let order = Order::new(
+            FileScan::new(&ctx, &InputCtx::none()),
+            2,
+            |_: Range<usize>| {},
+        );
         let out = || scan_chunk(&scanner, b"AZSM2061 Failed\n", &ctx);
         // Pieces 0 and 1 may go out; piece 2 waits until piece 0 is pushed.
         assert!(order.wait_for_room(0));
@@ -509,8 +510,12 @@ mod tests {
 
     #[test]
     fn a_piece_abandoned_by_a_panic_ends_the_wait_instead_of_hanging() {
-        let ctx = FileCtx::new("x.log", &Sinks::none());
-        let order = Order::new(FileScan::new(&ctx, &Sinks::none()), 1, |_: Range<usize>| {});
+        let ctx = FileCtx::new("x.log", &InputCtx::none());
+        let order = Order::new(
+            FileScan::new(&ctx, &InputCtx::none()),
+            1,
+            |_: Range<usize>| {},
+        );
         let (tx, rx) = mpsc::channel();
         std::thread::scope(|s| {
             s.spawn(|| {

@@ -8,7 +8,7 @@
 //! the time window, to hold the automaton and the window to the rules.
 
 use azsm::model::window::Window;
-use azsm::pipeline::file::Sinks;
+use azsm::pipeline::file::InputCtx;
 use azsm::pipeline::{self, ReadOptions};
 use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
@@ -84,27 +84,27 @@ proptest! {
         // The corpus's times are 08:00 and 09:00: a window keeps only the latter.
         let w = Window::new(since, None, 0).unwrap();
         let scanner = Scanner::new(KeyFinder::default()).with_window(w);
-        let whole = pipeline::scan_bytes(&scanner, path, &data, opts(usize::MAX), &Sinks::none());
+        let whole = pipeline::scan_bytes(&scanner, path, &data, opts(usize::MAX), &InputCtx::none());
         prop_assert_eq!(counts(&whole), reference(path, &data, w));
 
-        let chunked = pipeline::scan_bytes(&scanner, path, &data, opts(chunk), &Sinks::none());
+        let chunked = pipeline::scan_bytes(&scanner, path, &data, opts(chunk), &InputCtx::none());
         prop_assert_eq!(&chunked, &whole);
 
-        let streamed = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, ..opts(chunk) }, &Sinks::none());
+        let streamed = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, ..opts(chunk) }, &InputCtx::none());
         prop_assert_eq!(&streamed, &whole);
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.log");
         std::fs::write(&file, &data).unwrap();
         let input = azsm::input::walk::Input { display: path.to_string(), source: azsm::input::walk::Source::File(file) };
-        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) }, &Sinks::none());
+        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) }, &InputCtx::none());
         prop_assert_eq!(&mapped, &whole);
 
         // Lines longer than `long` are scanned in pieces (crate::scan::longline),
         // which look for neither item paths nor sub-causes.
-        let pieces = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) }, &Sinks::none());
+        let pieces = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) }, &InputCtx::none());
         prop_assert_eq!(without_items(&pieces), without_items(&whole));
-        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) }, &Sinks::none());
+        let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) }, &InputCtx::none());
         prop_assert_eq!(without_items(&mapped), without_items(&whole));
     }
 }
@@ -117,7 +117,7 @@ fn chunk_boundaries_do_not_break_rule_three() {
         data.extend_from_slice(b"filler line without codes\nAZSM2062 keyless\n");
     }
     let scanner = Scanner::new(KeyFinder::default());
-    let t = pipeline::scan_bytes(&scanner, "x.log", &data, opts(40), &Sinks::none());
+    let t = pipeline::scan_bytes(&scanner, "x.log", &data, opts(40), &InputCtx::none());
     assert_eq!(t.jobs["first"].codes.values().sum::<u64>(), 100);
     assert_eq!(t.rules.carried, 100);
     let examples: Vec<u64> = t
@@ -174,7 +174,7 @@ proptest! {
             .collect();
         let mut each = azsm::tally::Tally::default();
         for input in &inputs {
-            each += pipeline::scan_input(&scanner, input, opts(4096), &Sinks::none());
+            each += pipeline::scan_input(&scanner, input, opts(4096), &InputCtx::none());
         }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let all = pool.install(|| pipeline::scan_all_with(&scanner, &inputs, opts(4096), None, None));

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use azsm::cli::config::Terminal;
-use azsm::pipeline::file::Sinks;
+use azsm::pipeline::file::InputCtx;
 use serde_json::Value;
 
 use crate::harness::*;
@@ -550,13 +550,13 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
         "x.log",
         &log,
         ReadOptions::default(),
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     let small = ReadOptions {
         chunk: 64,
         ..ReadOptions::default()
     };
-    let chunked = scan_bytes(&scanner, "x.log", &log, small, &Sinks::none());
+    let chunked = scan_bytes(&scanner, "x.log", &log, small, &InputCtx::none());
     assert_eq!(whole.events.len(), 800);
     assert_eq!(whole.events, chunked.events);
     let streamed = azsm::pipeline::scan_reader(
@@ -568,7 +568,7 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
             chunk: 64,
             ..ReadOptions::default()
         },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(whole.events, streamed.events, "the stream path too");
     assert_eq!(chunked.events[0].job.as_deref(), Some("job0"));
@@ -576,7 +576,7 @@ fn chunked_scans_resolve_pending_events_like_whole_ones() {
     assert!(chunked.events.iter().all(|e| e.rule == "carried"));
     // Without a per-event format nothing is recorded.
     let plain = Scanner::new(KeyFinder::new(None).unwrap());
-    assert!(scan_bytes(&plain, "x.log", &log, small, &Sinks::none())
+    assert!(scan_bytes(&plain, "x.log", &log, small, &InputCtx::none())
         .events
         .is_empty());
 }

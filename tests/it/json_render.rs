@@ -9,7 +9,7 @@ use azsm::model::causes::Causes;
 use azsm::model::code::Code;
 use azsm::model::error::FileError;
 use azsm::model::window::Window;
-use azsm::pipeline::file::Sinks;
+use azsm::pipeline::file::InputCtx;
 use azsm::pipeline::{self, ReadOptions};
 use azsm::report::{json, Report};
 use azsm::scan::jobkey::KeyFinder;
@@ -127,7 +127,7 @@ proptest! {
         let opts = ReadOptions { binary: true, ..ReadOptions::default() };
         let mut tally = Tally::default();
         for (path, data) in &inputs {
-            tally += pipeline::scan_bytes(&scanner, path, data, opts, &Sinks::none());
+            tally += pipeline::scan_bytes(&scanner, path, data, opts, &InputCtx::none());
         }
         tally.errors.push(FileError { path: strings[0].clone(), message: strings[1].clone() });
         let mut report = Report::build(&tally, Catalog::embedded(), Causes::embedded(), window);

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use azsm::pipeline::file::Sinks;
+use azsm::pipeline::file::InputCtx;
 use azsm::pipeline::{self, ReadOptions};
 use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
@@ -186,7 +186,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
         chunk: usize::MAX,
         ..ReadOptions::default()
     };
-    let whole = pipeline::scan_bytes(&scanner, "g.log", &data, whole_opts, &Sinks::none());
+    let whole = pipeline::scan_bytes(&scanner, "g.log", &data, whole_opts, &InputCtx::none());
     assert_eq!(whole.jobs["giant"].codes.len(), 3);
     assert_eq!(
         (whole.rules.line, whole.rules.carried),
@@ -204,7 +204,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
             block: 64 << 10,
             ..ReadOptions::default()
         },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(streamed, whole);
 
@@ -221,7 +221,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
             window: 1 << 20,
             ..ReadOptions::default()
         },
-        &Sinks::none(),
+        &InputCtx::none(),
     );
     assert_eq!(mapped, whole);
 }

@@ -1,0 +1,422 @@
+//! How one input's bytes reach the scanner: a small file read whole, a
+//! large one memory-mapped ([`super::mapped`]), anything else streamed in
+//! blocks, each after its first bytes say what it is.
+
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::os::unix::fs::OpenOptionsExt;
+
+use rayon::prelude::*;
+
+use crate::input::archive;
+use crate::input::decompress::{self, Budget};
+use crate::input::mmap::{guarded, Mapped};
+use crate::input::sniff::{self, Kind};
+use crate::input::walk::{Input, Source};
+use crate::model::error::FileError;
+use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, InputCtx};
+use crate::pipeline::{mapped, stop, ReadOptions, BINARY_PROBE, MMAP_MIN};
+use crate::scan::longline::LongLine;
+use crate::scan::{split_lines, Scanner};
+use crate::tally::Tally;
+
+/// Scans one file input.
+pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions, cx: &InputCtx<'_>) -> Tally {
+    let Source::File(path) = &input.source else {
+        return Tally::default();
+    };
+    let fail = |e: &io::Error| {
+        let mut t = Tally::default();
+        t.errors.push(FileError::io(&input.display, e));
+        t
+    };
+    // Non-blocking, so that a file replaced by a FIFO since the walk does
+    // not block the open; checked to be a regular file before any read.
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) => {
+            let mut t = Tally::default();
+            t.errors.push(FileError {
+                path: input.display.clone(),
+                message: format!(
+                    "changed while azsm ran: now {}",
+                    crate::input::walk::skip_reason(&m.file_type())
+                ),
+            });
+            return t;
+        }
+        Err(e) => return fail(&e),
+    };
+    let shrank = |tally: &mut Tally, faulted: bool| {
+        let now = file.metadata().map_or(0, |m| m.len());
+        if faulted || now < len {
+            tally.errors.push(truncated(&input.display, len, now));
+        }
+    };
+    let mapped = len >= opts.mmap_min && !opts.no_mmap;
+    if mapped || len >= opts.mmap_min.max(MMAP_MIN) {
+        let head = match sniff_head(&file) {
+            Ok(h) => h,
+            Err(e) => return fail(&e),
+        };
+        let kind = sniff::kind(&head);
+        if let Err(e) = (&file).seek(io::SeekFrom::Start(0)) {
+            return fail(&e);
+        }
+        if kind != Kind::Text {
+            return scan_kind(scanner, input, opts, kind, file, cx);
+        }
+        if mapped {
+            if let Ok(map) = Mapped::open(&file) {
+                let (mut tally, faulted) =
+                    mapped::scan_mapped(scanner, &input.display, &map, opts, cx);
+                drop(map);
+                shrank(&mut tally, faulted);
+                return tally;
+            }
+        }
+        let mut tally = scan_reader(scanner, &input.display, &file, opts, cx);
+        let short = tally.stats.bytes < len && tally.stats.files == 1;
+        shrank(&mut tally, short);
+        return tally;
+    }
+    // A plain log is read whole into the caller's buffer; anything else is
+    // streamed from the file afterwards.
+    let plain = {
+        let mut buf = cx.take_buf();
+        buf.clear();
+        let result = read_known(&file, len, &mut buf);
+        let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
+        let tally = (kind == Kind::Text).then(|| {
+            let mut tally = scan_bytes(scanner, &input.display, &buf, opts, cx);
+            if let Err(e) = &result {
+                tally.errors.push(FileError::io(&input.display, e));
+            } else if (buf.len() as u64) < len {
+                // Read whole, nothing was lost whatever the file did
+                // after: only a short read asks for its size again (a
+                // system call a file, on thousands of small files).
+                shrank(&mut tally, true);
+            }
+            tally
+        });
+        cx.give_buf(buf, 4 * MMAP_MIN as usize);
+        (tally, kind)
+    };
+    match plain {
+        (Some(tally), _) => tally,
+        (None, kind) => match (&file).seek(io::SeekFrom::Start(0)) {
+            Ok(_) => scan_kind(scanner, input, opts, kind, file, cx),
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+/// Reads `file`, whose length was `len` when opened, into `buf` (cleared
+/// by the caller), up to that length: a file that grows meanwhile is read
+/// as it was when opened, as a mapped one is, and its end needs no read
+/// of its own (one system call a file fewer, on thousands of small files).
+/// A length of 0, which files such as those of `/proc` report whatever
+/// they hold, is read to its end. A plain read loop (`Take`), not
+/// `File`'s `read_to_end`, which asks the kernel for the length and
+/// position again.
+pub(super) fn read_known(file: &File, len: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
+    buf.reserve(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
+    let limit = if len == 0 { u64::MAX } else { len };
+    file.take(limit).read_to_end(buf)
+}
+
+/// Scans a file whose first bytes say it is not a plain log.
+fn scan_kind(
+    scanner: &Scanner,
+    input: &Input,
+    opts: ReadOptions,
+    kind: Kind,
+    file: File,
+    cx: &InputCtx<'_>,
+) -> Tally {
+    let env = Env::new(scanner, opts, cx);
+    if kind == Kind::Zip {
+        return archive::scan_zip(&input.display, file, &env.budget, |shown, entry| {
+            scan_stream(&env, shown, entry, Level::Entry)
+        });
+    }
+    scan_stream(&env, &input.display, file, Level::Top)
+}
+
+/// The first [`sniff::HEAD`] bytes of `file`.
+fn sniff_head(file: &File) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    file.take(sniff::HEAD as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// What every stream of one input shares: the scanner, the options and the
+/// input's expansion budget.
+pub struct Env<'a> {
+    /// The line scanner.
+    pub scanner: &'a Scanner,
+    /// How to read.
+    pub opts: ReadOptions,
+    /// Bytes the input may still expand to.
+    pub budget: Budget,
+    /// Where the input's results go.
+    pub cx: &'a InputCtx<'a>,
+}
+
+impl<'a> Env<'a> {
+    /// A fresh environment for one input.
+    pub fn new(scanner: &'a Scanner, opts: ReadOptions, cx: &'a InputCtx<'a>) -> Env<'a> {
+        Env {
+            scanner,
+            opts,
+            budget: Budget::new(opts.max_expand),
+            cx,
+        }
+    }
+}
+
+/// Where in the one level of nesting a stream sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// An input as given: may be compressed, may be an archive.
+    Top,
+    /// A decompressed input: may be a tar.
+    Decompressed,
+    /// An archive entry: may be compressed.
+    Entry,
+    /// A decompressed archive entry: a log, an export or job-run JSON.
+    Leaf,
+}
+
+/// Scans a stream whose kind is not known yet: decompresses, unpacks or
+/// parses it as its first bytes say (see the module docs).
+pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level) -> Tally {
+    // A read error in the first bytes comes back after them, so that what
+    // could be read is scanned as what it is, and the error then named.
+    let (head, reader) = decompress::peek(reader, sniff::HEAD);
+    let kind = sniff::kind(&head);
+    match kind {
+        Kind::Compressed(c) if matches!(level, Level::Top | Level::Entry) => {
+            let next = if level == Level::Top {
+                Level::Decompressed
+            } else {
+                Level::Leaf
+            };
+            match c.decoder(reader) {
+                Ok(d) => scan_stream(env, display, env.budget.wrap(d), next),
+                Err(e) => fail_with(display, &e),
+            }
+        }
+        Kind::Tar if matches!(level, Level::Top | Level::Decompressed) => {
+            archive::scan_tar(display, reader, &env.budget, |shown, entry| {
+                scan_stream(env, shown, entry, Level::Entry)
+            })
+        }
+        Kind::Zip if matches!(level, Level::Top | Level::Decompressed) => {
+            let mut t = Tally::default();
+            t.errors.push(FileError {
+                path: display.to_string(),
+                message: "a zip archive can only be read from a file (its index is at the end); save it to a file and scan that".into(),
+            });
+            t
+        }
+        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => env.cx.send(
+            crate::input::export::scan(display, reader, kind, env.scanner),
+        ),
+        Kind::JobRun => env
+            .cx
+            .send(crate::input::jobrun::scan(display, reader, env.scanner)),
+        _ => scan_reader(env.scanner, display, reader, env.opts, env.cx),
+    }
+}
+
+fn fail_with(display: &str, e: &io::Error) -> Tally {
+    let mut t = Tally::default();
+    t.errors.push(FileError::io(display, e));
+    t
+}
+
+/// The error of a file that shrank (was truncated) while it was read.
+fn truncated(display: &str, was: u64, now: u64) -> FileError {
+    FileError {
+        path: display.to_string(),
+        message: format!(
+            "the file was truncated while azsm read it ({was} bytes at the start, {now} at the end); \
+             the events read before are kept, the rest was not scanned; scan a copy of live logs \
+             for a complete report"
+        ),
+    }
+}
+
+pub(super) fn looks_binary(head: &[u8]) -> bool {
+    memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some()
+}
+
+pub(super) fn skipped_binary() -> Tally {
+    let mut t = Tally::default();
+    t.stats.skipped_binary = 1;
+    t
+}
+
+/// The read path: a whole input already in memory.
+pub fn scan_bytes(
+    scanner: &Scanner,
+    display: &str,
+    buf: &[u8],
+    opts: ReadOptions,
+    cx: &InputCtx<'_>,
+) -> Tally {
+    if !opts.binary && looks_binary(buf) {
+        return skipped_binary();
+    }
+    let ctx = FileCtx::new(display, cx);
+    let mut file = FileScan::new(&ctx, cx);
+    scan_into(scanner, &ctx, buf, opts.chunk, &mut file);
+    let mut tally = file.finish();
+    tally.stats.files = 1;
+    tally.stats.bytes = buf.len() as u64;
+    tally
+}
+
+/// Scans whole lines `buf` in parallel chunks, pushing them in order.
+/// Returns whether a pass over `buf` met a truncation fault (see
+/// [`crate::input::mmap`]).
+fn scan_into(
+    scanner: &Scanner,
+    ctx: &FileCtx,
+    buf: &[u8],
+    chunk: usize,
+    file: &mut FileScan<'_>,
+) -> bool {
+    let ctx = skipping(ctx, file);
+    let scan = |c: &[u8]| guarded(|| scan_chunk(scanner, c, &ctx));
+    if buf.len() <= chunk {
+        let (out, faulted) = scan(buf);
+        file.push(out);
+        return faulted;
+    }
+    let (chunks, split_faulted) = guarded(|| split_lines(buf, chunk));
+    let (outs, faults): (Vec<ChunkOut>, Vec<bool>) = chunks.into_par_iter().map(scan).unzip();
+    for out in outs {
+        file.push(out);
+    }
+    split_faulted || faults.contains(&true)
+}
+
+/// `ctx`, also skipping the examples that the file's earlier chunks (or
+/// inputs before it) took: they need not be made again.
+pub(super) fn skipping(ctx: &FileCtx, file: &FileScan<'_>) -> FileCtx {
+    FileCtx {
+        full: file.full(ctx),
+        ..ctx.clone()
+    }
+}
+
+/// The stream path: reads `reader` in blocks and scans whole lines; a
+/// line that grows past [`ReadOptions::long_line`] without ending goes to
+/// a [`LongLine`] in pieces, so the buffer never holds more than
+/// `long_line + block` bytes.
+pub fn scan_reader(
+    scanner: &Scanner,
+    display: &str,
+    mut reader: impl Read,
+    opts: ReadOptions,
+    cx: &InputCtx<'_>,
+) -> Tally {
+    let ctx = FileCtx::new(display, cx);
+    let mut file = FileScan::new(&ctx, cx);
+    let block = opts.block.max(1);
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
+    let mut total = 0u64;
+    let mut first = true;
+    let mut error = None;
+    let mut long: Option<LongLine<'_>> = None;
+    loop {
+        let eof = fill(&mut reader, &mut buf, block, &mut error);
+        if first {
+            first = false;
+            if !opts.binary && looks_binary(&buf) {
+                return skipped_binary();
+            }
+        }
+        if let Some(mut line) = long.take() {
+            match memchr::memchr(b'\n', &buf) {
+                Some(p) => {
+                    line.feed(&buf[..p]);
+                    file.push(finish_long_line(line, &ctx, true));
+                    total += p as u64 + 1;
+                    buf.drain(..=p);
+                }
+                None => {
+                    line.feed(&buf);
+                    total += buf.len() as u64;
+                    buf.clear();
+                    if eof {
+                        file.push(finish_long_line(line, &ctx, false));
+                        break;
+                    }
+                    long = Some(line);
+                    continue;
+                }
+            }
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1)
+        };
+        if cut > 0 {
+            scan_into(scanner, &ctx, &buf[..cut], opts.chunk, &mut file);
+            total += cut as u64;
+            buf.drain(..cut);
+        }
+        if eof || stop(cx) {
+            break;
+        }
+        if buf.len() >= opts.long_line {
+            let mut line = LongLine::new(scanner);
+            line.feed(&buf);
+            total += buf.len() as u64;
+            buf.clear();
+            long = Some(line);
+        }
+    }
+    let mut tally = file.finish();
+    tally.stats.files = 1;
+    tally.stats.bytes = total;
+    if let Some(e) = error {
+        tally.errors.push(FileError::io(display, &e));
+    }
+    tally
+}
+
+/// Reads up to `block` more bytes into `buf`; true at end of input (or at
+/// an error, which goes to `error`).
+fn fill(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    block: usize,
+    error: &mut Option<io::Error>,
+) -> bool {
+    let want = buf.len() + block;
+    while buf.len() < want {
+        match reader.take((want - buf.len()) as u64).read_to_end(buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *error = Some(e);
+                return true;
+            }
+        }
+    }
+    false
+}
