@@ -1,11 +1,12 @@
 //! `--fail-on`: which findings make a run exit 1. The report decides it
-//! from its own counts ([`super::Report::fails`]), so every output format
+//! from its own counts ([`Report::fails`]), so every output format
 //! and `azsm merge` agree on the exit status.
 
 use std::collections::BTreeSet;
 
 use crate::model::code::{Code, Scope, Severity};
 use crate::model::error::Error;
+use crate::report::{Change, Report};
 
 /// `--fail-on`: which findings make the run exit 1.
 ///
@@ -72,5 +73,18 @@ impl FailOn {
             FailOn::Scope(scope) => finding && code.scope() == *scope,
             FailOn::New => finding && is_new,
         }
+    }
+}
+
+impl Report {
+    /// Whether some code meets `fail_on` (see [`FailOn`]).
+    /// Events a healthy sub-cause excused are not findings: they meet only
+    /// a list of codes, which takes any event.
+    pub fn fails(&self, fail_on: &FailOn) -> bool {
+        let listed = matches!(fail_on, FailOn::Codes(_));
+        self.codes.iter().any(|c| {
+            let events = if listed { c.count } else { c.count - c.healthy };
+            events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
+        })
     }
 }

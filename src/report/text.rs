@@ -456,4 +456,3 @@ fn write_scan(
     }
     Ok(())
 }
-
