@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use super::{Change, Report};
 use crate::model::code::{Code, Scope, Severity};
 use crate::model::error::Error;
-use crate::report::{Change, Report};
 
 /// `--fail-on`: which findings make the run exit 1.
 ///
@@ -86,5 +86,32 @@ impl Report {
             let events = if listed { c.count } else { c.count - c.healthy };
             events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_severity_mapping() {
+        let c = |n| Code::new(n).unwrap();
+        let error = FailOn::parse("error").unwrap();
+        assert!(error.met_by(c(1024), false), "critical");
+        assert!(error.met_by(c(2062), false), "error");
+        assert!(!error.met_by(c(2021), false), "warning");
+        assert!(!error.met_by(c(2001), false), "info");
+        assert!(!error.met_by(c(0), false), "success");
+        let warning = FailOn::parse("Warning").unwrap();
+        assert!(warning.met_by(c(2021), false) && warning.met_by(c(3001), false));
+        assert!(!warning.met_by(c(2041), false));
+        assert_eq!(
+            FailOn::parse("AZSM1024, 2062").unwrap(),
+            FailOn::Codes([c(1024), c(2062)].into_iter().collect())
+        );
+        assert!(FailOn::parse("new").unwrap().met_by(c(2062), true));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2062), false));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2001), true));
+        assert!(FailOn::parse("unknown").unwrap().met_by(c(5000), false));
     }
 }
