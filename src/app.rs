@@ -49,12 +49,11 @@ pub struct Io<'a> {
 }
 
 /// Values a run no longer needs but does not free itself: a scan's tally,
-/// its list of inputs and its report, hundreds of thousands of
-/// allocations on a big bundle. Freeing them takes milliseconds that a
-/// process about to exit need not spend, so the binary ends with
-/// `std::process::exit` without dropping its [`Io`], and the kernel takes
-/// the memory back at once (it did that anyway). Any other caller frees
-/// them when it drops the `Io`.
+/// its list of inputs and its report, many allocations on a big bundle.
+/// Freeing them takes time that a process about to exit need not spend,
+/// so the binary ends with `std::process::exit` without dropping its
+/// [`Io`], and the kernel takes the memory back at once (it does that
+/// anyway). Any other caller frees them when it drops the `Io`.
 #[derive(Default)]
 pub struct Leftovers(Vec<Box<dyn Send>>);
 

@@ -8,7 +8,7 @@
 //! runner expects (`%`, CR, LF in messages; also `:` and `,` in
 //! properties), so no log text can end a command or start another. The
 //! Markdown summary for `$GITHUB_STEP_SUMMARY` is written by the caller
-//! (see `lib.rs`) from [`super::markdown`].
+//! (see `app.rs`) from [`super::markdown`].
 
 use std::io::{self, Write};
 
