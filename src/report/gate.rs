@@ -63,7 +63,7 @@ impl FailOn {
 
     /// Whether a finding or event of `code` meets the threshold; `is_new`
     /// says whether the baseline marks it new.
-    pub fn met_by(&self, code: Code, is_new: bool) -> bool {
+    fn met_by(&self, code: Code, is_new: bool) -> bool {
         let finding = code.is_finding();
         match self {
             FailOn::Error => finding && code.severity() <= Severity::Error,
