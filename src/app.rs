@@ -4,15 +4,18 @@
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
 
 use crate::cli::config;
 use crate::cli::config::{OutputConfig, ScanConfig, Terminal};
-use crate::cli::{self, Cli, Command, ListFormat, ReportFormat, ScopeArg};
+use crate::cli::{self, Cli, Command, ExplainArgs, ListFormat, MergeArgs, ReportFormat, ScopeArg};
 use crate::diagnose::{explain, kql};
 use crate::input::walk;
+use crate::model::causes::Causes;
 use crate::model::code::{Code, Scope};
 use crate::model::error::Error;
 use crate::model::{catalog, window};
@@ -46,12 +49,11 @@ pub struct Io<'a> {
 }
 
 /// Values a run no longer needs but does not free itself: a scan's tally,
-/// its list of inputs and its report, hundreds of thousands of
-/// allocations on a big bundle. Freeing them takes milliseconds that a
-/// process about to exit need not spend, so the binary ends with
-/// `std::process::exit` without dropping its [`Io`], and the kernel takes
-/// the memory back at once (it did that anyway). Any other caller frees
-/// them when it drops the `Io`.
+/// its list of inputs and its report, many allocations on a big bundle.
+/// Freeing them takes time that a process about to exit need not spend,
+/// so the binary ends with `std::process::exit` without dropping its
+/// [`Io`], and the kernel takes the memory back at once (it does that
+/// anyway). Any other caller frees them when it drops the `Io`.
 #[derive(Default)]
 pub struct Leftovers(Vec<Box<dyn Send>>);
 
@@ -105,38 +107,14 @@ where
 
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     let catalog = config::catalog(cli.catalog.as_deref(), io.stderr)?;
-    let causes = std::sync::Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
+    let causes = Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
     match &cli.command {
         Command::Scan(args) => {
             let now = jiff::Timestamp::now().as_millisecond();
             let cfg = ScanConfig::new(args, causes, now)?;
             scan(&cfg, &args.paths, &catalog, cli.color, io)
         }
-        Command::Merge(args) => {
-            let out = OutputConfig::new(&args.output)?;
-            if out.wants_events() {
-                return Err(Error::Argument {
-                    flag: "--format/--ndjson/--csv",
-                    message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
-                });
-            }
-            let prepared = out.prepare()?;
-            let mut tally = tally::Tally::default();
-            for path in &args.reports {
-                tally += load::read(path, "merge", Some(&causes))?;
-            }
-            let report = Report::build(&tally, &catalog, &causes, window::Window::default());
-            finish(
-                report,
-                &out,
-                prepared,
-                Context::default(),
-                cli.color,
-                None,
-                None,
-                io,
-            )
-        }
+        Command::Merge(args) => merge(args, &catalog, &causes, cli.color, io),
         Command::Kql(args) => {
             let since = kql::since(&args.since)?;
             io.stdout
@@ -145,27 +123,7 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
                 .map_err(Error::Output)?;
             Ok(EXIT_CLEAN)
         }
-        Command::Explain(args) => {
-            let codes = args
-                .codes
-                .iter()
-                .map(|c| c.parse::<Code>())
-                .collect::<Result<Vec<_>, _>>()?;
-            let infos: Vec<_> = codes
-                .iter()
-                .map(|&c| explain::describe(c, &catalog, Some(&*causes)))
-                .collect();
-            match args.format {
-                ListFormat::Text => explain::write_explained(&infos, io.stdout),
-                ListFormat::Json => explain::write_json(&infos, io.stdout),
-            }
-            .map_err(Error::Output)?;
-            Ok(if infos.iter().all(|i| i.known) {
-                EXIT_CLEAN
-            } else {
-                EXIT_FINDINGS
-            })
-        }
+        Command::Explain(args) => explain(args, &catalog, &causes, io),
         Command::Codes(args) => {
             let scope = args.scope.map(|s| match s {
                 ScopeArg::Agent => Scope::Agent,
@@ -183,43 +141,174 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     }
 }
 
+/// `azsm merge`: the JSON reports read back into one tally, reported as a
+/// scan would.
+fn merge(
+    args: &MergeArgs,
+    catalog: &catalog::Catalog,
+    causes: &Causes,
+    color: cli::ColorChoice,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    let out = OutputConfig::new(&args.output)?;
+    if out.wants_events() {
+        return Err(Error::Argument {
+            flag: "--format/--ndjson/--csv",
+            message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
+        });
+    }
+    let prepared = out.prepare()?;
+    let mut tally = tally::Tally::default();
+    for path in &args.reports {
+        tally += load::read(path, "merge", Some(causes))?;
+    }
+    let report = Report::build(&tally, catalog, causes, window::Window::default());
+    finish(
+        report,
+        &out,
+        prepared,
+        Context::default(),
+        color,
+        None,
+        None,
+        io,
+    )
+}
+
+/// `azsm explain`: exits 1 when some code is unknown to the catalog.
+fn explain(
+    args: &ExplainArgs,
+    catalog: &catalog::Catalog,
+    causes: &Causes,
+    io: &mut Io<'_>,
+) -> Result<i32, Error> {
+    let codes = args
+        .codes
+        .iter()
+        .map(|c| c.parse::<Code>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let infos: Vec<_> = codes
+        .iter()
+        .map(|&c| explain::describe(c, catalog, Some(causes)))
+        .collect();
+    match args.format {
+        ListFormat::Text => explain::write_explained(&infos, io.stdout),
+        ListFormat::Json => explain::write_json(&infos, io.stdout),
+    }
+    .map_err(Error::Output)?;
+    Ok(if infos.iter().all(|i| i.known) {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `azsm scan`: walks and scans `paths`, then writes the report.
 fn scan(
     cfg: &ScanConfig,
-    paths: &[std::path::PathBuf],
+    paths: &[PathBuf],
     catalog: &catalog::Catalog,
     color: cli::ColorChoice,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let pool = std::sync::Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(cfg.threads)
-            .build()
-            .map_err(|e| Error::Threads {
-                threads: cfg.threads,
-                reason: e.to_string(),
-            })?,
-    );
+    let pool = thread_pool(cfg.threads)?;
     let mut prepared = cfg.output.prepare()?;
     let stdin = io.stdin.take();
-    let counters = progress::Progress::default();
-    let show = io.terminal.progress(cfg.output.quiet);
     let mut writer = event_writer(cfg, &mut prepared)?;
-    /// Puts Ctrl-C's note back however the scan ends.
-    struct Note;
-    impl Drop for Note {
-        fn drop(&mut self) {
-            interrupt::set_note(None);
-        }
+    let _note = writer.as_ref().map(InterruptNote::set);
+    let (found, mut tally, written) = scan_inputs(cfg, paths, &pool, stdin, writer.as_mut(), io);
+    if interrupt::requested() {
+        // Half a scan is no report: say so, print nothing more on stdout.
+        let _ = writeln!(io.stderr, "{}", interrupt::note());
+        return Ok(interrupt::EXIT_INTERRUPTED);
     }
-    let _note = writer.as_ref().map(|w| {
+    // A per-event output that failed (a closed pipe, a full disk) ends
+    // the run: the scan stopped early, so no other output is written.
+    written?;
+    for note in &found.skipped {
+        let _ = writeln!(
+            io.stderr,
+            "azsm: note: {}: {}",
+            fmt::clean(&note.path),
+            fmt::clean(&note.message)
+        );
+    }
+    tally.errors.extend(found.errors);
+    // Built on the scan's threads: its rows are built in parallel.
+    let report = pool.install(|| {
+        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
+    });
+    let root = match paths {
+        [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let ctx = Context {
+        root,
+        text: Default::default(),
+        pool: Some(pool),
+    };
+    let status = finish(
+        report,
+        &cfg.output,
+        prepared,
+        ctx,
+        color,
+        Some(started),
+        writer,
+        io,
+    );
+    io.leftovers.keep(tally);
+    io.leftovers.keep(found.inputs);
+    status
+}
+
+/// The scan's thread pool, of `threads` threads.
+fn thread_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
+    Ok(Arc::new(pool))
+}
+
+/// Ctrl-C's note while per-event outputs are written (they end at a whole
+/// record), put back however the scan ends.
+struct InterruptNote;
+
+impl InterruptNote {
+    fn set(w: &stream::Writer) -> InterruptNote {
         interrupt::set_note(Some(format!(
             "{}; incomplete, ending at a whole record: {}",
             interrupt::NO_REPORT,
             w.describe()
         )));
-        Note
-    });
+        InterruptNote
+    }
+}
+
+impl Drop for InterruptNote {
+    fn drop(&mut self) {
+        interrupt::set_note(None);
+    }
+}
+
+/// Walks and scans `paths` on `pool`, under the progress bar when one may
+/// be drawn, while `writer` (if any) writes the events on a thread of its
+/// own; returns what the walk found, the tally, and how the writing went.
+fn scan_inputs(
+    cfg: &ScanConfig,
+    paths: &[PathBuf],
+    pool: &rayon::ThreadPool,
+    stdin: Option<Box<dyn Read + Send>>,
+    writer: Option<&mut stream::Writer>,
+    io: &mut Io<'_>,
+) -> (walk::Found, tally::Tally, Result<(), Error>) {
+    let counters = progress::Progress::default();
+    let show = io.terminal.progress(cfg.output.quiet);
     // One directory or file, and no events to keep in input order: its
     // files are scanned as the walk finds them (pipeline::scan_walking).
     // Otherwise the walk ends first: the inputs are numbered, and a file
@@ -272,7 +361,7 @@ fn scan(
             },
         )
     };
-    let ((walked, mut tally), written) = match &mut writer {
+    let ((walked, tally), written) = match writer {
         None => (scan(None), Ok(())),
         Some(w) => {
             let (tap, rx, gone) = w.channel();
@@ -288,49 +377,7 @@ fn scan(
         }
     };
     let found = walked.or(walked_first).unwrap_or_default();
-    if interrupt::requested() {
-        // Half a scan is no report: say so, print nothing more on stdout.
-        let _ = writeln!(io.stderr, "{}", interrupt::note());
-        return Ok(interrupt::EXIT_INTERRUPTED);
-    }
-    // A per-event output that failed (a closed pipe, a full disk) ends
-    // the run: the scan stopped early, so no other output is written.
-    written?;
-    for note in &found.skipped {
-        let _ = writeln!(
-            io.stderr,
-            "azsm: note: {}: {}",
-            fmt::clean(&note.path),
-            fmt::clean(&note.message)
-        );
-    }
-    tally.errors.extend(found.errors);
-    // Built on the scan's threads: its rows are built in parallel.
-    let report = pool.install(|| {
-        Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
-    });
-    let root = match paths {
-        [one] if one.is_dir() => Some(one.to_string_lossy().into_owned()),
-        _ => None,
-    };
-    let ctx = Context {
-        root,
-        text: Default::default(),
-        pool: Some(pool),
-    };
-    let status = finish(
-        report,
-        &cfg.output,
-        prepared,
-        ctx,
-        color,
-        Some(started),
-        writer,
-        io,
-    );
-    io.leftovers.keep(tally);
-    io.leftovers.keep(found.inputs);
-    status
+    (found, tally, written)
 }
 
 /// The writer of the per-event outputs, if any is asked for: standard

@@ -310,26 +310,4 @@ mod tests {
         );
         assert!(!Terminal::default().progress(false), "a pipe");
     }
-
-    #[test]
-    fn fail_on_severity_mapping() {
-        let c = |n| Code::new(n).unwrap();
-        let error = FailOn::parse("error").unwrap();
-        assert!(error.met_by(c(1024), false), "critical");
-        assert!(error.met_by(c(2062), false), "error");
-        assert!(!error.met_by(c(2021), false), "warning");
-        assert!(!error.met_by(c(2001), false), "info");
-        assert!(!error.met_by(c(0), false), "success");
-        let warning = FailOn::parse("Warning").unwrap();
-        assert!(warning.met_by(c(2021), false) && warning.met_by(c(3001), false));
-        assert!(!warning.met_by(c(2041), false));
-        assert_eq!(
-            FailOn::parse("AZSM1024, 2062").unwrap(),
-            FailOn::Codes([c(1024), c(2062)].into_iter().collect())
-        );
-        assert!(FailOn::parse("new").unwrap().met_by(c(2062), true));
-        assert!(!FailOn::parse("new").unwrap().met_by(c(2062), false));
-        assert!(!FailOn::parse("new").unwrap().met_by(c(2001), true));
-        assert!(FailOn::parse("unknown").unwrap().met_by(c(5000), false));
-    }
 }

@@ -165,12 +165,10 @@ pub fn unknown_mitigation(code: Code) -> String {
     )
 }
 
-/// Groups the findings of `tally` by remediation and ranks them; the
-/// sub-causes in `tally` are rows of `causes`.
 /// How many distinct values the sets (each given with its size) hold
 /// together: one set's size, or the values counted once each through a
-/// hash set (a tree of them cost an allocation per value, sorting them
-/// a comparison of text per step).
+/// hash set (a tree of them would cost an allocation per value, sorting
+/// them a comparison of text per step).
 fn distinct<'a, T, R>(sets: impl Iterator<Item = (usize, impl Iterator<Item = &'a R>)>) -> usize
 where
     T: Eq + std::hash::Hash + ?Sized + 'a,
@@ -189,6 +187,8 @@ where
     all.len()
 }
 
+/// Groups the findings of `tally` by remediation and ranks them; the
+/// sub-causes in `tally` are rows of `causes`.
 pub fn rank(tally: &Tally, catalog: &Catalog, causes: &Causes) -> Vec<Remediation> {
     #[derive(Default)]
     struct Group<'a> {

@@ -99,7 +99,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The row as it was written before [`push`] was written by hand.
+    /// The row built plainly from [`Record`] and [`field`]: what [`push`]
+    /// must write.
     fn reference(e: &EventRow, names: &[String], change: Option<Change>) -> (String, usize) {
         let r = Record::of(e, &std::collections::BTreeMap::new(), names);
         let head = format!(

@@ -1,9 +1,10 @@
 //! `--fail-on`: which findings make a run exit 1. The report decides it
-//! from its own counts ([`super::Report::fails`]), so every output format
+//! from its own counts ([`Report::fails`]), so every output format
 //! and `azsm merge` agree on the exit status.
 
 use std::collections::BTreeSet;
 
+use super::{Change, Report};
 use crate::model::code::{Code, Scope, Severity};
 use crate::model::error::Error;
 
@@ -62,7 +63,7 @@ impl FailOn {
 
     /// Whether a finding or event of `code` meets the threshold; `is_new`
     /// says whether the baseline marks it new.
-    pub fn met_by(&self, code: Code, is_new: bool) -> bool {
+    fn met_by(&self, code: Code, is_new: bool) -> bool {
         let finding = code.is_finding();
         match self {
             FailOn::Error => finding && code.severity() <= Severity::Error,
@@ -72,5 +73,45 @@ impl FailOn {
             FailOn::Scope(scope) => finding && code.scope() == *scope,
             FailOn::New => finding && is_new,
         }
+    }
+}
+
+impl Report {
+    /// Whether some code meets `fail_on` (see [`FailOn`]).
+    /// Events a healthy sub-cause excused are not findings: they meet only
+    /// a list of codes, which takes any event.
+    pub fn fails(&self, fail_on: &FailOn) -> bool {
+        let listed = matches!(fail_on, FailOn::Codes(_));
+        self.codes.iter().any(|c| {
+            let events = if listed { c.count } else { c.count - c.healthy };
+            events > 0 && fail_on.met_by(c.code, c.change == Some(Change::New))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_severity_mapping() {
+        let c = |n| Code::new(n).unwrap();
+        let error = FailOn::parse("error").unwrap();
+        assert!(error.met_by(c(1024), false), "critical");
+        assert!(error.met_by(c(2062), false), "error");
+        assert!(!error.met_by(c(2021), false), "warning");
+        assert!(!error.met_by(c(2001), false), "info");
+        assert!(!error.met_by(c(0), false), "success");
+        let warning = FailOn::parse("Warning").unwrap();
+        assert!(warning.met_by(c(2021), false) && warning.met_by(c(3001), false));
+        assert!(!warning.met_by(c(2041), false));
+        assert_eq!(
+            FailOn::parse("AZSM1024, 2062").unwrap(),
+            FailOn::Codes([c(1024), c(2062)].into_iter().collect())
+        );
+        assert!(FailOn::parse("new").unwrap().met_by(c(2062), true));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2062), false));
+        assert!(!FailOn::parse("new").unwrap().met_by(c(2001), true));
+        assert!(FailOn::parse("unknown").unwrap().met_by(c(5000), false));
     }
 }

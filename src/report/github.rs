@@ -8,7 +8,7 @@
 //! runner expects (`%`, CR, LF in messages; also `:` and `,` in
 //! properties), so no log text can end a command or start another. The
 //! Markdown summary for `$GITHUB_STEP_SUMMARY` is written by the caller
-//! (see `lib.rs`) from [`super::markdown`].
+//! (see `app.rs`) from [`super::markdown`].
 
 use std::io::{self, Write};
 
@@ -19,14 +19,14 @@ use crate::model::code::Severity;
 pub const MAX_PER_LEVEL: usize = 10;
 
 /// Escapes a command's message.
-pub fn escape_data(s: &str) -> String {
+fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a command property's value.
-pub fn escape_property(s: &str) -> String {
+fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

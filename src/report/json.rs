@@ -30,11 +30,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes `report` as [`write()`] does, rendering the big arrays' batches
 /// on `pool` (when given) a group at a time and writing each group before
 /// the next is rendered. The buffers of one group are reused for the next,
-/// so the document is never all in memory: rendering it whole first cost
-/// the kernel a page fault for each of its fresh pages (a third of the
-/// render's time on the 17 MB report of the benchmark tree). Rendering into
-/// memory cannot fail for the report's types; should it, what came before
-/// is written already and the error is returned.
+/// so the document is never all in memory: rendering it whole first would
+/// cost a page fault for each of its fresh pages. Rendering into memory
+/// cannot fail for the report's types; should it, what came before is
+/// written already and the error is returned.
 pub fn write_with(
     report: &Report,
     pool: Option<&rayon::ThreadPool>,
@@ -183,7 +182,7 @@ fn indent(buf: &mut Vec<u8>, depth: usize) {
 mod tests {
     use super::*;
 
-    /// serde_json's own rendering, as the format was written before.
+    /// serde_json's own rendering, which the format must equal.
     fn reference<T: Serialize>(value: &T) -> Vec<u8> {
         let mut out = Vec::new();
         serde_json::to_writer_pretty(&mut out, value).unwrap();

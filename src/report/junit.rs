@@ -16,7 +16,7 @@ use super::{CodeCount, CodeRow, Report};
 use crate::model::code::Code;
 
 /// Escapes `s` for XML text and attribute values.
-pub fn escape(s: &str) -> String {
+fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -11,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use super::{counts, Change, Report};
+use super::{counts, Change, JobRow, RemediationRow, Report};
 
 /// GitHub shows at most 1 MiB of summary per step; stay well inside it.
 pub const MAX_BYTES: usize = 1000 * 1024;
@@ -41,11 +41,42 @@ fn change(c: Option<Change>) -> &'static str {
     c.map_or("", Change::as_str)
 }
 
-/// The document as a string (also used for `$GITHUB_STEP_SUMMARY`).
+/// The document as a string (also used for `$GITHUB_STEP_SUMMARY`): the
+/// heading, then as many remediation and job rows as fit under
+/// [`MAX_BYTES`] with the tail, then the tail.
 pub fn render(report: &Report) -> String {
+    let mut doc = heading(report);
+    let baseline = report.baseline.is_some();
+    let rows = report
+        .remediations
+        .iter()
+        .map(|r| remediation_row(r, baseline));
+    let job_rows: Vec<String> = report.jobs_by_findings().into_iter().map(job_row).collect();
+    let tail = tail(report);
+    let job_head = format!(
+        "\n### Job runs ({})\n\n| Job run | Events | Findings | First seen | Last seen | Codes |\n|---|--:|--:|---|---|---|\n",
+        report.jobs.len()
+    );
+    // Keep room for the tail, the job table's head and a "cut" note.
+    let budget = MAX_BYTES.saturating_sub(tail.len() + job_head.len() + 200);
+    let mut cut = push_within(&mut doc, rows, budget);
+    if !job_rows.is_empty() {
+        doc.push_str(&job_head);
+        cut += push_within(&mut doc, job_rows, budget);
+    }
+    if cut > 0 {
+        doc.push_str(&format!(
+            "\n{cut} rows were cut to stay under 1 MiB; the JSON report has them all.\n"
+        ));
+    }
+    doc.push_str(&tail);
+    doc
+}
+
+/// The title line, and the remediation table's head when there is one.
+fn heading(report: &Report) -> String {
     let mut doc = String::new();
     let s = &report.summary;
-    let baseline = report.baseline.is_some();
     if report.remediations.is_empty() {
         doc.push_str(&format!(
             "## azsm: nothing to fix\n\n{} events, none of them a finding.\n",
@@ -58,59 +89,66 @@ pub fn render(report: &Report) -> String {
             s.findings,
             report.jobs.iter().filter(|j| j.findings > 0).count()
         ));
-        doc.push_str(if baseline {
+        doc.push_str(if report.baseline.is_some() {
             "| # | Severity | Change | Remediation | Codes | Events | Job runs | First seen at | Fix |\n|--:|---|---|---|---|--:|--:|---|---|\n"
         } else {
             "| # | Severity | Remediation | Codes | Events | Job runs | First seen at | Fix |\n|--:|---|---|---|--:|--:|---|---|\n"
         });
     }
-    let mut rows = Vec::new();
-    for r in &report.remediations {
-        let at = r
-            .example
-            .as_ref()
-            .map_or(String::new(), |e| format!("{}:{}", escape(&e.path), e.line));
-        let docs = r
-            .doc_urls
-            .iter()
-            .zip(&r.codes)
-            .map(|(u, c)| format!("[{c}]({u})"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let change = if baseline {
-            format!(" {} |", change(r.change))
-        } else {
-            String::new()
-        };
-        rows.push(format!(
-            "| {} | {} |{change} {} | {} | {} | {} | {} | {} {} |\n",
-            r.rank,
-            r.severity,
-            escape(&match &r.cause {
-                Some(c) => format!("{} (sub-cause {c})", r.title),
-                None => r.title.clone(),
-            }),
-            counts(&r.counts),
-            r.events,
-            r.jobs,
-            at,
-            escape(&r.mitigation),
-            docs
-        ));
-    }
-    let mut job_rows = Vec::new();
-    let jobs = report.jobs_by_findings();
-    for j in jobs {
-        job_rows.push(format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            escape(&j.job),
-            j.events,
-            j.findings,
-            j.first_seen.as_deref().unwrap_or("-"),
-            j.last_seen.as_deref().unwrap_or("-"),
-            counts(&j.codes)
-        ));
-    }
+    doc
+}
+
+/// One remediation's table row; `baseline` adds the Change column.
+fn remediation_row(r: &RemediationRow, baseline: bool) -> String {
+    let at = r
+        .example
+        .as_ref()
+        .map_or(String::new(), |e| format!("{}:{}", escape(&e.path), e.line));
+    let docs = r
+        .doc_urls
+        .iter()
+        .zip(&r.codes)
+        .map(|(u, c)| format!("[{c}]({u})"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let change = if baseline {
+        format!(" {} |", change(r.change))
+    } else {
+        String::new()
+    };
+    format!(
+        "| {} | {} |{change} {} | {} | {} | {} | {} | {} {} |\n",
+        r.rank,
+        r.severity,
+        escape(&match &r.cause {
+            Some(c) => format!("{} (sub-cause {c})", r.title),
+            None => r.title.clone(),
+        }),
+        counts(&r.counts),
+        r.events,
+        r.jobs,
+        at,
+        escape(&r.mitigation),
+        docs
+    )
+}
+
+/// One job run's table row.
+fn job_row(j: &JobRow) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} |\n",
+        escape(&j.job),
+        j.events,
+        j.findings,
+        j.first_seen.as_deref().unwrap_or("-"),
+        j.last_seen.as_deref().unwrap_or("-"),
+        counts(&j.codes)
+    )
+}
+
+/// What follows the tables, never cut: the codes of no job run, the
+/// comparison with the baseline, what was scanned and the errors.
+fn tail(report: &Report) -> String {
     let mut tail = String::new();
     if !report.unattributed.is_empty() {
         tail.push_str(&format!("\nNo job run: {}\n", counts(&report.unattributed)));
@@ -144,7 +182,7 @@ pub fn render(report: &Report) -> String {
         "\nScanned {} files, {} bytes: {} events ({} skipped as binary, {} errors).\n",
         report.scanned.files,
         report.scanned.bytes,
-        s.events,
+        report.summary.events,
         report.scanned.skipped_binary,
         report.scanned.errors
     ));
@@ -155,12 +193,12 @@ pub fn render(report: &Report) -> String {
             escape(&e.message)
         ));
     }
-    let job_head = format!(
-        "\n### Job runs ({})\n\n| Job run | Events | Findings | First seen | Last seen | Codes |\n|---|--:|--:|---|---|---|\n",
-        report.jobs.len()
-    );
-    // Keep room for the tail, the job table's head and a "cut" note.
-    let budget = MAX_BYTES.saturating_sub(tail.len() + job_head.len() + 200);
+    tail
+}
+
+/// Appends each of `rows` that keeps `doc` within `budget`; returns how
+/// many did not fit.
+fn push_within(doc: &mut String, rows: impl IntoIterator<Item = String>, budget: usize) -> usize {
     let mut cut = 0;
     for row in rows {
         if doc.len() + row.len() > budget {
@@ -169,23 +207,7 @@ pub fn render(report: &Report) -> String {
             doc.push_str(&row);
         }
     }
-    if !job_rows.is_empty() {
-        doc.push_str(&job_head);
-        for row in job_rows {
-            if doc.len() + row.len() > budget {
-                cut += 1;
-            } else {
-                doc.push_str(&row);
-            }
-        }
-    }
-    if cut > 0 {
-        doc.push_str(&format!(
-            "\n{cut} rows were cut to stay under 1 MiB; the JSON report has them all.\n"
-        ));
-    }
-    doc.push_str(&tail);
-    doc
+    cut
 }
 
 /// Writes the Markdown document.

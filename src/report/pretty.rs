@@ -3,8 +3,8 @@
 //!
 //! It exists for the strings. serde_json escapes a string a byte at a time
 //! through a table, a loop its `Formatter` trait cannot replace, and the
-//! JSON report is mostly strings (paths, job ids, times): that loop was
-//! nearly two thirds of the report's rendering. [`Pretty`] writes strings
+//! JSON report is mostly strings (paths, job ids, times), so that loop
+//! would be most of the report's rendering. [`Pretty`] writes strings
 //! with [`super::ndjson::push_str`] (short strings checked as one or two
 //! words, long ones 16 bytes at a time, plain text copied at once, the
 //! same escapes) and everything else as serde_json's `Serializer` with its
@@ -51,8 +51,8 @@ const BREAK: &[u8; 2 + 2 * 32] =
 
 /// serde_json's `PrettyFormatter` with a two-space indent: the same state,
 /// the same methods (those it leaves empty left out), the same bytes, but
-/// a line break and its indent written at once, not one write per level (a
-/// quarter of the instructions of rendering deep `sites` rows).
+/// a line break and its indent written at once, not one write per level
+/// (deep `sites` rows have many levels).
 struct Layout {
     depth: usize,
     has_value: bool,

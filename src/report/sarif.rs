@@ -24,7 +24,7 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const BASE_ID: &str = "SCANROOT";
 
 /// SARIF's `level` of a severity.
-pub fn level(s: Severity) -> &'static str {
+fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::Error => "error",
         Severity::Warning => "warning",
@@ -35,7 +35,7 @@ pub fn level(s: Severity) -> &'static str {
 /// `path` as a URI reference relative to `root` (when under it), with `\`
 /// turned into `/` and everything but unreserved characters and `/`
 /// percent-encoded.
-pub fn uri(path: &str, root: Option<&str>) -> (String, bool) {
+fn uri(path: &str, root: Option<&str>) -> (String, bool) {
     let path = path.replace('\\', "/");
     let mut rel = None;
     if let Some(root) = root {

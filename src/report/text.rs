@@ -18,7 +18,7 @@ use crate::model::code::Severity;
 use crate::util::fmt::{bytes, clean};
 
 /// How many job runs the table shows; the JSON report has them all.
-pub const MAX_JOBS: usize = 25;
+const MAX_JOBS: usize = 25;
 const WIDTH: usize = 100;
 const INDENT: &str = "           ";
 
