@@ -33,6 +33,8 @@
 //!
 //! `unsafe` code lives in [`input::mmap`] alone.
 
+#![deny(unsafe_code)]
+
 pub mod app;
 pub mod cli;
 pub mod diagnose;
