@@ -1,5 +1,6 @@
 //! The only `unsafe` code in azsm: memory-mapping input files, and
-//! surviving the `SIGBUS` a mapping raises when its file shrinks.
+//! surviving the `SIGBUS` a mapping raises when its file shrinks. Unix
+//! only (POSIX `mmap` and `sigaction`).
 //!
 //! # Contract
 //!

@@ -160,18 +160,21 @@ impl Found {
 
 /// Why an entry that is neither a file nor a directory is not read.
 pub fn skip_reason(ft: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
     if ft.is_symlink() {
-        "symbolic link not followed (--follow follows links met while walking)"
-    } else if ft.is_fifo() {
-        "a FIFO (named pipe): skipped, reading it could wait forever; azsm reads regular files and - (stdin)"
-    } else if ft.is_socket() {
-        "a socket: skipped; azsm reads regular files and - (stdin)"
-    } else if ft.is_block_device() || ft.is_char_device() {
-        "a device: skipped; azsm reads regular files and - (stdin)"
-    } else {
-        "not a regular file: skipped"
+        return "symbolic link not followed (--follow follows links met while walking)";
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe): skipped, reading it could wait forever; azsm reads regular files and - (stdin)";
+        } else if ft.is_socket() {
+            return "a socket: skipped; azsm reads regular files and - (stdin)";
+        } else if ft.is_block_device() || ft.is_char_device() {
+            return "a device: skipped; azsm reads regular files and - (stdin)";
+        }
+    }
+    "not a regular file: skipped"
 }
 
 /// What one walk shares: the command-line path (errors without a path of
