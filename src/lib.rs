@@ -33,6 +33,11 @@
 //!
 //! `unsafe` code lives in [`input::mmap`] alone.
 
+#![deny(unsafe_code)]
+
+#[cfg(not(unix))]
+compile_error!("azsm supports Unix-like systems only: it memory-maps inputs under a POSIX SIGBUS handler and reads Unix file types; Windows is not supported");
+
 pub mod app;
 pub mod cli;
 pub mod diagnose;

@@ -1,5 +1,6 @@
 //! The only `unsafe` code in azsm: memory-mapping input files, and
-//! surviving the `SIGBUS` a mapping raises when its file shrinks.
+//! surviving the `SIGBUS` a mapping raises when its file shrinks. Unix
+//! only (POSIX `mmap` and `sigaction`).
 //!
 //! # Contract
 //!
@@ -34,12 +35,27 @@
 //! Writes to the file through other processes may be seen or not; azsm reads
 //! each byte once and never relies on two reads agreeing.
 //!
+//! What the caller must guarantee (nothing else is needed for soundness;
+//! the slice borrows the [`Mapped`], so it cannot outlive the mapping):
+//!
+//! - Every pass over [`Mapped::bytes`] runs inside [`guarded`], and a pass
+//!   that reports a fault is not trusted: its bytes may be partly zeros, so
+//!   the file is reported as truncated while read.
+//! - No two reads of the same bytes are assumed to agree.
+//! - Mapping failures are not fatal: an `Err` from [`Mapped::open`] means
+//!   "read the file instead".
+//!
 //! [`Mapped::release`] tells the kernel that a range is no longer needed,
 //! so that resident memory stays bounded by the window being scanned rather
 //! than growing with the file. For a read-only file mapping this only drops
 //! clean page-cache references (and any zero page mapped over a fault);
 //! reading the range again would fault the pages back in, so it cannot
 //! corrupt what the slice shows beyond what truncation already did.
+
+// The one module allowed `unsafe` (the crate denies it): mapping a file and
+// handling SIGBUS cannot be done without it, and keeping it here keeps the
+// whole contract above in one place.
+#![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io;
@@ -72,8 +88,7 @@ thread_local! {
     /// destructor, so reading it in the signal handler allocates nothing.
     /// An atomic, not a `Cell`: the handler changes it between two reads
     /// that the compiler would otherwise see nothing change, and an
-    /// optimized build then folded [`guarded`]'s comparison to "no fault"
-    /// (the unit test below failed under `cargo test --release`).
+    /// optimized build could fold [`guarded`]'s comparison to "no fault".
     static FAULTS: AtomicU64 = const { AtomicU64::new(0) };
 }
 

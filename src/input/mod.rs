@@ -6,6 +6,7 @@ pub mod archive;
 pub mod decompress;
 pub mod export;
 pub mod jobrun;
+#[cfg(unix)]
 pub mod mmap;
 pub mod sniff;
 pub mod walk;

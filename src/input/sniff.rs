@@ -120,8 +120,8 @@ fn csv_header(text: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// The first version of [`kind`], which searched every head for the
-    /// export keys: the oracle of the proptest below.
+    /// [`kind`] searching every head for the export keys: the oracle of the
+    /// proptest below.
     fn kind_searching_always(head: &[u8]) -> Kind {
         if let Some(c) = Compression::detect(head) {
             return Kind::Compressed(c);

@@ -30,12 +30,10 @@
 //! that have the instructions) that skips the bytes where none can start;
 //! the same comparison then runs at each such start. (An
 //! ASCII-case-insensitive overlapping automaton gets no SIMD prefilter: it
-//! walked every byte of every code line and cost 15% of the scan's CPU time
-//! at one code per 100 lines.) On a short line the Teddy search, its
-//! set-up and the copy cost more than the line; the skip loop takes about
-//! two thirds of their time there, and the two always find the same
-//! triggers in the same order (property tests hold both to an obvious
-//! search).
+//! walks every byte of every code line.) On a short line the Teddy search,
+//! its set-up and the copy cost more than the line, so the skip loop is
+//! used there; the two always find the same triggers in the same order
+//! (property tests hold both to an obvious search).
 //!
 //! Rows that share a name are one sub-cause: the first such row in the
 //! table gives its fix and kind, and events carry that row's id, so the
@@ -831,8 +829,8 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// On the embedded table the skip search finds what the lower-cased
-        /// Teddy search it replaced finds, and what the obvious search
-        /// finds, in the same order.
+        /// Teddy search finds, and what the obvious search finds, in the
+        /// same order.
         #[test]
         fn skip_search_equals_the_lowered_search(pieces in pieces()) {
             let c = Causes::embedded();

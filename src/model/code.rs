@@ -76,8 +76,8 @@ impl Code {
     }
 
     /// `AZSM` and the four digits, as bytes: what [`fmt::Display`] writes,
-    /// made without the formatting machinery (some 500 instructions a
-    /// code; reports write tens of thousands of them).
+    /// made without the formatting machinery, which costs far more than
+    /// the copy (reports write tens of thousands of codes).
     #[inline]
     pub fn text(self) -> [u8; 8] {
         let digit = |unit: u16| b'0' + (self.0 / unit % 10) as u8;

@@ -134,7 +134,7 @@ fn tail(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
     Some(((secs - offset_minutes * 60) * 1000 + millis, i + len))
 }
 
-/// [`tail`] as it was first written, kept as the oracle of its tests.
+/// [`tail`] in its plain form, kept as the oracle of its tests.
 #[cfg(test)]
 fn tail_reference(s: &[u8], secs: i64) -> Option<(Millis, usize)> {
     let mut i = 19;
@@ -375,7 +375,7 @@ mod tests {
         }
     }
 
-    /// [`parse_line_start`] as it was first written, without the cache.
+    /// [`parse_line_start`] in its plain form, without the cache.
     fn line_start_reference(line: &[u8]) -> Option<Millis> {
         let mut s = line;
         while let [b' ' | b'\t', rest @ ..] = s {

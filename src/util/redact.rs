@@ -139,9 +139,7 @@ fn apply_spans(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// [`spans_from`], found without its call (item paths are a few dozen
 /// bytes), eight bytes at a time in a 64-bit word, the last word
 /// overlapping the one before. Plain integer arithmetic, so its cost does
-/// not hang on the compiler vectorizing it: versions comparing 16-byte
-/// blocks cost 14 to 140 instructions a path depending on what the
-/// function was inlined into.
+/// not hang on whether the compiler vectorizes it where it is inlined.
 #[inline]
 fn has_separator(text: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
@@ -315,7 +313,7 @@ mod tests {
         }
     }
 
-    /// [`apply`] without its check, as it was first written.
+    /// [`apply`] without its check, in its plain form.
     fn apply_reference(text: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut at = 0;

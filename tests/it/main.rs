@@ -15,6 +15,7 @@ mod interrupt;
 mod items;
 mod jobruns;
 mod json_render;
+mod layers;
 mod live;
 mod output_safety;
 mod secrets;

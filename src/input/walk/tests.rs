@@ -1,5 +1,5 @@
-//! The parallel walk against the sequential walkdir one it replaced (kept
-//! here as the reference), on generated trees, for 1 and several threads.
+//! The parallel walk against a sequential walkdir walk (the reference), on
+//! generated trees, for 1 and several threads.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -10,9 +10,9 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// The walk before it ran in parallel: walkdir, sorted by file name
-/// (with the two fixes of the same day: an I/O error no longer ends the
-/// root's walk, a link named on the command line stands for its target).
+/// The reference walk: walkdir, sorted by file name, where an I/O error
+/// does not end the root's walk and a link named on the command line
+/// stands for its target.
 fn reference(paths: &[PathBuf], follow: bool) -> Vec<Found> {
     let mut each = Vec::new();
     for path in paths {

@@ -28,13 +28,8 @@ fn pair(a: u8, b: u8) -> usize {
 /// longer one (a long line, or the stretch of a dense run, see
 /// [`Causes::find_on_line`](super::Causes::find_on_line)) gets the lowered SIMD search. Each step of the
 /// skip loop waits for the loads of the step before (about ten bytes a
-/// step), where Teddy covers 32 bytes in a few cycles once set up: in a
-/// benchmark of the tree's code lines cut into pieces of one length, the
-/// skip loop (two windows) took 0.58 times the lowered search's time at 64
-/// bytes, 0.91 at 128, 1.15 at 192 and 1.17 at 256 (one window: 0.69 at 64,
-/// 1.07 at 128); on the 350 MiB copylog, whose stretches are up to 16 KiB,
-/// skipping them too took 0.66 → 0.79 s of CPU, though it counted 5% fewer
-/// instructions.
+/// step), where Teddy covers 32 bytes in a few cycles once set up, so the
+/// skip loop is the faster one on short texts only, up to about this length.
 pub const SKIP_MAX: usize = 144;
 
 /// A Wu-Manber-style search for where triggers may start: a window of
