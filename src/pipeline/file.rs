@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::pipeline::events::{Tap, Target};
+use crate::pipeline::BINARY_PROBE;
 use crate::scan::longline::LongLine;
 use crate::scan::{path_job, ChunkEnd, Scanner};
 use crate::tally::{Acc, Full, Tally};
@@ -235,4 +236,23 @@ impl Drop for FileScan<'_> {
 /// ever changed a whole step at a time, and tallies are never dropped.
 pub(crate) fn whole<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn looks_binary(head: &[u8]) -> bool {
+    memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some()
+}
+
+pub(crate) fn skipped_binary() -> Tally {
+    let mut t = Tally::default();
+    t.stats.skipped_binary = 1;
+    t
+}
+
+/// `ctx`, also skipping the examples that the file's earlier chunks (or
+/// inputs before it) took: they need not be made again.
+pub(crate) fn skipping(ctx: &FileCtx, file: &FileScan<'_>) -> FileCtx {
+    FileCtx {
+        full: file.full(ctx),
+        ..ctx.clone()
+    }
 }

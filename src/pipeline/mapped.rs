@@ -29,10 +29,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use super::read::{looks_binary, skipped_binary, skipping};
 use super::{stop, ReadOptions};
 use crate::input::mmap::{guarded, Mapped};
-use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, InputCtx};
+use crate::pipeline::file::{
+    finish_long_line, looks_binary, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
+    FileScan, InputCtx,
+};
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;

@@ -14,8 +14,11 @@ use crate::input::mmap::{guarded, Mapped};
 use crate::input::sniff::{self, Kind};
 use crate::input::walk::{Input, Source};
 use crate::model::error::FileError;
-use crate::pipeline::file::{finish_long_line, scan_chunk, ChunkOut, FileCtx, FileScan, InputCtx};
-use crate::pipeline::{mapped, stop, ReadOptions, BINARY_PROBE, MMAP_MIN};
+use crate::pipeline::file::{
+    finish_long_line, looks_binary, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
+    FileScan, InputCtx,
+};
+use crate::pipeline::{mapped, stop, ReadOptions, MMAP_MIN};
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
@@ -256,16 +259,6 @@ fn truncated(display: &str, was: u64, now: u64) -> FileError {
     }
 }
 
-pub(super) fn looks_binary(head: &[u8]) -> bool {
-    memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some()
-}
-
-pub(super) fn skipped_binary() -> Tally {
-    let mut t = Tally::default();
-    t.stats.skipped_binary = 1;
-    t
-}
-
 /// The read path: a whole input already in memory.
 pub fn scan_bytes(
     scanner: &Scanner,
@@ -309,15 +302,6 @@ fn scan_into(
         file.push(out);
     }
     split_faulted || faults.contains(&true)
-}
-
-/// `ctx`, also skipping the examples that the file's earlier chunks (or
-/// inputs before it) took: they need not be made again.
-pub(super) fn skipping(ctx: &FileCtx, file: &FileScan<'_>) -> FileCtx {
-    FileCtx {
-        full: file.full(ctx),
-        ..ctx.clone()
-    }
 }
 
 /// The stream path: reads `reader` in blocks and scans whole lines; a

@@ -32,13 +32,8 @@ const TEST_SUPPORT: &str = "testing";
 /// edge goes: the test fails while an entry names an edge that no longer
 /// exists, so the list cannot outlive the edges.
 const PENDING: &[(&str, &str)] = &[
-    // The per-event stream target is read by the file scan and the pipeline.
-    ("pipeline", "report::stream"),
-    ("scan", "report::stream"),
-    // The scanner feeds the tally's accumulator types directly.
-    ("scan", "tally"),
+    // Finding an item path in a line moves to scan::items.
     ("scan", "tally::items"),
-    ("scan::longline", "tally"),
 ];
 
 #[test]
