@@ -22,6 +22,7 @@
 //! when the chunks are put back in order. The result equals a sequential
 //! scan for any chunking; the tests hold it to that.
 
+pub mod items;
 pub mod jobkey;
 pub mod linemask;
 pub mod longline;
@@ -38,7 +39,6 @@ use crate::model::timestamp;
 use crate::model::window::Window;
 use crate::scan::jobkey::KeyFinder;
 use crate::scan::linemask::{KeyMask, WordMask};
-use crate::tally::items;
 
 /// Finds codes and their jobs in chunks of lines.
 #[derive(Clone, Debug)]

@@ -1,7 +1,8 @@
 //! Helpers with no knowledge of Storage Mover: sorted collections, secret
-//! redaction, the Ctrl-C flag, and the formatting of sizes and of text
-//! bound for a terminal.
+//! redaction, the Ctrl-C flag, the formatting of sizes and of text bound
+//! for a terminal, and short byte searches.
 
+pub mod bytes;
 pub mod fmt;
 pub mod interrupt;
 pub mod redact;
