@@ -7,8 +7,6 @@
 //! time without a zone is taken as UTC. Times are kept as milliseconds since
 //! the Unix epoch and printed as RFC 3339 in UTC.
 
-use std::cell::Cell;
-
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
@@ -204,37 +202,50 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// end of `jiff`'s range (past it, [`format`] writes the number).
 const PUSH_END: Millis = 253_402_207_200_000;
 
-/// Appends [`format()`]`(ms)` to `out` without allocating, for the
-/// per-event formats (millions of times a scan). Times from 1970 to 9999
-/// are written here; others (never in practice) go through [`format()`].
-#[inline]
-pub fn push(ms: Millis, out: &mut Vec<u8>) {
-    if !(0..PUSH_END).contains(&ms) {
-        out.extend_from_slice(format(ms).as_bytes());
-        return;
+/// Writes times as [`format()`] does, without allocating, for the
+/// per-event formats (millions of times a scan). It remembers the last
+/// second written and its text, since consecutive events mostly share
+/// their second; its owner keeps one per run of records.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeText {
+    last: (i64, [u8; 19]),
+}
+
+impl Default for TimeText {
+    fn default() -> TimeText {
+        TimeText {
+            last: (-1, [0; 19]),
+        }
     }
-    thread_local! {
-        /// The last second written and its text: consecutive events
-        /// mostly share their second.
-        static LAST: Cell<(i64, [u8; 19])> = const { Cell::new((-1, [0; 19])) };
-    }
-    let (secs, milli) = (ms / 1000, ms % 1000);
-    let (last, mut text) = LAST.get();
-    if secs != last {
-        text = second_text(secs);
-        LAST.set((secs, text));
-    }
-    out.extend_from_slice(&text);
-    if milli == 0 {
-        out.push(b'Z');
-    } else {
-        out.extend_from_slice(&[
-            b'.',
-            b'0' + (milli / 100) as u8,
-            b'0' + (milli / 10 % 10) as u8,
-            b'0' + (milli % 10) as u8,
-            b'Z',
-        ]);
+}
+
+impl TimeText {
+    /// Appends [`format()`]`(ms)` to `out`. Times from 1970 to 9999 are
+    /// written here; others (never in practice) go through [`format()`].
+    #[inline]
+    pub fn push(&mut self, ms: Millis, out: &mut Vec<u8>) {
+        if !(0..PUSH_END).contains(&ms) {
+            out.extend_from_slice(format(ms).as_bytes());
+            return;
+        }
+        let (secs, milli) = (ms / 1000, ms % 1000);
+        let (last, mut text) = self.last;
+        if secs != last {
+            text = second_text(secs);
+            self.last = (secs, text);
+        }
+        out.extend_from_slice(&text);
+        if milli == 0 {
+            out.push(b'Z');
+        } else {
+            out.extend_from_slice(&[
+                b'.',
+                b'0' + (milli / 100) as u8,
+                b'0' + (milli / 10 % 10) as u8,
+                b'0' + (milli % 10) as u8,
+                b'Z',
+            ]);
+        }
     }
 }
 
@@ -441,7 +452,7 @@ mod tests {
             proptest::num::i64::ANY,
         ]) {
             let mut out = b"x".to_vec();
-            push(ms, &mut out);
+            TimeText::default().push(ms, &mut out);
             let want = format(ms);
             proptest::prop_assert_eq!(&out[1..], want.as_bytes());
         }
@@ -455,9 +466,10 @@ mod tests {
         ) {
             // Times a few seconds apart, in any order: the last second's
             // text is reused or replaced.
+            let mut times = TimeText::default();
             for off in offsets {
                 let mut out = Vec::new();
-                push(base + off, &mut out);
+                times.push(base + off, &mut out);
                 let want = format(base + off);
                 proptest::prop_assert_eq!(&out[..], want.as_bytes());
             }
@@ -478,7 +490,7 @@ mod tests {
             -1,
         ] {
             let mut out = Vec::new();
-            push(ms, &mut out);
+            TimeText::default().push(ms, &mut out);
             assert_eq!(out, format(ms).as_bytes(), "{ms}");
         }
     }

@@ -9,7 +9,7 @@ use crate::pipeline::events::{Tap, Target};
 use crate::pipeline::BINARY_PROBE;
 use crate::scan::longline::LongLine;
 use crate::scan::{path_job, ChunkEnd, Scanner};
-use crate::tally::{Acc, Full, Tally};
+use crate::tally::{Acc, AccPool, Full, Tally};
 
 /// What the scan of one input is given besides its bytes: where it puts
 /// what it finds, and a buffer to read into. Passed down every read path,
@@ -29,6 +29,44 @@ pub struct InputCtx<'a> {
     /// inputs so that each does not allocate its own; taken while a file
     /// is read, like `running`.
     pub buf: Option<&'a Mutex<Vec<u8>>>,
+    /// Drained accumulators kept for the next chunks, per thread.
+    pub pools: Option<Arc<AccPools>>,
+}
+
+/// A pool of drained accumulators for each thread of the pool, owned by
+/// whoever runs the scan: chunks of one file run on any thread, and each
+/// takes and gives back on its own thread's pool, so the locks are not
+/// contended.
+#[derive(Debug)]
+pub struct AccPools {
+    /// One per pool thread, and one for threads outside the pool.
+    threads: Vec<Mutex<AccPool>>,
+}
+
+impl AccPools {
+    /// Pools for the current rayon pool's threads.
+    pub fn for_current_pool() -> AccPools {
+        AccPools {
+            threads: (0..=rayon::current_num_threads())
+                .map(|_| Mutex::new(AccPool::new()))
+                .collect(),
+        }
+    }
+
+    fn mine(&self) -> &Mutex<AccPool> {
+        let last = self.threads.len() - 1;
+        &self.threads[rayon::current_thread_index().map_or(last, |t| t.min(last))]
+    }
+
+    /// An empty accumulator from this thread's pool ([`AccPool::take`]).
+    pub fn take(&self, record: bool) -> Acc {
+        whole(self.mine()).take(record)
+    }
+
+    /// Gives a drained accumulator to this thread's pool ([`AccPool::give`]).
+    pub fn give(&self, acc: Acc) {
+        whole(self.mine()).give(acc);
+    }
 }
 
 impl<'a> InputCtx<'a> {
@@ -87,6 +125,8 @@ pub struct FileCtx {
     /// Examples its chunks need not make ([`Full`]): taken by inputs
     /// before it, or by its own earlier lines.
     pub full: Option<Arc<Full>>,
+    /// Where its chunks' accumulators come from and go back to.
+    pub pools: Option<Arc<AccPools>>,
 }
 
 impl FileCtx {
@@ -97,6 +137,7 @@ impl FileCtx {
             path: Arc::from(path),
             path_job: path_job(path).map(|g| g.as_bytes().into()),
             full: cx.full.clone(),
+            pools: cx.pools.clone(),
         }
     }
 
@@ -133,8 +174,13 @@ pub fn finish_long_line(line: LongLine<'_>, ctx: &FileCtx, newline: bool) -> Chu
 /// An empty accumulator set up as the scanner's options say, for a
 /// chunk or a long line: buffers that stay put while they are scanned.
 fn new_acc(scanner: &Scanner, ctx: &FileCtx) -> Acc {
-    Acc::reused(scanner.records_events())
-        .keeping_secrets(scanner.keeps_secrets())
+    let record = scanner.records_events();
+    let acc = match &ctx.pools {
+        Some(pools) => pools.take(record),
+        None if record => Acc::recording(),
+        None => Acc::default(),
+    };
+    acc.keeping_secrets(scanner.keeps_secrets())
         .skipping(ctx.full.clone())
         .with_stable_ids()
 }
@@ -154,6 +200,8 @@ pub struct FileScan<'a> {
     lines: u64,
     /// Where resolved events go while the scan runs.
     events: Option<Target>,
+    /// Where drained accumulators go back to.
+    pools: Option<Arc<AccPools>>,
 }
 
 impl<'a> FileScan<'a> {
@@ -175,6 +223,7 @@ impl<'a> FileScan<'a> {
             carry: None,
             lines: 0,
             events: cx.events.clone(),
+            pools: ctx.pools.clone(),
         }
     }
 
@@ -189,7 +238,9 @@ impl<'a> FileScan<'a> {
             self.carry.as_deref(),
         );
         // The next chunk this thread scans fills it again.
-        acc.recycle();
+        if let Some(pools) = &self.pools {
+            pools.give(acc);
+        }
         if out.end.last_key.is_some() {
             self.carry = out.end.last_key;
         }
@@ -254,5 +305,50 @@ pub(crate) fn skipping(ctx: &FileCtx, file: &FileScan<'_>) -> FileCtx {
     FileCtx {
         full: file.full(ctx),
         ..ctx.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::code::Code;
+    use crate::model::event::{Event, JobSlot};
+
+    /// Each thread takes from and gives to its own pool; a thread of
+    /// another pool (here: none) has its own slot.
+    #[test]
+    fn accumulators_go_back_to_the_pool_of_the_thread_that_drains_them() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let pools = pool.install(AccPools::for_current_pool);
+        let mut acc = Acc::default();
+        acc.add(&Event {
+            code: Code::new(2062).unwrap(),
+            job: JobSlot::Id(b"job-1", crate::model::event::Rule::Line),
+            line: 1,
+            time: None,
+            text: b"AZSM2062 job-1 /a/b",
+            text_start: 0,
+            line_len: 19,
+            column: 0,
+            cause: None,
+            item: Some(b"/a/b"),
+        });
+        acc.drain(&mut Tally::default(), &Arc::from("x"), 0, None);
+        pool.install(|| {
+            let mine = rayon::current_thread_index().expect("a pool thread");
+            pools.give(acc);
+            assert_eq!(whole(&pools.threads[mine]).len(), 1);
+            let taken = pools.take(false);
+            assert!(taken.is_empty());
+            assert!(
+                whole(&pools.threads[mine]).is_empty(),
+                "reused, not made anew"
+            );
+        });
+        // Outside the pool: the last slot, untouched.
+        assert!(whole(pools.threads.last().unwrap()).is_empty());
     }
 }

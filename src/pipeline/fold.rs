@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::input::walk::{self, Input, Source};
 use crate::pipeline::events::Tap;
-use crate::pipeline::file::{whole, InputCtx};
+use crate::pipeline::file::{whole, AccPools, InputCtx};
 use crate::pipeline::progress::Progress;
 use crate::pipeline::read::{scan_input, scan_stream, Env, Level};
 use crate::pipeline::{stop, ReadOptions};
@@ -115,6 +115,8 @@ struct Folds<'a> {
     slots: Vec<Mutex<Option<Folded>>>,
     /// Tallies put aside, to be merged at the end.
     aside: Mutex<Vec<Tally>>,
+    /// The accumulators every input's chunks reuse.
+    pools: Arc<AccPools>,
 }
 
 /// An input's scan skips the examples the inputs already folded have taken
@@ -141,6 +143,7 @@ impl<'a> Folds<'a> {
             events,
             slots: (0..=threads).map(|_| Mutex::new(None)).collect(),
             aside: Mutex::new(Vec::new()),
+            pools: Arc::new(AccPools::for_current_pool()),
         }
     }
 
@@ -182,6 +185,7 @@ impl<'a> Folds<'a> {
         let cx = InputCtx {
             full: Some(full),
             buf: Some(&f.buf),
+            pools: Some(self.pools.clone()),
             ..InputCtx::default()
         };
         if self.scanner.records_events() && self.events.is_none() {

@@ -217,7 +217,7 @@ fn findings(c: &CodeRow) -> u64 {
 fn time(t: Option<i64>) -> Option<String> {
     t.map(|ms| {
         let mut text = Vec::with_capacity(24);
-        timestamp::push(ms, &mut text);
+        timestamp::TimeText::default().push(ms, &mut text);
         String::from_utf8(text).unwrap_or_else(|_| timestamp::format(ms))
     })
 }

@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use super::{Change, Report};
-use crate::model::timestamp;
+use crate::model::timestamp::TimeText;
 use crate::tally::EventRow;
 
 /// `s` as one CSV field.
@@ -32,7 +32,13 @@ pub const HEADER: &[u8] =
 /// by hand without allocating
 /// (millions of rows per scan); a property test checks it against the
 /// [`super::ndjson::Record`] and [`field`] form.
-pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
+pub fn push(
+    e: &EventRow,
+    names: &[String],
+    change: Option<Change>,
+    times: &mut TimeText,
+    out: &mut Vec<u8>,
+) -> usize {
     push_field(&e.path, out);
     out.push(b',');
     out.extend_from_slice(itoa::Buffer::new().format(e.line).as_bytes());
@@ -44,7 +50,7 @@ pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Ve
     out.extend_from_slice(e.rule.as_bytes());
     out.push(b',');
     if let Some(t) = e.time {
-        timestamp::push(t, out);
+        times.push(t, out);
     }
     out.push(b',');
     out.extend_from_slice(e.code.scope().as_str().as_bytes());
@@ -128,14 +134,14 @@ mod tests {
         #[test]
         fn record_writes_the_reference_row((e, names, change) in row()) {
             let mut out = b"prefix".to_vec();
-            let at = push(&e, &names, change, &mut out);
+            let at = push(&e, &names, change, &mut TimeText::default(), &mut out);
             let (want, split) = reference(&e, &names, change);
             prop_assert_eq!(std::str::from_utf8(&out[6..]).unwrap(), want.as_str());
             prop_assert_eq!(at, 6 + split);
             // The change goes where the split says.
             if let Some(c) = change {
                 let mut bare = Vec::new();
-                let at = push(&e, &names, None, &mut bare);
+                let at = push(&e, &names, None, &mut TimeText::default(), &mut bare);
                 bare.splice(at..at, change_text(c).bytes());
                 prop_assert_eq!(&bare[..], want.as_bytes());
             }
@@ -144,7 +150,7 @@ mod tests {
         #[test]
         fn every_row_parses_back_to_its_fields((e, names, change) in row()) {
             let mut out = HEADER.to_vec();
-            push(&e, &names, change, &mut out);
+            push(&e, &names, change, &mut TimeText::default(), &mut out);
             let mut reader = ::csv::Reader::from_reader(&out[..]);
             let rec = reader.records().next().unwrap().unwrap();
             prop_assert_eq!(rec.len(), 12);

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use super::{Change, Report};
 use crate::model::code::{Code, Scope, Severity};
-use crate::model::timestamp;
+use crate::model::timestamp::{self, TimeText};
 use crate::tally::EventRow;
 
 /// One event as written.
@@ -97,7 +97,13 @@ impl<'a> Record<'a> {
 /// before the baseline's changes are known). Written by hand, byte for
 /// byte what `serde_json` makes of [`Record`] (a property test checks it),
 /// without allocating, since a scan writes millions of records.
-pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Vec<u8>) -> usize {
+pub fn push(
+    e: &EventRow,
+    names: &[String],
+    change: Option<Change>,
+    times: &mut TimeText,
+    out: &mut Vec<u8>,
+) -> usize {
     out.extend_from_slice(b"{\"path\":");
     push_str(&e.path, out);
     out.extend_from_slice(b",\"line\":");
@@ -114,7 +120,7 @@ pub fn push(e: &EventRow, names: &[String], change: Option<Change>, out: &mut Ve
     match e.time {
         Some(t) => {
             out.push(b'"');
-            timestamp::push(t, out);
+            times.push(t, out);
             out.push(b'"');
         }
         None => out.extend_from_slice(b"null"),
@@ -269,19 +275,22 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A format's [`push`]: appends one event, with its code's change.
-pub(super) type PushFn = fn(&EventRow, &[String], Option<Change>, &mut Vec<u8>) -> usize;
+pub(super) type PushFn =
+    fn(&EventRow, &[String], Option<Change>, &mut TimeText, &mut Vec<u8>) -> usize;
 
 /// Writes the report's recorded events with `push` (this format's, or
 /// csv's), each with its code's change.
 pub(super) fn write_with(report: &Report, out: &mut dyn Write, push: PushFn) -> io::Result<()> {
     let changes = changes(report);
     let mut buf = Vec::new();
+    let mut times = TimeText::default();
     for e in &report.events {
         buf.clear();
         push(
             e,
             &report.cause_names,
             changes.get(&e.code).copied(),
+            &mut times,
             &mut buf,
         );
         out.write_all(&buf)?;
@@ -391,7 +400,7 @@ pub(super) mod tests {
             let mut want = serde_json::to_vec(&r).unwrap();
             want.push(b'\n');
             let mut out = b"prefix".to_vec();
-            let at = push(&e, &names, change, &mut out);
+            let at = push(&e, &names, change, &mut TimeText::default(), &mut out);
             prop_assert_eq!(
                 String::from_utf8_lossy(&out[6..]),
                 String::from_utf8_lossy(&want)
@@ -400,7 +409,7 @@ pub(super) mod tests {
             prop_assert_eq!(at, 6 + cause + 1);
             if let Some(c) = change {
                 let mut bare = Vec::new();
-                let at = push(&e, &names, None, &mut bare);
+                let at = push(&e, &names, None, &mut TimeText::default(), &mut bare);
                 bare.splice(at..at, change_text(c).bytes());
                 prop_assert_eq!(bare, want);
             }

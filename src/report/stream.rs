@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use crate::model::code::Code;
 use crate::model::error::Error;
+use crate::model::timestamp::TimeText;
 use crate::pipeline::events::{self, Msg, Render, Tap};
 use crate::report::{self, Change};
 use crate::tally::EventRow;
@@ -67,10 +68,11 @@ impl Render for Spec {
                 // piece share their path and differ little), so that the
                 // buffer is rarely moved.
                 let mut out = Vec::new();
+                let mut times = TimeText::default();
                 let (first, rest) = rows.split_at(rows.len().min(1));
-                render(format, framed, first, &self.names, &mut out);
+                render(format, framed, first, &self.names, &mut times, &mut out);
                 out.reserve((out.len() + out.len() / 8) * rest.len());
-                render(format, framed, rest, &self.names, &mut out);
+                render(format, framed, rest, &self.names, &mut times, &mut out);
                 out
             })
             .collect()
@@ -86,16 +88,17 @@ pub fn render(
     framed: bool,
     rows: &[EventRow],
     names: &[String],
+    times: &mut TimeText,
     out: &mut Vec<u8>,
 ) {
     for e in rows {
         if !framed {
-            format.record(e, names, out);
+            format.record(e, names, times, out);
             continue;
         }
         let at = out.len();
         out.extend_from_slice(&[0; 10]);
-        let split = format.record(e, names, out) - at - 10;
+        let split = format.record(e, names, times, out) - at - 10;
         let len = out.len() - at - 10;
         let frame = &mut out[at..at + 10];
         frame[..2].copy_from_slice(&e.code.number().to_le_bytes());
@@ -114,10 +117,16 @@ pub enum Format {
 }
 
 impl Format {
-    fn record(self, e: &EventRow, names: &[String], out: &mut Vec<u8>) -> usize {
+    fn record(
+        self,
+        e: &EventRow,
+        names: &[String],
+        times: &mut TimeText,
+        out: &mut Vec<u8>,
+    ) -> usize {
         match self {
-            Format::Ndjson => report::ndjson::push(e, names, None, out),
-            Format::Csv => report::csv::push(e, names, None, out),
+            Format::Ndjson => report::ndjson::push(e, names, None, times, out),
+            Format::Csv => report::csv::push(e, names, None, times, out),
         }
     }
 
@@ -232,7 +241,14 @@ impl Lane {
             Msg::Rows { input, rows } => {
                 let mut buf = std::mem::take(&mut self.buf);
                 buf.clear();
-                render(self.format, self.held.is_some(), rows, names, &mut buf);
+                render(
+                    self.format,
+                    self.held.is_some(),
+                    rows,
+                    names,
+                    &mut TimeText::default(),
+                    &mut buf,
+                );
                 let r = self.ordered(stdout, |order, out| order.put(*input, &buf, out));
                 self.buf = buf;
                 r

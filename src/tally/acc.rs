@@ -15,7 +15,7 @@ use crate::model::code::Code;
 use crate::model::event::{Event, JobSlot, Rule};
 use crate::model::timestamp::Millis;
 use crate::tally::excerpt::{excerpt, excerpt_of};
-use crate::tally::items::ItemAcc;
+use crate::tally::items::{ItemAcc, ItemPool};
 use crate::tally::{Full, RuleCounts, Site, WindowCounts, EXAMPLES};
 
 const NO_JOB: u32 = u32::MAX;
@@ -124,6 +124,10 @@ pub struct Acc {
     /// Room the drain reuses: the cells in job order, the jobs' names.
     sorted: Vec<((Code, u32, u16), Cell)>,
     named: Vec<Option<Option<Arc<str>>>>,
+    /// Item accumulators drained before, kept with their room for the
+    /// next codes that name items (they travel with the accumulator, which
+    /// its own pool keeps).
+    item_pool: ItemPool,
 }
 
 /// How many drained accumulators an [`AccPool`] keeps, and how many job
@@ -247,6 +251,7 @@ impl Acc {
             stable_ids,
             sorted,
             named,
+            item_pool: _,
         } = self;
         ids.clear();
         names.clear();
@@ -329,7 +334,9 @@ impl Acc {
         if let Some(item) = &item {
             pc.items
                 .get_or_insert_with(|| {
-                    ItemAcc::reused().keeping_examples(!full.is_some_and(|f| f.items(ev.code)))
+                    self.item_pool
+                        .take()
+                        .keeping_examples(!full.is_some_and(|f| f.items(ev.code)))
                 })
                 .add(item, ev.line);
         }
@@ -547,30 +554,5 @@ impl AccPool {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The thread's own pool, for callers that do not own one yet.
-//
-// TODO(pipeline): owned by the pipeline. `Scanner::new_acc`,
-// `FileScan::push` and the long-line scan should take an `&AccPool` from
-// their caller and call `take`/`give`; then this block goes.
-// ---------------------------------------------------------------------------
-
-thread_local! {
-    /// The pool behind [`Acc::reused`] and [`Acc::recycle`].
-    static POOL: AccPool = const { AccPool::new() };
-}
-
-impl Acc {
-    /// [`AccPool::take`] from this thread's pool.
-    pub fn reused(record: bool) -> Acc {
-        POOL.with(|p| p.take(record))
-    }
-
-    /// [`AccPool::give`] to this thread's pool.
-    pub fn recycle(self) {
-        POOL.with(|p| p.give(self))
     }
 }

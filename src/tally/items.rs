@@ -352,7 +352,8 @@ impl Items {
     /// Adds the accumulator `acc` (lines shifted by `offset`, named after
     /// `input`): the same as merging its [`ItemAcc::finish`], without
     /// making text for directories already here or beyond a full sample.
-    pub fn absorb(&mut self, mut acc: ItemAcc, input: &Arc<str>, offset: u64) {
+    /// Returns `acc`, emptied of its examples, for its owner's pool.
+    pub fn absorb(&mut self, mut acc: ItemAcc, input: &Arc<str>, offset: u64) -> ItemAcc {
         self.total += acc.total;
         self.sampled |= acc.cut.is_some();
         for d in acc.dirs.iter() {
@@ -380,7 +381,7 @@ impl Items {
             examples.sort();
         }
         crate::tally::keep_smallest(&mut self.examples, examples, MAX_EXAMPLES, |_, _| false);
-        acc.recycle();
+        acc
     }
 }
 
@@ -423,9 +424,9 @@ fn bytes_hash(dir: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Absorbed item accumulators kept for the next ones one thread makes:
+/// Absorbed item accumulators kept for the next ones an accumulator makes:
 /// their table and buffer keep their room (a copy log's chunk names a new
-/// directory with nearly every item). Not `Sync`: one per thread.
+/// directory with nearly every item). Each [`crate::tally::Acc`] owns one.
 #[derive(Debug, Default)]
 pub struct ItemPool {
     kept: RefCell<Vec<ItemAcc>>,
@@ -481,32 +482,6 @@ impl ItemPool {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The thread's own pool, for callers that do not own one yet.
-//
-// TODO(pipeline): owned by the pipeline. `Acc::add` takes item accumulators
-// with `ItemAcc::reused` and `Items::absorb` (from the drain) gives them back
-// with `ItemAcc::recycle`; an `&ItemPool` owned with the `AccPool` should
-// reach both instead, and then this block goes.
-// ---------------------------------------------------------------------------
-
-thread_local! {
-    /// The pool behind [`ItemAcc::reused`] and `ItemAcc::recycle`.
-    static POOL: ItemPool = const { ItemPool::new() };
-}
-
-impl ItemAcc {
-    /// [`ItemPool::take`] from this thread's pool.
-    pub fn reused() -> ItemAcc {
-        POOL.with(ItemPool::take)
-    }
-
-    /// [`ItemPool::give`] to this thread's pool.
-    fn recycle(self) {
-        POOL.with(|p| p.give(self))
     }
 }
 

@@ -180,7 +180,7 @@ fn unstreamed(
         .collect();
     let mut out = Vec::new();
     for e in &tally.events {
-        azsm::report::ndjson::push(e, &names, None, &mut out);
+        azsm::report::ndjson::push(e, &names, None, &mut Default::default(), &mut out);
     }
     out
 }
@@ -276,8 +276,8 @@ fn records_rendered_while_scanning_equal_the_writers_for_any_thread_count() {
     tally.sort_events();
     let (mut nd_want, mut csv_want) = (Vec::new(), csv_header());
     for e in &tally.events {
-        azsm::report::ndjson::push(e, &names, None, &mut nd_want);
-        azsm::report::csv::push(e, &names, None, &mut csv_want);
+        azsm::report::ndjson::push(e, &names, None, &mut Default::default(), &mut nd_want);
+        azsm::report::csv::push(e, &names, None, &mut Default::default(), &mut csv_want);
     }
     // The default chunks of the big log hold over a block of events each
     // (rendered in parallel blocks); small chunks make many small pieces.

@@ -202,7 +202,8 @@ impl Acc {
             mine.count += pc.site.count;
             mine.line = mine.line.min(pc.site.line + line_offset);
             if let Some(items) = pc.items {
-                ct.items.absorb(items, path, line_offset);
+                let used = ct.items.absorb(items, path, line_offset);
+                self.item_pool.give(used);
             }
         }
     }

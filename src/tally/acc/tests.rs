@@ -304,30 +304,6 @@ fn a_pool_gives_back_what_it_was_given_emptied() {
     assert!(recording.records.is_some());
 }
 
-/// [`Acc::recycle`] and [`Acc::reused`] go through this thread's pool.
-#[test]
-fn recycled_accumulators_are_reused_on_their_thread() {
-    POOL.with(|p| {
-        while !p.is_empty() {
-            p.take(false);
-        }
-    });
-    let mut acc = Acc::default();
-    for i in 0..50 {
-        acc.intern_new(format!("job-{i}").as_bytes());
-    }
-    acc.drain(&mut Tally::default(), &Arc::from("f"), 0, None);
-    let room = acc.room();
-    acc.recycle();
-    assert_eq!(POOL.with(AccPool::len), 1);
-    assert_eq!(Acc::reused(false).room(), room);
-    assert!(POOL.with(AccPool::is_empty));
-    let other = std::thread::spawn(|| POOL.with(AccPool::len))
-        .join()
-        .unwrap();
-    assert_eq!(other, 0, "each thread its own pool");
-}
-
 proptest::proptest! {
     /// An accumulator drained and filled again (kept, or recycled and
     /// reused) gives what a new one per chunk gives.
@@ -341,7 +317,8 @@ proptest::proptest! {
         recycle in proptest::bool::ANY,
     ) {
         let (mut fresh, mut reused) = (Tally::default(), Tally::default());
-        let mut acc = Acc::reused(record).with_stable_ids();
+        let pool = AccPool::new();
+        let mut acc = pool.take(record).with_stable_ids();
         for (i, chunk) in chunks.iter().enumerate() {
             let path: Arc<str> = Arc::from(format!("f{}", i % 2));
             let carry = (i % 3 == 1).then_some(&b"J1"[..]);
@@ -354,8 +331,8 @@ proptest::proptest! {
             new.drain_into(&mut fresh, &path, i as u64, carry);
             acc.drain(&mut reused, &path, i as u64, carry);
             if recycle {
-                acc.recycle();
-                acc = Acc::reused(record).with_stable_ids();
+                pool.give(acc);
+                acc = pool.take(record).with_stable_ids();
             }
         }
         proptest::prop_assert_eq!(fresh, reused);
@@ -441,7 +418,8 @@ proptest::proptest! {
         ),
         recycle in proptest::bool::ANY,
     ) {
-        let mut acc = Acc::reused(false).with_stable_ids();
+        let pool = AccPool::new();
+        let mut acc = pool.take(false).with_stable_ids();
         let mut tally = Tally::default();
         for chunk in &chunks {
             let events: Vec<Event<'static>> = chunk
@@ -456,8 +434,8 @@ proptest::proptest! {
             proptest::prop_assert_eq!(cells_of(&mut acc), model_cells(&events));
             acc.drain(&mut tally, &Arc::from("f"), 0, None);
             if recycle {
-                acc.recycle();
-                acc = Acc::reused(false).with_stable_ids();
+                pool.give(acc);
+                acc = pool.take(false).with_stable_ids();
             }
         }
     }
@@ -503,6 +481,7 @@ proptest::proptest! {
 #[test]
 fn a_drained_accumulator_forgets_id_addresses() {
     let mut buf = *b"job-aaaa";
+    let pool = AccPool::new();
     let mut acc = Acc::default().with_stable_ids();
     let add = |acc: &mut Acc, id: &[u8]| {
         acc.add(&Event {
@@ -513,9 +492,9 @@ fn a_drained_accumulator_forgets_id_addresses() {
     let mut t = Tally::default();
     add(&mut acc, &buf);
     acc.drain(&mut t, &Arc::from("x"), 0, None);
-    acc.recycle();
+    pool.give(acc);
     buf.copy_from_slice(b"job-bbbb");
-    let mut acc = Acc::reused(false).with_stable_ids();
+    let mut acc = pool.take(false).with_stable_ids();
     add(&mut acc, &buf);
     acc.drain(&mut t, &Arc::from("x"), 1, None);
     assert_eq!(
@@ -524,8 +503,8 @@ fn a_drained_accumulator_forgets_id_addresses() {
     );
     // Recycled, it no longer promises stable ids (an export's rows).
     acc.drain(&mut t, &Arc::from("x"), 2, None);
-    acc.recycle();
-    let mut acc = Acc::reused(false);
+    pool.give(acc);
+    let mut acc = pool.take(false);
     buf.copy_from_slice(b"job-cccc");
     add(&mut acc, &buf);
     buf.copy_from_slice(b"job-dddd");

@@ -141,10 +141,11 @@ proptest::proptest! {
         let input: Arc<str> = Arc::from("in.log");
         let mut absorbed = Items::default();
         let mut merged = Items::default();
+        let pool = ItemPool::new();
         for (p, part) in parts.iter().enumerate() {
-            // Absorbed accumulators are recycled: `a` is this thread's
-            // last one, emptied, when there is one.
-            let a = ItemAcc::reused();
+            // Absorbed accumulators are recycled: `a` is the last one,
+            // emptied, when there is one.
+            let a = pool.take();
             let (mut a, mut b) = if p % 3 == 1 {
                 (a.keeping_examples(false), ItemAcc::default().keeping_examples(false))
             } else {
@@ -156,7 +157,7 @@ proptest::proptest! {
                 b.add(&path, i as u64 + 1);
             }
             let offset = p as u64 * 10_000;
-            absorbed.absorb(a, &input, offset);
+            pool.give(absorbed.absorb(a, &input, offset));
             merged.merge(b.finish(&input, offset));
         }
         proptest::prop_assert_eq!(&absorbed, &merged);
@@ -332,20 +333,20 @@ fn a_big_item_accumulator_is_not_kept() {
     assert!(pool.is_empty(), "too long names");
 }
 
-/// [`ItemAcc::reused`] and the absorb's recycling go through this
-/// thread's pool.
+/// The absorb hands back the accumulator it emptied, with its room, for
+/// its owner's pool.
 #[test]
-fn absorbed_item_accumulators_are_reused_on_their_thread() {
-    POOL.with(|p| {
-        while !p.is_empty() {
-            p.take();
-        }
-    });
-    let mut acc = ItemAcc::reused();
+fn an_absorbed_item_accumulator_comes_back_with_its_room() {
+    let pool = ItemPool::new();
+    let mut acc = pool.take();
     acc.add(b"/a/b/c", 1);
     let room = acc.dirs.capacity();
-    Items::default().absorb(acc, &Arc::from("x"), 0);
-    assert_eq!(POOL.with(ItemPool::len), 1);
-    assert_eq!(ItemAcc::reused().dirs.capacity(), room);
-    assert!(POOL.with(ItemPool::is_empty));
+    let mut items = Items::default();
+    pool.give(items.absorb(acc, &Arc::from("x"), 0));
+    assert_eq!(items.total, 1);
+    assert_eq!(pool.len(), 1);
+    let again = pool.take();
+    assert_eq!(again.dirs.capacity(), room);
+    assert_eq!(again.total, 0, "emptied");
+    assert!(pool.is_empty());
 }
