@@ -24,6 +24,10 @@
 //!   `root/xdmdata/copy log/<guid>.log`, ~1.4 GiB in all.
 //! - `copylog`: `root/xdmdata/copy log/copylog.log`, 350 MiB, a code on every line (~3.8M
 //!   events), lines keyed `jobRunName=<guid>` or keyless: attribution rests on the carried key.
+//! - `deep`: another shape, as a Windows-hosted share's agent might leave it: every line
+//!   CRLF, a 200 MiB agent log, 150 archived job logs of ~4 MiB each three directories
+//!   deeper (`root/xdmdata/archive/2024/03/<dd>/<guid>/job.log`) and 40 copy logs of 2 MiB
+//!   under per-day directories, ~880 MiB in all.
 //! - `small`: 4 MiB of all of the above, for CI smoke runs.
 //!
 //! Every line comes from a template whose `$placeholders` say which codes and job keys it
@@ -208,6 +212,8 @@ struct Gen {
     // the concurrent job runs
     active: Vec<usize>,
     turnover: usize,
+    /// Every line ends in CRLF.
+    crlf: bool,
 }
 
 impl Gen {
@@ -244,9 +250,10 @@ impl Gen {
         Ok(())
     }
 
-    /// Ends the line (CRLF on ~3% of them), writes it and books its events.
+    /// Ends the line (CRLF on ~3% of them, or on all in a CRLF corpus), writes it and books
+    /// its events.
     fn end(&mut self) -> Res<()> {
-        if self.below(32) == 0 {
+        if self.below(32) == 0 || self.crlf {
             self.buf.push(b'\r');
         }
         self.buf.push(b'\n');
@@ -506,14 +513,20 @@ impl Gen {
     }
 }
 
-/// Sizes of the parts of a corpus.
+/// Sizes of the parts of a corpus, and its shape.
 #[derive(Default)]
 struct Plan {
     agent: u64,
     archives: usize,
+    /// Bytes of each archived job log; 0: 20 to 40 lines.
+    archive_bytes: u64,
     copy_files: usize,
     copy_bytes: u64,
     copylog: u64,
+    /// Job and copy logs under per-day directories.
+    deep: bool,
+    /// Every line ends in CRLF.
+    crlf: bool,
 }
 
 fn plan(profile: &str, size_mib: Option<f64>) -> Res<Plan> {
@@ -527,6 +540,12 @@ fn plan(profile: &str, size_mib: Option<f64>) -> Res<Plan> {
             let f = size_mib.unwrap_or(1434.0) / 1434.0;
             (p.agent, p.archives) = (mib(1200.0 * f), n(4000.0 * f));
             (p.copy_files, p.copy_bytes) = (n(400.0 * f), mib(222.0 * f));
+        }
+        "deep" => {
+            let f = size_mib.unwrap_or(880.0) / 880.0;
+            (p.agent, p.archives, p.archive_bytes) = (mib(200.0 * f), n(150.0 * f), mib(4.0));
+            (p.copy_files, p.copy_bytes) = (n(40.0 * f), mib(80.0 * f));
+            (p.deep, p.crlf) = (true, true);
         }
         "small" => {
             let f = size_mib.unwrap_or(4.0) / 4.0;
@@ -549,6 +568,7 @@ fn generate(out: &Path, seed: u64, profile: &str, size_mib: Option<f64>) -> Res<
     }
     fs::create_dir_all(out)?;
     let mut g = Gen::new(seed);
+    g.crlf = p.crlf;
     let xdm = out.join("root/xdmdata");
     if p.agent > 0 {
         let jobs = (p.agent as f64 / MIB / 4.0).max(8.0);
@@ -566,14 +586,26 @@ fn generate(out: &Path, seed: u64, profile: &str, size_mib: Option<f64>) -> Res<
         let (own, other) = (g.new_job(), g.new_job());
         archived.push(own);
         (g.active, g.turnover, g.job) = (vec![own, own, own, other], 0, own);
-        let dir = xdm.join("archive").join(&g.names[own]);
+        let day = xdm.join("archive");
+        let day = if p.deep {
+            day.join(format!("2024/03/{:02}", 1 + i % 28))
+        } else {
+            day
+        };
+        let dir = day.join(&g.names[own]);
         let start = BASE_MS + g.below(3 * 86_400_000) as u64;
         g.open(&dir.join("job.log"), Some(own), start)?;
         g.ts(true);
         g.t(" INFO  [job] Job run started $key0");
         g.end()?;
-        for _ in 0..20 + g.below(20) {
-            g.agent_line(150, ARCHIVE_MIX)?;
+        if p.archive_bytes > 0 {
+            while g.file_bytes < p.archive_bytes {
+                g.agent_line(150, ARCHIVE_MIX)?;
+            }
+        } else {
+            for _ in 0..20 + g.below(20) {
+                g.agent_line(150, ARCHIVE_MIX)?;
+            }
         }
         g.close()?;
         if i % 100 == 7 {
@@ -592,7 +624,13 @@ fn generate(out: &Path, seed: u64, profile: &str, size_mib: Option<f64>) -> Res<
         let job = archived.get(i).copied().unwrap_or_else(|| g.new_job());
         let other = g.new_job();
         (g.active, g.turnover) = (vec![other], 0);
-        let path = xdm.join("copy log").join(format!("{}.log", g.names[job]));
+        let logs = xdm.join("copy log");
+        let logs = if p.deep {
+            logs.join(format!("2024-03-{:02}", 1 + i % 28))
+        } else {
+            logs
+        };
+        let path = logs.join(format!("{}.log", g.names[job]));
         let start = BASE_MS + g.below(3 * 86_400_000) as u64;
         g.open(&path, Some(job), start)?;
         while g.file_bytes < p.copy_bytes / p.copy_files as u64 {
@@ -711,7 +749,7 @@ fn check(expected: &Path, report: &Path) -> Res<i32> {
 }
 
 const USAGE: &str =
-    "usage: gencorpus --out DIR [--seed N] --profile agentlog|tree|copylog|small [--size-mib M]
+    "usage: gencorpus --out DIR [--seed N] --profile agentlog|tree|copylog|deep|small [--size-mib M]
        gencorpus --check EXPECTED.json REPORT.json";
 
 fn run(args: &[String]) -> Res<i32> {
