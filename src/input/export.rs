@@ -11,25 +11,18 @@
 //! through the line scanner: each row with a code becomes exactly one
 //! [`Event`] fed to the aggregation, attributed by the `column` rule.
 //!
-//! Rows are read one at a time (CSV records, JSON array elements, JSON
-//! lines), so an export of any size takes the memory of one row. An event's
-//! `line` is the row's number (1 = the first data row; in JSON Lines, the
-//! line number); its example text is the row's main columns joined by
-//! spaces.
+//! This module reads CSV and turns rows into events; JSON exports of any
+//! shape are read by [`crate::input::json`]. An event's `line` is the
+//! row's number (1 = the first data row; in JSON Lines, the line number);
+//! its example text is the row's main columns joined by spaces.
 
 use crate::model::causes::Scratch;
 use crate::scan::Scanner;
-use std::collections::BTreeMap;
-use std::fmt;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::Arc;
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
-use serde_json::Value;
-
-use crate::input::sniff::Kind;
+use crate::input::record::{count_codes, Codes, Found};
 use crate::model::code::{Code, Scope};
-use crate::model::error::FileError;
 use crate::model::timestamp::{self, Millis};
 use crate::tally::{Acc, Event, JobSlot, Rule, Tally};
 
@@ -56,20 +49,22 @@ pub struct Row {
     pub level: String,
 }
 
-/// Which row field a column name feeds.
-fn field<'a>(row: &'a mut Row, column: &str) -> Option<&'a mut String> {
+/// Which row field a column name (in any case) feeds. `time` is the
+/// time of an Azure resource log record, whose `TimeGenerated` sorts after
+/// it and so wins when both are there.
+pub fn field<'a>(row: &'a mut Row, column: &str) -> Option<&'a mut String> {
     let name = column.trim();
     let name = name.strip_suffix("[UTC]").unwrap_or(name).trim_end();
-    Some(match name {
-        "TimeGenerated" => &mut row.time,
-        "JobRunName" => &mut row.job,
-        "StatusCode" => &mut row.code,
-        "ItemPath" => &mut row.item,
-        "ItemType" => &mut row.item_type,
-        "TransferResult" => &mut row.result,
-        "FileSize" => &mut row.size,
-        "Details" | "Message" => &mut row.details,
-        "Level" => &mut row.level,
+    Some(match name.to_ascii_lowercase().as_str() {
+        "timegenerated" | "time" => &mut row.time,
+        "jobrunname" => &mut row.job,
+        "statuscode" => &mut row.code,
+        "itempath" => &mut row.item,
+        "itemtype" => &mut row.item_type,
+        "transferresult" => &mut row.result,
+        "filesize" => &mut row.size,
+        "details" | "message" => &mut row.details,
+        "level" => &mut row.level,
         _ => return None,
     })
 }
@@ -124,35 +119,21 @@ pub fn parse_time(s: &str) -> Option<Millis> {
     timestamp::parse(iso.as_bytes()).map(|(ms, _)| ms)
 }
 
-/// Scans the export `reader` (of the given kind), shown as `display`, with
-/// `scanner`'s sub-causes and time window (and its choice of recording
-/// every event for the per-event formats).
-pub fn scan(display: &str, reader: impl Read, kind: Kind, scanner: &Scanner) -> Tally {
+/// Scans the CSV export `bytes`, shown as `display`, with `scanner`'s
+/// sub-causes and time window (and its choice of recording every event
+/// for the per-event formats). An error says where the CSV broke.
+pub fn scan_csv(display: &str, bytes: &[u8], scanner: &Scanner) -> Result<Found, String> {
     let mut sink = Sink::new(display, scanner);
-    let mut counted = Counted {
-        inner: reader,
-        n: 0,
-    };
-    let result = match kind {
-        Kind::ExportCsv => csv_rows(&mut counted, &mut sink),
-        Kind::ExportJson => json_rows(&mut counted, &mut sink),
-        _ => json_lines(&mut counted, &mut sink),
-    };
-    let bytes = counted.n;
+    let mut codes = Codes::new();
+    csv_rows(bytes, &mut sink, &mut codes)?;
     let mut tally = sink.finish();
     tally.stats.files = 1;
-    tally.stats.bytes = bytes;
-    if let Err(message) = result {
-        tally.errors.push(FileError {
-            path: display.to_string(),
-            message,
-        });
-    }
-    tally
+    tally.stats.bytes = bytes.len() as u64;
+    Ok(Found { tally, codes })
 }
 
 /// Rows to events.
-struct Sink<'a> {
+pub struct Sink<'a> {
     scanner: &'a Scanner,
     scratch: Scratch,
     path: Arc<str>,
@@ -161,7 +142,8 @@ struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    fn new(display: &str, scanner: &'a Scanner) -> Sink<'a> {
+    /// A sink for the rows of the input shown as `display`.
+    pub fn new(display: &str, scanner: &'a Scanner) -> Sink<'a> {
         Sink {
             scanner,
             scratch: Scratch::default(),
@@ -176,10 +158,11 @@ impl<'a> Sink<'a> {
     }
 
     /// Adds a row; `line` is its row number (its line in JSON Lines).
-    fn row(&mut self, row: &Row, line: u64) {
+    /// True when it has a code.
+    pub fn row(&mut self, row: &Row, line: u64) -> bool {
         self.rows += 1;
         let Some(code) = strict_code(&row.code) else {
-            return;
+            return false;
         };
         let job = row.job.trim();
         let slot = if code.is_agent_level() {
@@ -219,7 +202,7 @@ impl<'a> Sink<'a> {
         let time = parse_time(&row.time);
         if time.is_some_and(|t| !self.scanner.window().contains(t)) {
             self.acc.add_outside();
-            return;
+            return true;
         }
         self.acc.add(&Event {
             code,
@@ -235,30 +218,20 @@ impl<'a> Sink<'a> {
                 .cause_of(code, text.as_bytes(), &mut self.scratch),
             item: (code.scope() == Scope::Item && !item.is_empty()).then_some(item.as_bytes()),
         });
+        true
     }
 
-    fn finish(self) -> Tally {
+    /// The tally of the rows added.
+    pub fn finish(self) -> Tally {
         let mut tally = Tally::default();
         self.acc.drain_into(&mut tally, &self.path, 0, None);
         tally
     }
 }
 
-/// Counts the bytes read through it.
-struct Counted<R> {
-    inner: R,
-    n: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-}
-
-fn csv_rows(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
+/// Reads the CSV rows into `sink`, and the codes written in the rows that
+/// gave an event into `codes`.
+fn csv_rows(reader: impl Read, sink: &mut Sink<'_>, codes: &mut Codes) -> Result<(), String> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = rdr
         .byte_headers()
@@ -284,80 +257,14 @@ fn csv_rows(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
                     }
                 }
                 let n = sink.rows + 1;
-                sink.row(&row, n);
+                if sink.row(&row, n) {
+                    record.iter().for_each(|f| count_codes(f, codes));
+                }
             }
             Err(e) => {
                 return Err(format!(
-                "the CSV export is malformed after row {} ({e}); the rows before are in the report",
-                sink.rows
-            ))
-            }
-        }
-    }
-}
-
-fn row_of(map: BTreeMap<String, Value>) -> Row {
-    let mut row = Row::default();
-    for (k, v) in map {
-        if let Some(f) = field(&mut row, &k) {
-            *f = match v {
-                Value::String(s) => s,
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-        }
-    }
-    row
-}
-
-/// A JSON array of row objects, read element by element.
-fn json_rows(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
-    struct Rows<'a, 'b>(&'a mut Sink<'b>);
-    impl<'de> Visitor<'de> for Rows<'_, '_> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array of row objects")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(map) = seq.next_element::<BTreeMap<String, Value>>()? {
-                let n = self.0.rows + 1;
-                self.0.row(&row_of(map), n);
-            }
-            Ok(())
-        }
-    }
-    let mut de = serde_json::Deserializer::from_reader(BufReader::new(reader));
-    de.deserialize_seq(Rows(sink))
-        .and_then(|()| de.end())
-        .map_err(|e| {
-            format!(
-                "the JSON export is malformed after row {} ({e}); the rows before are in the report",
-                sink.rows
-            )
-        })
-}
-
-/// JSON Lines: one row object per line; blank lines are skipped.
-fn json_lines(reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
-    let mut lines = BufReader::new(reader);
-    let mut line = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        match lines.read_until(b'\n', &mut line) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) => return Err(format!("{e}; the rows before are in the report")),
-        }
-        number += 1;
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<BTreeMap<String, Value>>(&line) {
-            Ok(map) => sink.row(&row_of(map), number),
-            Err(e) => {
-                return Err(format!(
-                    "line {number} of the JSON Lines export is not a row object ({e}); the rows before are in the report"
+                    "the CSV did not parse after row {} ({e})",
+                    sink.rows
                 ))
             }
         }

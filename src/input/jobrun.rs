@@ -1,144 +1,189 @@
-//! Job-run JSON: `az storage-mover job-run show` / `list` output and the
-//! REST shape.
+//! Job-run JSON: `az storage-mover job-run show` / `list` output, the REST
+//! shape and PowerShell's `Get-AzStorageMoverJobRun | ConvertTo-Json`.
 //!
 //! The service's own verdict on a run is in its job-run resource: `status`,
 //! the agent, execution times, item counts, and on failure `error.code`
-//! (a job-scope `AZSM` code) plus `warnings[].code`. The CLI flattens
-//! `properties` into the object (camelCase); the REST API nests them under
-//! `properties` and lists runs under `value`. Both are read. Each code is one
-//! event attributed (`column` rule) to the run's `name`, or to the
-//! `jobRuns/<id>` segment of its `id`; the run's facts go to the per-job
-//! table. An event's `line` is the run's position in the document (1 = the
-//! first run), its time the run's end (or start).
-//!
-//! These documents are small (one object per run), so one is parsed whole,
-//! up to [`MAX_DOC`] bytes.
+//! (a job-scope `AZSM` code) plus `warnings[].code`. [`crate::input::json`]
+//! finds the records (any shape, keys in any case, `properties` flattened);
+//! this module turns one into events and the run's facts. Every code in a
+//! status-code field (`code`, `statusCode`, `errorCode`, at any depth of
+//! the record: `error.code`, `warnings[].code`, a `--query` projection's
+//! `error`) is one event attributed (`column` rule) to the record's own
+//! run: its `JobRunName`, its `name` when the record is a job run, or the
+//! `jobRuns/<id>` segment of its `id`. Its time is the run's end (or start).
 
 use crate::model::causes::Scratch;
 use crate::scan::Scanner;
-use std::io::Read;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::input::export::{parse_time, strict_code};
-use crate::model::error::FileError;
+use crate::input::record::{text, View};
+use crate::model::timestamp::Millis;
 use crate::tally::{Acc, Event, JobSlot, Rule, RunInfo, Tally};
 
-/// The largest job-run document read (a `list` of thousands of runs is a
-/// few MiB).
-pub const MAX_DOC: u64 = 256 << 20;
+/// Keys (lower-cased) whose value is a status code.
+const CODE_KEYS: [&str; 5] = [
+    "code",
+    "statuscode",
+    "errorcode",
+    "status_code",
+    "error_code",
+];
 
-/// Scans the job-run JSON `reader`, shown as `display`, with `scanner`'s
-/// sub-causes and time window (and its choice of recording every event).
-pub fn scan(display: &str, reader: impl Read, scanner: &Scanner) -> Tally {
-    let mut tally = Tally::default();
-    let mut bytes = Vec::new();
-    let read = reader.take(MAX_DOC + 1).read_to_end(&mut bytes);
-    tally.stats.files = 1;
-    tally.stats.bytes = bytes.len() as u64;
-    if let Err(e) = read {
-        tally.errors.push(FileError::io(display, &e));
-        return tally;
-    }
-    if bytes.len() as u64 > MAX_DOC {
-        tally.errors.push(FileError {
-            path: display.to_string(),
-            message: "looks like job-run JSON but is larger than 256 MiB; split the list (az storage-mover job-run list per job definition)".into(),
-        });
-        return tally;
-    }
-    let doc: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            tally.errors.push(FileError {
-                path: display.to_string(),
-                message: format!("looks like job-run JSON but does not parse ({e})"),
-            });
-            return tally;
-        }
-    };
-    let runs: Vec<&Map<String, Value>> = match &doc {
-        Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
-        Value::Object(o) => match o.get("value").and_then(Value::as_array) {
-            Some(list) => list.iter().filter_map(Value::as_object).collect(),
-            None => vec![o],
-        },
-        _ => Vec::new(),
-    };
-    let path: Arc<str> = Arc::from(display);
-    for (i, run) in runs.into_iter().enumerate() {
-        add_run(&mut tally, &path, i as u64 + 1, run, scanner);
-    }
-    tally
+/// Keys that make a record a job run, so that its `name` names the run.
+const RUN_KEYS: [&str; 6] = [
+    "status",
+    "error",
+    "errorcode",
+    "warnings",
+    "executionstarttime",
+    "itemsscanned",
+];
+
+/// The `jobRuns/<id>` segment of the record's `id` or `resourceId`.
+pub fn id_segment(view: &View<'_>) -> Option<String> {
+    ["id", "resourceid", "_resourceid"].iter().find_map(|k| {
+        let id = view.get(*k)?.as_str()?;
+        let lower = id.to_ascii_lowercase();
+        let at = lower.find("/jobruns/")? + "/jobruns/".len();
+        let rest = &id[at..];
+        let name = rest.split('/').next().unwrap_or(rest);
+        (!name.is_empty()).then(|| name.to_string())
+    })
 }
 
-/// The run's name: `name`, or the id's `jobRuns/<id>` segment.
-fn run_name(run: &Map<String, Value>) -> Option<String> {
-    if let Some(n) = run.get("name").and_then(Value::as_str) {
-        if !n.is_empty() {
-            return Some(n.to_string());
-        }
-    }
-    let id = run.get("id").and_then(Value::as_str)?;
-    let lower = id.to_ascii_lowercase();
-    let at = lower.find("/jobruns/")? + "/jobruns/".len();
-    let rest = &id[at..];
-    let name = rest.split('/').next().unwrap_or(rest);
-    (!name.is_empty()).then(|| name.to_string())
+/// The run's name: `JobRunName`, `name` (when the record is a job run), or
+/// the id's `jobRuns/<id>` segment.
+fn run_name(view: &View<'_>) -> Option<String> {
+    let named = |k: &str| {
+        view.get(k)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+    };
+    let is_run = RUN_KEYS.iter().any(|k| view.contains_key(*k))
+        || view
+            .get("type")
+            .and_then(|v| v.as_str())
+            .is_some_and(|t| t.to_ascii_lowercase().ends_with("/jobruns"));
+    named("jobrunname")
+        .or_else(|| is_run.then(|| named("name")).flatten())
+        .or_else(|| id_segment(view))
 }
 
-fn add_run(
+/// A time: ISO-8601, the portal's, or PowerShell 5's `/Date(ms)/`.
+fn time(v: &Value) -> Option<Millis> {
+    let s = v.as_str()?;
+    if let Some(ms) = s
+        .strip_prefix("/Date(")
+        .and_then(|r| r.strip_suffix(")/"))
+        .and_then(|r| r.split(['+', '-']).next())
+        .and_then(|n| n.parse::<i64>().ok())
+    {
+        return Some(ms);
+    }
+    parse_time(s)
+}
+
+/// One code of a record: the code, and the message and target beside it.
+struct Issue {
+    code: crate::model::code::Code,
+    message: String,
+    target: String,
+}
+
+/// Every code in a status-code field of `v`, at any depth, in key order.
+fn issues(v: &Value, out: &mut Vec<Issue>) {
+    match v {
+        Value::Object(o) => {
+            let sibling = |names: [&str; 2]| {
+                o.iter()
+                    .find(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+                    .and_then(|(_, v)| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            for (k, value) in o {
+                let key = k.to_ascii_lowercase();
+                match value.as_str().and_then(strict_code) {
+                    Some(code) if CODE_KEYS.contains(&key.as_str()) => out.push(Issue {
+                        code,
+                        message: sibling(["message", "errormessage"]),
+                        target: sibling(["target", "errortarget"]),
+                    }),
+                    _ => issues(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| issues(i, out)),
+        _ => {}
+    }
+}
+
+/// Adds the job-run record `view`, the `position`th of the input shown as
+/// `path`: its codes as events, its facts to the per-job table. True when
+/// it has a code.
+pub fn add_run(
     tally: &mut Tally,
     path: &Arc<str>,
     position: u64,
-    run: &Map<String, Value>,
+    view: &View<'_>,
     scanner: &Scanner,
-) {
-    let props = run
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(run);
-    let text = |k: &str| props.get(k).and_then(Value::as_str).map(str::to_string);
+) -> bool {
+    let get = |k: &str| view.get(k).copied();
+    let string = |k: &str| get(k).map(text).filter(|s| !s.is_empty());
     let count = |k: &str| {
-        props.get(k).and_then(|v| {
+        get(k).and_then(|v| {
             v.as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
     };
-    let name = run_name(run);
+    let name = run_name(view);
+    let start = get("executionstarttime").and_then(time);
+    let end = get("executionendtime").and_then(time);
     let info = RunInfo {
-        status: text("status"),
-        agent: text("agentName"),
-        start: text("executionStartTime").and_then(|t| parse_time(&t)),
-        end: text("executionEndTime").and_then(|t| parse_time(&t)),
-        items_failed: count("itemsFailed"),
-        items_transferred: count("itemsTransferred"),
+        status: string("status"),
+        status_at: get("laststatusupdate").and_then(time).or(end).or(start),
+        agent: string("agentname"),
+        start,
+        end,
+        items_failed: count("itemsfailed"),
+        items_transferred: count("itemstransferred"),
     };
     let time = info.end.or(info.start);
     let status = info.status.clone().unwrap_or_default();
-    let mut issues: Vec<&Map<String, Value>> = Vec::new();
-    if let Some(e) = props.get("error").and_then(Value::as_object) {
-        issues.push(e);
+    let mut found = Vec::new();
+    for (k, v) in view {
+        match v.as_str().and_then(strict_code) {
+            Some(code) if CODE_KEYS.contains(&k.as_str()) => found.push(Issue {
+                code,
+                message: string("errormessage")
+                    .or_else(|| string("message"))
+                    .unwrap_or_default(),
+                target: string("errortarget")
+                    .or_else(|| string("target"))
+                    .unwrap_or_default(),
+            }),
+            _ if k == "properties" => {}
+            _ => issues(v, &mut found),
+        }
     }
-    if let Some(ws) = props.get("warnings").and_then(Value::as_array) {
-        issues.extend(ws.iter().filter_map(Value::as_object));
-    }
+    let coded = !found.is_empty();
     let mut scratch = Scratch::default();
     let mut acc = if scanner.records_events() {
         Acc::recording()
     } else {
         Acc::default()
     };
-    for issue in issues {
-        let Some(raw) = issue.get("code").and_then(Value::as_str) else {
-            continue;
-        };
-        let Some(code) = strict_code(raw) else {
-            continue;
-        };
-        let message = issue.get("message").and_then(Value::as_str).unwrap_or("");
-        let target = issue.get("target").and_then(Value::as_str).unwrap_or("");
+    for Issue {
+        code,
+        message,
+        target,
+    } in found
+    {
         let head = format!(
             "jobRun {} status={status} ",
             name.as_deref().unwrap_or("(no name)")
@@ -172,25 +217,50 @@ fn add_run(
     if let Some(n) = name {
         tally.jobs.entry(n.into()).or_default().run += info;
     }
+    coded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::record::view;
 
     #[test]
-    fn names_from_name_or_id() {
-        let o = |v: Value| v.as_object().unwrap().clone();
+    fn names_from_job_run_name_name_or_id() {
+        let name = |v: Value| run_name(&view(&v));
         assert_eq!(
-            run_name(&o(
-                serde_json::json!({"name": "abc", "id": "x/jobRuns/def"})
-            )),
+            name(serde_json::json!({"name": "abc", "status": "Failed", "id": "x/jobRuns/def"})),
             Some("abc".into())
         );
         assert_eq!(
-            run_name(&o(serde_json::json!({"id": "/s/x/jobruns/def"}))),
+            name(serde_json::json!({"Name": "abc", "Status": "Failed"})),
+            Some("abc".into())
+        );
+        assert_eq!(
+            name(serde_json::json!({"id": "/s/x/jobruns/def"})),
             Some("def".into())
         );
-        assert_eq!(run_name(&o(serde_json::json!({"id": "/s/x"}))), None);
+        assert_eq!(
+            name(serde_json::json!({"name": "xdatamoved", "id": "/s/x"})),
+            None,
+            "a name is a run's only on a job-run record"
+        );
+    }
+
+    #[test]
+    fn codes_at_any_depth_of_a_status_code_field() {
+        let v = serde_json::json!({"error": {"code": "AZSM1024", "message": "m"},
+            "warnings": [{"code": "AZSM2062"}, {"code": "x"}], "note": "AZSM1020"});
+        let mut found = Vec::new();
+        issues(&v, &mut found);
+        let codes: Vec<u16> = found.iter().map(|i| i.code.number()).collect();
+        assert_eq!(codes, vec![1024, 2062]);
+        assert_eq!(found[0].message, "m");
+    }
+
+    #[test]
+    fn powershell_dates() {
+        let ms = time(&Value::from("/Date(1710489600000)/"));
+        assert_eq!(ms, Some(1_710_489_600_000));
     }
 }

@@ -6,7 +6,9 @@ pub mod archive;
 pub mod decompress;
 pub mod export;
 pub mod jobrun;
+pub mod json;
 #[cfg(unix)]
 pub mod mmap;
+pub mod record;
 pub mod sniff;
 pub mod walk;

@@ -60,8 +60,7 @@ pub fn kind(head: &[u8]) -> Kind {
 /// The kind of a head that starts with `[` or `{` (`first`), if JSON keys
 /// say what it is.
 fn json_kind(first: u8, body: &[u8]) -> Option<Kind> {
-    let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
-    let export_keys = has(b"\"JobRunName\"") && has(b"\"StatusCode\"");
+    let export_keys = export_keys(body);
     match first {
         b'[' if export_keys => Some(Kind::ExportJson),
         b'{' if export_keys && first_line_is_object(body) => Some(Kind::ExportJsonLines),
@@ -86,13 +85,28 @@ fn first_line_is_object(body: &[u8]) -> bool {
     line.trim_ascii_end().ends_with(b"}")
 }
 
-/// Job-run JSON has the job-run resource type, or job-run property keys.
+/// An export names the `JobRunName` and `StatusCode` columns, as keys or
+/// (the query API's `columns`) as names, in any case.
+fn export_keys(body: &[u8]) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
+    if has(b"\"JobRunName\"") && has(b"\"StatusCode\"") {
+        return true;
+    }
+    let lower = body.to_ascii_lowercase();
+    let has = |needle: &[u8]| memchr::memmem::find(&lower, needle).is_some();
+    has(b"\"jobrunname\"") && has(b"\"statuscode\"")
+}
+
+/// Job-run JSON has the job-run resource type, job-run property keys (in
+/// any case), or a run's `name` beside its `error` code (a `--query`
+/// projection). The JSON reader proves it: see `pipeline::read`.
 fn is_job_run(body: &[u8]) -> bool {
     let lower = body.to_ascii_lowercase();
     let has = |needle: &[u8]| memchr::memmem::find(&lower, needle).is_some();
     has(b"microsoft.storagemover/storagemovers/projects/jobdefinitions/jobruns")
         || (has(b"\"executionstarttime\"") && has(b"\"status\""))
         || (has(b"\"itemsscanned\"") && has(b"\"status\""))
+        || (has(b"\"name\"") && has(b"\"error\"") && has(b"\"code\""))
 }
 
 /// A CSV header row naming the `JobRunName` and `StatusCode` columns.
@@ -138,8 +152,7 @@ mod tests {
             .position(|b| !b.is_ascii_whitespace())
             .unwrap_or(text.len());
         let body = &text[start..];
-        let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
-        let export_keys = has(b"\"JobRunName\"") && has(b"\"StatusCode\"");
+        let export_keys = export_keys(body);
         let line = text.split(|&b| b == b'\n').next().unwrap_or(text);
         let csv = {
             let (mut job, mut code) = (false, false);
@@ -228,6 +241,26 @@ mod tests {
         assert_eq!(
             kind(b"{\"jobRunId\":\"x\",\"statusCode\":\"AZSM1024\"}\n"),
             Kind::Text
+        );
+        // PowerShell's PascalCase, a `--query` projection, keys in camel
+        // case, the query API's column names.
+        assert_eq!(
+            kind(b"[\r\n  {\r\n    \"Name\": \"r\",\r\n    \"Status\": \"Failed\",\r\n    \"ExecutionStartTime\": \"x\""),
+            Kind::JobRun
+        );
+        assert_eq!(
+            kind(b"[{\"name\":\"r\",\"error\":{\"code\":\"AZSM1024\"}}]"),
+            Kind::JobRun
+        );
+        assert_eq!(
+            kind(b"[{\"jobRunName\":\"r\",\"statusCode\":\"AZSM1024\"}]"),
+            Kind::ExportJson
+        );
+        assert_eq!(
+            kind(
+                b"{\"tables\":[{\"columns\":[{\"name\":\"JobRunName\"},{\"name\":\"StatusCode\"}]"
+            ),
+            Kind::ExportJson
         );
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");

@@ -16,8 +16,9 @@
 //! Before any of these, the first bytes decide what an input is
 //! ([`crate::input::sniff`]): compressed files ([`crate::input::decompress`]), archives
 //! ([`crate::input::archive`]), Log Analytics exports ([`crate::input::export`]) and
-//! job-run JSON ([`crate::input::jobrun`]) all go through the stream path or their
-//! own parser, never decompressed whole; plain logs take the read or mmap
+//! job-run JSON ([`crate::input::jobrun`]) go through the stream path or, read
+//! whole (they are small), their own parser, which must prove it loses no code
+//! the line scanner finds, else they are read as text; plain logs take the read or mmap
 //! path as before. Nesting is one level: a compressed file may hold a tar,
 //! a tar's or zip's entries may be compressed, and there it stops.
 //!

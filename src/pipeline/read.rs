@@ -10,7 +10,9 @@ use rayon::prelude::*;
 
 use crate::input::archive;
 use crate::input::decompress::{self, Budget};
+use crate::input::json::MAX_DOC;
 use crate::input::mmap::{guarded, Mapped};
+use crate::input::record::Codes;
 use crate::input::sniff::{self, Kind};
 use crate::input::walk::{Input, Source};
 use crate::model::error::FileError;
@@ -231,14 +233,93 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             });
             t
         }
-        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines => env.cx.send(
-            crate::input::export::scan(display, reader, kind, env.scanner),
-        ),
-        Kind::JobRun => env
-            .cx
-            .send(crate::input::jobrun::scan(display, reader, env.scanner)),
+        Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines | Kind::JobRun => {
+            scan_structured(env, display, &head, reader, kind)
+        }
         _ => scan_reader(env.scanner, display, reader, env.opts, env.cx),
     }
+}
+
+/// Scans an input whose first bytes look like an export or job-run JSON:
+/// read whole, it is scanned as what it looks like only when its records
+/// parse and give, code by code, at least the events the line scanner
+/// finds in the same bytes; else it is scanned as text, with a note that
+/// says why (a file is text unless proven otherwise).
+fn scan_structured(
+    env: &Env<'_>,
+    display: &str,
+    head: &[u8],
+    reader: impl Read,
+    kind: Kind,
+) -> Tally {
+    let (scanner, opts, cx) = (env.scanner, env.opts, env.cx);
+    let as_text = |why: String, tally: Tally| {
+        let mut tally = tally;
+        tally.notes.push(FileError {
+            path: display.to_string(),
+            message: format!("read as text: {why}"),
+        });
+        tally
+    };
+    // A long log that only starts like JSON is not read whole first.
+    let broken = (kind != Kind::ExportCsv && head.len() == sniff::HEAD)
+        .then(|| crate::input::json::head_error(head))
+        .flatten();
+    if let Some(why) = broken {
+        return as_text(why, scan_reader(scanner, display, reader, opts, cx));
+    }
+    let mut bytes = Vec::new();
+    let mut reader = reader.take(MAX_DOC + 1);
+    let read = reader.read_to_end(&mut bytes);
+    let reader = reader.into_inner();
+    if bytes.len() as u64 > MAX_DOC {
+        let rest = io::Cursor::new(bytes).chain(reader);
+        let tally = scan_reader(scanner, display, rest, opts, cx);
+        return as_text(
+            "larger than 256 MiB, the limit of the structured readers".into(),
+            tally,
+        );
+    }
+    let structured = match kind {
+        Kind::ExportCsv => crate::input::export::scan_csv(display, &bytes, scanner),
+        _ => crate::input::json::scan(display, &bytes, scanner),
+    };
+    // Counted with nothing streamed or skipped: only its counts are used.
+    let lines = scan_bytes(scanner, display, &bytes, opts, &InputCtx::none());
+    let mut tally = match structured.map(|f| (lost(kind, &f.codes, &lines), f.tally)) {
+        Ok((None, t)) => cx.send(t),
+        Ok((Some(why), _)) | Err(why) => {
+            let text = scan_bytes(scanner, display, &bytes, opts, cx);
+            as_text(why, text)
+        }
+    };
+    if let Err(e) = read {
+        tally.errors.push(FileError::io(display, &e));
+    }
+    tally
+}
+
+/// Why the structured reader of an input of `kind`, whose records that
+/// gave events hold `codes`, lost codes the line scanner's `lines` found
+/// in the same bytes, if it did: fewer of some code, or fewer in all (the
+/// time window leaves some of the scanner's out of its codes).
+fn lost(kind: Kind, codes: &Codes, lines: &Tally) -> Option<String> {
+    let mine: u64 = codes.values().sum();
+    let theirs = lines.events() + lines.window.outside;
+    let short = mine < theirs
+        || lines
+            .codes
+            .iter()
+            .any(|(c, l)| codes.get(c).copied().unwrap_or(0) < l.count);
+    let reader = if kind == Kind::ExportCsv {
+        "CSV"
+    } else {
+        "JSON"
+    };
+    short.then(|| {
+        let codes = if mine == 1 { "code" } else { "codes" };
+        format!("the {reader} reader understood {mine} {codes}, the line scanner found {theirs}")
+    })
 }
 
 fn fail_with(display: &str, e: &io::Error) -> Tally {

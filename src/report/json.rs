@@ -62,6 +62,9 @@ pub fn write_with(
     doc.field("not_errors", &report.not_errors)?;
     doc.field("window", &report.window)?;
     doc.field("errors", &report.errors)?;
+    if !report.notes.is_empty() {
+        doc.field("notes", &report.notes)?;
+    }
     if let Some(baseline) = &report.baseline {
         doc.field("baseline", baseline)?;
     }

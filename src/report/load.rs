@@ -263,6 +263,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
             last: time(&j.last_seen)?,
             run: RunInfo {
                 status: j.status,
+                status_at: None,
                 agent: j.agent,
                 start: time(&j.execution_start)?,
                 end: time(&j.execution_end)?,

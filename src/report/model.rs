@@ -46,6 +46,9 @@ pub struct Report {
     pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// Inputs read otherwise than their first bytes said, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<FileError>,
     /// The comparison with `--baseline`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSection>,

@@ -454,5 +454,8 @@ fn write_scan(
             clean(&e.message)
         )?;
     }
+    for n in &report.notes {
+        writeln!(out, "  note {}: {}", clean(&n.path), clean(&n.message))?;
+    }
     Ok(())
 }

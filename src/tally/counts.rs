@@ -163,13 +163,18 @@ pub struct JobTally {
     pub run: RunInfo,
 }
 
-/// What `az storage-mover job-run show` says about a run. Fields merge by
-/// taking the known value, or the larger of two, so that merging stays
-/// order-independent (two documents about one run normally agree).
+/// What `az storage-mover job-run show` says about a run. The status is
+/// the one of the latest snapshot (`status_at`, ties broken by the larger
+/// status); other fields merge by taking the known value, or the larger of
+/// two, so that merging stays order-independent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunInfo {
     /// `status`, e.g. `Failed`.
     pub status: Option<String>,
+    /// The time of the snapshot `status` comes from: its
+    /// `lastStatusUpdate`, else `executionEndTime`, else
+    /// `executionStartTime`.
+    pub status_at: Option<Millis>,
     /// `agentName`.
     pub agent: Option<String>,
     /// `executionStartTime`.
@@ -220,6 +225,9 @@ pub struct Tally {
     pub stats: ScanStats,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// Inputs read otherwise than their first bytes said (a structured
+    /// input read as text): not failures, but the report says why.
+    pub notes: Vec<FileError>,
     /// Every event, only when recording (see [`Acc::recording`]); in input
     /// order once [`Tally::sort_events`] has run.
     pub events: Vec<EventRow>,

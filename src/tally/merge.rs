@@ -57,7 +57,10 @@ pub(super) fn max_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 
 impl AddAssign for RunInfo {
     fn add_assign(&mut self, o: RunInfo) {
-        self.status = self.status.take().max(o.status);
+        // The later snapshot's status; the pair's order is total, so the
+        // merge stays commutative and associative.
+        let mine = (self.status_at, self.status.take());
+        (self.status_at, self.status) = mine.max((o.status_at, o.status));
         self.agent = self.agent.take().max(o.agent);
         self.start = self.start.max(o.start);
         self.end = self.end.max(o.end);
@@ -224,6 +227,8 @@ impl AddAssign for Tally {
         self.stats += o.stats;
         self.errors.extend(o.errors);
         self.errors.sort();
+        self.notes.extend(o.notes);
+        self.notes.sort();
         self.events.extend(o.events);
     }
 }
@@ -349,5 +354,63 @@ mod tests {
                 agent: 1
             }
         );
+    }
+
+    fn run(status: Option<&str>, at: Option<i64>, failed: Option<u64>) -> RunInfo {
+        RunInfo {
+            status: status.map(str::to_string),
+            status_at: at,
+            items_failed: failed,
+            ..RunInfo::default()
+        }
+    }
+
+    #[test]
+    fn the_later_snapshots_status_wins() {
+        let list = run(Some("Running"), Some(10), Some(0));
+        let show = run(Some("Failed"), Some(30), Some(3));
+        for (a, b) in [(list.clone(), show.clone()), (show, list)] {
+            let mut m = a;
+            m += b;
+            assert_eq!(m.status.as_deref(), Some("Failed"));
+            assert_eq!((m.status_at, m.items_failed), (Some(30), Some(3)));
+        }
+        let mut untimed = run(Some("Succeeded"), None, None);
+        untimed += run(Some("Canceled"), Some(1), None);
+        assert_eq!(
+            untimed.status.as_deref(),
+            Some("Canceled"),
+            "a clock beats none"
+        );
+    }
+
+    proptest::proptest! {
+        /// Merging runs is commutative and associative, so the status is
+        /// the same whatever order the snapshots are scanned in.
+        #[test]
+        fn merging_runs_is_order_independent(
+            runs in proptest::collection::vec((
+                proptest::option::of(proptest::sample::select(vec!["Failed", "Running", "Succeeded"])),
+                proptest::option::of(0i64..4),
+                proptest::option::of(0u64..3),
+            ), 3),
+        ) {
+            let r: Vec<RunInfo> = runs.iter().map(|&(s, at, f)| run(s, at, f)).collect();
+            let sum = |order: [usize; 3]| {
+                let mut m = r[order[0]].clone();
+                m += r[order[1]].clone();
+                m += r[order[2]].clone();
+                m
+            };
+            let mut right = r[1].clone();
+            right += r[2].clone();
+            let mut grouped = r[0].clone();
+            grouped += right;
+            let first = sum([0, 1, 2]);
+            proptest::prop_assert_eq!(&grouped, &first);
+            for order in [[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+                proptest::prop_assert_eq!(&sum(order), &first);
+            }
+        }
     }
 }

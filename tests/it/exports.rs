@@ -171,8 +171,11 @@ fn content_decides_not_the_name() {
     assert_eq!(r["attribution"]["column"], 4);
 }
 
+/// A malformed export is read as text (the line scanner finds what it
+/// holds) with a note naming the file and why; never an error exit.
+/// (Until the text fallback, these were errors keeping the rows before.)
 #[test]
-fn a_malformed_export_keeps_the_rows_before_and_names_the_input() {
+fn a_malformed_export_is_read_as_text_with_a_note() {
     let mut json = std::fs::read_to_string(JSON).unwrap();
     let cut = json.find("media/raw/b.mov").unwrap();
     json.truncate(cut);
@@ -184,32 +187,49 @@ fn a_malformed_export_keeps_the_rows_before_and_names_the_input() {
             "{\"JobRunName\":\"J\",\"StatusCode\":\"AZSM1024\"}\n{not json\n",
         )
         .file("odd.csv", csv);
+    let note = |r: &Value| {
+        assert_eq!(r["errors"], serde_json::json!([]));
+        let notes = r["notes"].as_array().expect("a note");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        notes[0]["message"].as_str().unwrap().to_string()
+    };
     let run = azsm(&["scan", "--format", "json", &tree.arg("cut.json")]);
-    assert_eq!(run.status, 2);
+    assert_eq!(run.status, 1, "{}", run.stderr);
     let r = run.json();
     assert_eq!(code_counts(&r), cc(&[("AZSM0000", 1), ("AZSM2062", 1)]));
-    let msg = r["errors"][0]["message"].as_str().unwrap();
+    let msg = note(&r);
     assert!(
-        msg.contains("JSON export is malformed after row 2"),
+        msg.starts_with("read as text: the JSON did not parse at line 35, column 17: EOF"),
         "{msg}"
     );
-    assert!(run.stderr.contains("cut.json: "), "{}", run.stderr);
 
     let run = azsm(&["scan", "--format", "json", &tree.arg("bad.jsonl")]);
-    assert_eq!(run.status, 2);
+    assert_eq!(run.status, 1, "{}", run.stderr);
     let r = run.json();
     assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1)]));
-    assert!(r["errors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("line 2 of the JSON Lines export"));
+    let msg = note(&r);
+    assert!(
+        msg.starts_with("read as text: the JSON did not parse at line 2, column 2: "),
+        "{msg}"
+    );
 
     // An unterminated quote swallows the rest of the file into one field:
-    // the CSV reader sees a short last row, not an error; its StatusCode is
-    // not a code, so it is no event.
+    // the CSV reader sees a short last row whose StatusCode is no code, so
+    // it understood fewer codes than the line scanner finds: text wins.
     let run = azsm(&["scan", "--format", "json", &tree.arg("odd.csv")]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert_eq!(code_counts(&run.json()), cc(&[("AZSM1024", 1)]));
+    let r = run.json();
+    assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1), ("AZSM2062", 1)]));
+    assert_eq!(
+        note(&r),
+        "read as text: the CSV reader understood 1 code, the line scanner found 2"
+    );
+    let text = azsm(&["scan", &tree.arg("odd.csv")]);
+    assert!(
+        text.stdout.contains("  note ") && text.stdout.contains("odd.csv: read as text: "),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]

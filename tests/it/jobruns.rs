@@ -116,20 +116,26 @@ fn the_id_names_the_run_when_name_is_missing_and_documents_merge() {
     assert_eq!(j1["items_failed"], 0);
 }
 
+/// Broken job-run JSON is read as text, with a note naming the file and
+/// where it broke: its codes are not lost, and it is no error. (Until the
+/// text fallback, it was an error, exit 2, and its codes were lost.)
 #[test]
-fn broken_job_run_json_is_an_error_naming_the_file() {
+fn broken_job_run_json_is_read_as_text_with_a_note() {
     let tree = Tree::new().file(
         "run.json",
-        "{\"status\": \"Failed\", \"executionStartTime\": \"x\", ",
+        format!("{{\"name\": \"{R1}\", \"status\": \"Failed\", \"executionStartTime\": \"x\",\n \"error\": {{\"code\": \"AZSM1024\", "),
     );
     let run = azsm(&["scan", &tree.arg("run.json")]);
-    assert_eq!(run.status, 2);
+    assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("run.json: looks like job-run JSON but does not parse"),
+        run.stdout.contains(
+            "run.json: read as text: the JSON did not parse at line 2, column 31: EOF while parsing a value"
+        ),
         "{}",
-        run.stderr
+        run.stdout
     );
+    assert!(run.stdout.contains("AZSM1024 ×1"), "{}", run.stdout);
+    assert!(!run.stderr.contains("error"), "{}", run.stderr);
 }
 
 #[test]

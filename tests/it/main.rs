@@ -21,6 +21,7 @@ mod output_safety;
 mod secrets;
 mod special;
 mod streaming;
+mod structured;
 mod sub_causes;
 mod walk;
 mod window;
