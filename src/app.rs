@@ -112,9 +112,13 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Scan(args) => {
             let now = jiff::Timestamp::now().as_millisecond();
             let cfg = ScanConfig::new(args, causes, now)?;
-            scan(&cfg, &args.paths, &catalog, cli.color, io)
+            let reads = reads(cli, &args.paths);
+            scan(&cfg, &args.paths, &reads, &catalog, cli.color, io)
         }
-        Command::Merge(args) => merge(args, &catalog, &causes, cli.color, io),
+        Command::Merge(args) => {
+            let reads = reads(cli, &args.reports);
+            merge(args, &reads, &catalog, &causes, cli.color, io)
+        }
         Command::Kql(args) => {
             let since = kql::since(&args.since)?;
             io.stdout
@@ -141,10 +145,19 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     }
 }
 
+/// What a command reads: its `paths` and the `--catalog`/`--causes` files,
+/// none of which an output may replace.
+fn reads(cli: &Cli, paths: &[PathBuf]) -> Vec<PathBuf> {
+    let tables = [&cli.catalog, &cli.causes].into_iter().flatten();
+    paths.iter().chain(tables).cloned().collect()
+}
+
 /// `azsm merge`: the JSON reports read back into one tally, reported as a
-/// scan would.
+/// scan would. A report given twice (the same file, or the same bytes from
+/// two paths) is counted once, with a warning.
 fn merge(
     args: &MergeArgs,
+    reads: &[PathBuf],
     catalog: &catalog::Catalog,
     causes: &Causes,
     color: cli::ColorChoice,
@@ -157,9 +170,9 @@ fn merge(
             message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
         });
     }
-    let prepared = out.prepare()?;
+    let prepared = out.prepare(reads)?;
     let mut tally = tally::Tally::default();
-    for path in &args.reports {
+    for path in cli::distinct::distinct(&args.reports, io.stderr) {
         tally += load::read(path, "merge", Some(causes))?;
     }
     let report = Report::build(&tally, catalog, causes, window::Window::default());
@@ -207,16 +220,19 @@ fn explain(
 fn scan(
     cfg: &ScanConfig,
     paths: &[PathBuf],
+    reads: &[PathBuf],
     catalog: &catalog::Catalog,
     color: cli::ColorChoice,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
     let pool = thread_pool(cfg.threads)?;
-    let mut prepared = cfg.output.prepare()?;
+    let mut prepared = cfg.output.prepare(reads)?;
     let stdin = io.stdin.take();
     let mut writer = event_writer(cfg, &mut prepared)?;
-    let _note = writer.as_ref().map(InterruptNote::set);
+    let _note = writer
+        .as_ref()
+        .map(|w| InterruptNote::set(w, cfg.output.format));
     let (found, mut tally, written) = scan_inputs(cfg, paths, &pool, stdin, writer.as_mut(), io);
     if interrupt::requested() {
         // Half a scan is no report: say so, print nothing more on stdout.
@@ -235,6 +251,9 @@ fn scan(
         );
     }
     tally.errors.extend(found.errors);
+    if let Some(nothing) = scanned_nothing(paths, &tally, found.skipped.len()) {
+        tally.errors.push(nothing);
+    }
     // Built on the scan's threads: its rows are built in parallel.
     let report = pool.install(|| {
         Report::build_with(&tally, catalog, cfg.scanner.causes(), cfg.window, cfg.items)
@@ -263,6 +282,39 @@ fn scan(
     status
 }
 
+/// The error of a scan that read no file at all and met no other error
+/// (an empty directory, every file skipped): an empty scan is never clean.
+fn scanned_nothing(
+    paths: &[PathBuf],
+    tally: &tally::Tally,
+    skipped: usize,
+) -> Option<crate::model::error::FileError> {
+    if tally.stats.files > 0 || !tally.errors.is_empty() {
+        return None;
+    }
+    let binary = tally.stats.skipped_binary;
+    let why = match (binary, skipped) {
+        (0, 0) => "no file to scan was found (an empty directory?); check the path".to_string(),
+        (b, s) => {
+            let mut parts = Vec::new();
+            if b > 0 {
+                parts.push(format!("{b} skipped as binary (--binary scans them)"));
+            }
+            if s > 0 {
+                parts.push(format!(
+                    "{s} entries passed over (links are followed with --follow; see the notes)"
+                ));
+            }
+            format!("every file was skipped: {}", parts.join(", "))
+        }
+    };
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    Some(crate::model::error::FileError {
+        path: shown.join(" "),
+        message: format!("nothing scanned: {why}"),
+    })
+}
+
 /// The scan's thread pool, of `threads` threads.
 fn thread_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -280,12 +332,20 @@ fn thread_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
 struct InterruptNote;
 
 impl InterruptNote {
-    fn set(w: &stream::Writer) -> InterruptNote {
-        interrupt::set_note(Some(format!(
-            "{}; incomplete, ending at a whole record: {}",
-            interrupt::NO_REPORT,
-            w.describe()
-        )));
+    fn set(w: &stream::Writer, stdout: ReportFormat) -> InterruptNote {
+        // Output files are temporary until the run ends, then dropped: only
+        // standard output can hold part of the records.
+        if w.uses_stdout() {
+            let name = if stdout == ReportFormat::Csv {
+                "csv"
+            } else {
+                "ndjson"
+            };
+            interrupt::set_note(Some(format!(
+                "{}; incomplete, ending at a whole record: the {name} on standard output",
+                interrupt::NO_REPORT,
+            )));
+        }
         InterruptNote
     }
 }
@@ -454,6 +514,7 @@ fn finish(
             .map(|s| s.elapsed()),
     };
     // Every output is written whole, or (after Ctrl-C) not at all.
+    let pending = prepared.pending;
     match interrupt::output(|| write_outputs(&report, out, prepared.files, &ctx, io)) {
         None => return Ok(interrupt::EXIT_INTERRUPTED),
         Some(written) => written?,
@@ -466,6 +527,8 @@ fn finish(
             return Ok(interrupt::EXIT_INTERRUPTED);
         }
     }
+    // Only now, all written, do the files replace their targets.
+    pending.commit()?;
     let status = if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.fails(&out.fail_on) {
@@ -481,12 +544,7 @@ fn finish(
 fn write_outputs(
     report: &Report,
     out: &OutputConfig,
-    files: Vec<(
-        ReportFormat,
-        &'static str,
-        std::path::PathBuf,
-        std::fs::File,
-    )>,
+    files: Vec<cli::outputs::Opened>,
     ctx: &Context,
     io: &mut Io<'_>,
 ) -> Result<(), Error> {

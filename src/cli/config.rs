@@ -67,6 +67,8 @@ pub struct OutputConfig {
     pub baseline: Option<PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// Replace existing output files that are not earlier reports.
+    pub force: bool,
 }
 
 impl OutputConfig {
@@ -96,13 +98,15 @@ impl OutputConfig {
             fail_on,
             baseline: args.baseline.clone(),
             quiet: args.quiet,
+            force: args.force,
         })
     }
 
-    /// Reads the baseline and creates the output files: done before any
-    /// scanning, so that a bad `--baseline` or an unwritable `--sarif FILE`
-    /// fails at once.
-    pub fn prepare(&self) -> Result<Prepared, Error> {
+    /// Reads the baseline and checks and opens the output files (see
+    /// [`crate::cli::outputs`]) against `inputs`, what the run reads: done
+    /// before any scanning, so that a bad `--baseline` or an output that
+    /// would overwrite a log fails at once.
+    pub fn prepare(&self, inputs: &[PathBuf]) -> Result<Prepared, Error> {
         let baseline = match &self.baseline {
             Some(p) => Some((
                 p.display().to_string(),
@@ -110,20 +114,12 @@ impl OutputConfig {
             )),
             None => None,
         };
-        let files = self
-            .files
-            .iter()
-            .map(|(format, flag, path)| {
-                std::fs::File::create(path)
-                    .map(|f| (*format, *flag, path.clone(), f))
-                    .map_err(|source| Error::OutputFile {
-                        flag,
-                        path: path.clone(),
-                        source,
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Prepared { baseline, files })
+        let (files, pending) = crate::cli::outputs::open(&self.files, inputs, self.force)?;
+        Ok(Prepared {
+            baseline,
+            files,
+            pending,
+        })
     }
 
     /// Whether a per-event format is asked for (events are recorded only then).
@@ -139,8 +135,11 @@ impl OutputConfig {
 pub struct Prepared {
     /// The baseline's path and per-code counts.
     pub baseline: Option<(String, std::collections::BTreeMap<Code, u64>)>,
-    /// The output files, created and empty.
-    pub files: Vec<(ReportFormat, &'static str, PathBuf, std::fs::File)>,
+    /// The output files, open and empty (temporary files, for regular
+    /// targets).
+    pub files: Vec<crate::cli::outputs::Opened>,
+    /// The temporary files to rename over their targets once all is written.
+    pub pending: crate::cli::outputs::Pending,
 }
 
 /// A validated `scan`.

@@ -4,6 +4,8 @@
 //! these raw arguments into a checked configuration.
 
 pub mod config;
+pub mod distinct;
+pub mod outputs;
 
 use std::path::PathBuf;
 
@@ -162,6 +164,11 @@ pub struct OutputArgs {
     /// Also write one CSV row per event to FILE.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+
+    /// Replace an existing output file that is not an earlier azsm report
+    /// of its format (an input of the run is never replaced).
+    #[arg(long)]
+    pub force: bool,
 
     /// No progress bar.
     #[arg(short, long)]

@@ -4,7 +4,8 @@
 //! emits one annotation per remediation in rank order (critical and error
 //! remediations as `::error`, warnings as `::warning`), at most
 //! [`MAX_PER_LEVEL`] of each, placed at the remediation's first example
-//! line, and sums up the rest in one `::notice`. Values are escaped as the
+//! line, and sums up the rest in one `::notice`. Inputs not scanned come
+//! first, as `::error` with the title `azsm: not scanned`. Values are escaped as the
 //! runner expects (`%`, CR, LF in messages; also `:` and `,` in
 //! properties), so no log text can end a command or start another. The
 //! Markdown summary for `$GITHUB_STEP_SUMMARY` is written by the caller
@@ -40,6 +41,26 @@ fn plural(n: usize, one: &str) -> String {
 
 /// Writes the annotations.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // Inputs not scanned first: a partial scan fails the step visibly.
+    for e in report.errors.iter().take(MAX_PER_LEVEL) {
+        writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property("azsm: not scanned"),
+            escape_data(&format!("{}: {}", e.path, e.message))
+        )?;
+    }
+    if report.errors.len() > MAX_PER_LEVEL {
+        writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property("azsm: not scanned"),
+            escape_data(&format!(
+                "{} more inputs were not scanned; the JSON report lists them all",
+                report.errors.len() - MAX_PER_LEVEL
+            ))
+        )?;
+    }
     let (mut errors, mut warnings) = (0, 0);
     let mut rest = Vec::new();
     for r in &report.remediations {

@@ -4,7 +4,8 @@
 //! One `testsuite` per job run, plus `agent` (agent-level codes) and
 //! `unattributed` (codes with no job run); one `testcase` per code in it;
 //! a `failure` for each finding, its text the mitigation. Codes that are
-//! not findings (success, informational) are passing test cases. Every
+//! not findings (success, informational) are passing test cases. Inputs
+//! not scanned are `error`s of the suite `inputs`. Every
 //! value is escaped for XML and characters XML 1.0 cannot hold (most
 //! control characters, U+FFFE, U+FFFF) become U+FFFD, so the document is
 //! well-formed whatever bytes the logs held.
@@ -77,8 +78,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="azsm" tests="{tests}" failures="{failed}" errors="0" time="0">"#
+        r#"<testsuites name="azsm" tests="{}" failures="{failed}" errors="{}" time="0">"#,
+        tests + report.errors.len(),
+        report.errors.len()
     )?;
+    write_errors(report, out)?;
     for s in &suites {
         writeln!(
             out,
@@ -129,6 +133,37 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// The inputs that were not scanned (a missing path, an unreadable file,
+/// a scan that found no file): one testcase each in the suite `inputs`,
+/// with an `error`, so that a CI test tab never shows a partial scan as
+/// passing.
+fn write_errors(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.errors.is_empty() {
+        return Ok(());
+    }
+    let n = report.errors.len();
+    writeln!(
+        out,
+        r#"  <testsuite name="inputs" tests="{n}" failures="0" errors="{n}" skipped="0" time="0">"#
+    )?;
+    for e in &report.errors {
+        writeln!(
+            out,
+            r#"    <testcase classname="azsm.inputs" name="scan {}" time="0">"#,
+            escape(&e.path)
+        )?;
+        writeln!(
+            out,
+            r#"      <error message="{}" type="not scanned">{}: {}</error>"#,
+            escape(&format!("not scanned: {}", e.path)),
+            escape(&e.path),
+            escape(&e.message)
+        )?;
+        writeln!(out, "    </testcase>")?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 #[cfg(test)]

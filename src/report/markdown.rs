@@ -77,6 +77,31 @@ pub fn render(report: &Report) -> String {
 fn heading(report: &Report) -> String {
     let mut doc = String::new();
     let s = &report.summary;
+    if !report.errors.is_empty() {
+        // Stated at the top: a partial scan is never read as a clean one.
+        let n = report.errors.len();
+        let mut paths: Vec<String> = report
+            .errors
+            .iter()
+            .take(10)
+            .map(|e| escape(&e.path))
+            .collect();
+        if n > 10 {
+            paths.push(format!("and {} more", n - 10));
+        }
+        doc.push_str(&format!(
+            "## azsm: {n} {} not scanned\n\n**Not scanned:** {} (the errors are listed at the end).\n\n",
+            if n == 1 { "input" } else { "inputs" },
+            paths.join(", ")
+        ));
+        if report.remediations.is_empty() {
+            doc.push_str(&format!(
+                "No finding in what was scanned: {} events, none of them a finding.\n",
+                s.events
+            ));
+            return doc;
+        }
+    }
     if report.remediations.is_empty() {
         doc.push_str(&format!(
             "## azsm: nothing to fix\n\n{} events, none of them a finding.\n",

@@ -101,11 +101,38 @@ fn why(severity: Severity, advice: Advice, cause: bool, scopes: &str) -> String 
 pub fn write(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
     let st = Styles::new(opts.color);
     let s = &report.summary;
+    // What was not scanned comes first: a report of part of the input is
+    // never read as a clean one.
+    match &report.errors[..] {
+        [] => {}
+        [e] => writeln!(
+            out,
+            "{} {}: {}",
+            paint(st.error, "Not scanned:"),
+            clean(&e.path),
+            clean(&e.message)
+        )?,
+        many => writeln!(
+            out,
+            "{} {} ({}; the errors are listed below)",
+            paint(st.error, "Not scanned:"),
+            plural(many.len() as u64, "input", "inputs"),
+            many.iter()
+                .map(|e| clean(&e.path).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?,
+    }
     if report.remediations.is_empty() {
+        let head = if report.errors.is_empty() {
+            "Nothing to fix"
+        } else {
+            "No finding in what was scanned"
+        };
         writeln!(
             out,
             "{} ({} seen, none of them a finding: success or informational only)",
-            paint(st.bold, "Nothing to fix"),
+            paint(st.bold, head),
             plural(s.events, "event", "events")
         )?;
     } else {

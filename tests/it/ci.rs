@@ -365,3 +365,102 @@ fn readme_ci_snippets_run() {
     let files = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(files, 4);
 }
+
+#[test]
+fn a_scan_of_nothing_fails_in_every_ci_format() {
+    let tree = Tree::new();
+    std::fs::create_dir(tree.path().join("empty")).unwrap();
+    let missing = tree.arg("gone");
+    for path in [tree.arg("empty"), missing] {
+        let run = |format: &str| {
+            let run = azsm(&["scan", "--format", format, &path]);
+            assert_eq!(run.status, 2, "{format}: {}", run.stderr);
+            run.stdout
+        };
+        let junit = run("junit");
+        let doc = roxmltree::Document::parse(&junit).expect("JUnit parses");
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        assert_eq!(root.attribute("errors"), Some("1"), "{junit}");
+        let error = doc
+            .descendants()
+            .find(|n| n.has_tag_name("error"))
+            .unwrap_or_else(|| panic!("no <error>:\n{junit}"));
+        let case = error.parent_element().unwrap();
+        assert!(case.has_tag_name("testcase"));
+        let suite = case.parent_element().unwrap();
+        assert!(suite.has_tag_name("testsuite"));
+        assert_eq!(suite.attribute("errors"), Some("1"));
+        assert!(error.text().unwrap_or("").contains(&path), "{junit}");
+
+        let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+        crate::formats::assert_valid_sarif(&sarif);
+        let inv = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let note = &inv["toolExecutionNotifications"][0];
+        assert_eq!(note["level"], "error");
+        assert!(note["message"]["text"].as_str().unwrap().contains(&path));
+
+        let github = run("github");
+        assert!(
+            github
+                .lines()
+                .any(|l| l.starts_with("::error title=azsm%3A not scanned::") && l.contains(&path)),
+            "{github}"
+        );
+
+        let json: Value = serde_json::from_str(&run("json")).unwrap();
+        assert_eq!(json["errors"][0]["path"], path.as_str());
+
+        let markdown = run("markdown");
+        assert!(
+            markdown.starts_with("## azsm: 1 input not scanned\n\n**Not scanned:** "),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("nothing to fix"), "{markdown}");
+    }
+}
+
+#[test]
+fn merge_counts_a_report_given_twice_once() {
+    let tree = Tree::new()
+        .file("a.log", "AZSM1024 jobRunName=j1\nAZSM2062 jobRunName=j1\n")
+        .file("b.log", "AZSM1024 jobRunName=j2\n");
+    let (r, s) = (tree.arg("r.json"), tree.arg("s.json"));
+    assert_eq!(azsm(&["scan", &tree.arg("a.log"), "--json", &r]).status, 1);
+    assert_eq!(azsm(&["scan", &tree.arg("b.log"), "--json", &s]).status, 1);
+    let copy = tree.arg("copy.json");
+    std::fs::copy(&r, &copy).unwrap();
+    let link = tree.arg("link.json");
+    std::os::unix::fs::symlink(&r, &link).unwrap();
+    let once = azsm(&["merge", &r, "--format", "json"]);
+    assert_eq!(once.status, 1, "{}", once.stderr);
+    for (second, what) in [
+        (&r, "given twice"),
+        (&link, "the same file as"),
+        (&copy, "the same bytes as"),
+    ] {
+        let run = azsm(&["merge", &r, second, "--format", "json"]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert_eq!(
+            code_counts(&run.json()),
+            code_counts(&once.json()),
+            "{what}"
+        );
+        assert!(
+            run.stderr.contains(what) && run.stderr.contains(second.as_str()),
+            "{what}: {}",
+            run.stderr
+        );
+        if second != &r {
+            assert!(run.stderr.contains(&format!("as {r}")), "{}", run.stderr);
+        }
+    }
+    // Different reports still add up.
+    let both = azsm(&["merge", &r, &s, "--format", "json"]);
+    assert!(both.stderr.is_empty(), "{}", both.stderr);
+    assert_eq!(
+        code_counts(&both.json()),
+        cc(&[("AZSM1024", 2), ("AZSM2062", 1)])
+    );
+}

@@ -331,3 +331,62 @@ fn a_scan_leaves_its_big_values_to_the_caller_to_free() {
     let run = azsm(&["codes"]);
     assert_eq!((run.status, run.leftovers), (0, 0));
 }
+
+#[test]
+fn a_missing_path_is_an_error_named_on_the_first_line() {
+    let tree = Tree::new().file("logs/a.log", "AZSM1024 jobRunName=j1\n");
+    let missing = tree.arg("no/such/dir");
+    let run = azsm(&["scan", "--color", "never", &missing]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    let first = run.stdout.lines().next().unwrap_or("");
+    assert!(first.starts_with("Not scanned: "), "{}", run.stdout);
+    assert!(first.contains(&missing), "{first}");
+    assert!(!run.stdout.contains("Nothing to fix"), "{}", run.stdout);
+    // With findings elsewhere, what was not scanned still comes first.
+    let run = azsm(&["scan", "--color", "never", &tree.arg("logs"), &missing]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    assert!(lines.next().unwrap().contains(&missing), "{}", run.stdout);
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("What to fix first: 1 remediation"));
+}
+
+#[test]
+fn a_scan_that_read_no_file_is_an_error() {
+    let tree = Tree::new()
+        .file("bin/blob.dat", b"\0\0\0AZSM1024 binary\n")
+        .file("keep/empty.log", "")
+        .file("text/a.log", "AZSM1024 jobRunName=j1\n");
+    std::fs::create_dir(tree.path().join("empty")).unwrap();
+    std::fs::create_dir(tree.path().join("links")).unwrap();
+    std::os::unix::fs::symlink(
+        tree.path().join("text/a.log"),
+        tree.path().join("links/l.log"),
+    )
+    .unwrap();
+    for (dir, why) in [
+        ("empty", "no file to scan was found"),
+        ("bin", "--binary"),
+        ("links", "--follow"),
+    ] {
+        let run = azsm(&["scan", "--color", "never", &tree.arg(dir)]);
+        assert_eq!(run.status, 2, "{dir}: {}", run.stdout);
+        let first = run.stdout.lines().next().unwrap_or("");
+        assert!(first.starts_with("Not scanned: "), "{dir}: {}", run.stdout);
+        assert!(
+            first.contains("nothing scanned") && first.contains(why),
+            "{dir}: {first}"
+        );
+        let json = azsm(&["scan", "--format", "json", &tree.arg(dir)]).json();
+        assert_eq!(json["scanned"]["files"], 0);
+        assert_eq!(json["errors"][0]["path"], tree.arg(dir), "{dir}");
+    }
+    // What --binary scans is a scan: not an error.
+    let run = azsm(&["scan", "--binary", &tree.arg("bin")]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    // An empty file is a file scanned: clean, not an error.
+    let run = azsm(&["scan", &tree.arg("keep")]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+}
