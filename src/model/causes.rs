@@ -124,6 +124,32 @@ pub struct Found {
     end: usize,
 }
 
+impl Found {
+    /// Its trigger, by number.
+    pub fn pattern(&self) -> u32 {
+        self.pattern
+    }
+
+    /// Where it starts in the text searched.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Where it ends.
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
+    /// The same trigger at `start` (a line searched in pieces).
+    pub fn moved_to(self, start: usize) -> Found {
+        Found {
+            start,
+            end: start + (self.end - self.start),
+            ..self
+        }
+    }
+}
+
 /// Where the next trigger starts: the crate's SIMD (Teddy) searcher when
 /// the CPU has the instructions, else an Aho-Corasick automaton (the same
 /// answers, slower).
@@ -295,6 +321,11 @@ impl Causes {
             rows,
             rows_of,
         }
+    }
+
+    /// The length of its longest trigger, in bytes.
+    pub fn longest_trigger(&self) -> usize {
+        self.patterns.iter().map(|p| p.len()).max().unwrap_or(0)
     }
 
     /// The row `id`.

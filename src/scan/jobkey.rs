@@ -2,11 +2,18 @@
 //!
 //! A job key is, case-insensitively, `job[-_ ]?run[-_ ]?(name|id)?` followed
 //! by optional quotes or spaces, `=` or `:`, optional quotes or spaces and the
-//! id `[A-Za-z0-9._-]+`; or a resource-path segment `jobRuns/<id>`. That is
-//! the regex [`BUILTIN_PATTERN`]; the scanner uses a hand-written parser of
-//! the same language instead, because it runs on every line that carries a
-//! code and, backwards, over the lines between them. A property test holds
-//! the two to the same answers.
+//! value, the run of `[A-Za-z0-9._-]` after it without trailing dots; or a
+//! resource-path segment `jobRuns/<value>`. That is the regex
+//! [`BUILTIN_PATTERN`]; the scanner uses a hand-written parser of the same
+//! language instead, because it runs on every line that carries a code and,
+//! backwards, over the lines between them. A property test holds the two to
+//! the same answers.
+//!
+//! A key counts only when its value is a job id ([`is_job_id`]): it has a
+//! digit, or a letter and one of `.`, `_`, `-` (GUIDs, resource names such
+//! as `job-run-2024-03-15`). A value of letters only is a word (`Job run:
+//! failed`, `"jobRunId":null`, `jobRunName= statusCode=...`, where logrus
+//! left the value empty): such a key is skipped whole, as if it were text.
 //!
 //! Users add their own key forms with `--job-pattern REGEX` (named group
 //! `job`); those run through the regex engine.
@@ -20,7 +27,42 @@ use crate::scan::linemask::{self, KeyMask};
 /// The built-in key language as a regex (the id is group 1). Documentation
 /// and test oracle for `parse_at`.
 pub const BUILTIN_PATTERN: &str =
-    r#"(?i)job[-_ ]?run(?:[-_ ]?(?:name|id)?["' ]*[=:]["' ]*|s/)([A-Za-z0-9._-]+)"#;
+    r#"(?i)job[-_ ]?run(?:[-_ ]?(?:name|id)?["' ]*[=:]["' ]*|s/)([A-Za-z0-9._-]*[A-Za-z0-9_-])"#;
+
+/// Whether a key's value is a job id: a digit, or a letter and one of
+/// `.`, `_`, `-` (see the module docs).
+#[inline]
+pub fn is_job_id(id: &[u8]) -> bool {
+    let (mut letter, mut punct) = (false, false);
+    for &b in id {
+        if b.is_ascii_digit() {
+            return true;
+        }
+        letter |= b.is_ascii_alphabetic();
+        punct |= matches!(b, b'.' | b'_' | b'-');
+    }
+    letter && punct
+}
+
+/// Whether `s` is a GUID: 8-4-4-4-12 hex digits, in any case.
+pub fn is_guid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A job id as it is counted: a GUID in lower case (GUIDs name the same
+/// job run in any case), any other id as spelt.
+#[inline]
+pub fn fold_id(id: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if id.len() == 36 && id.iter().any(u8::is_ascii_uppercase) && is_guid(id) {
+        std::borrow::Cow::Owned(id.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(id)
+    }
+}
 
 /// The length of the shortest built-in key (`jobrun=` and a one-byte id).
 const SHORTEST_KEY: usize = 8;
@@ -120,21 +162,30 @@ impl KeyFinder {
         // user's last match, found forwards. The later line wins, and that
         // line is read again forwards so that overlapping candidates resolve
         // exactly as on_line resolves them.
-        let builtin = memrchr2_iter(b'j', b'J', region).find(|&p| parse_at(region, p).is_some());
-        let user = self.user.as_ref().and_then(|re| {
-            re.captures_iter(region)
-                .filter(|c| c.name("job").is_some_and(|j| !j.is_empty()))
-                .last()
-                .and_then(|c| c.get(0))
-                .map(|m| m.start())
-        });
-        let at = match (builtin, user) {
-            (Some(a), Some(b)) => a.max(b),
-            (a, b) => a.or(b)?,
-        };
-        let start = memrchr(b'\n', &region[..at]).map_or(0, |p| p + 1);
-        let end = memchr::memchr(b'\n', &region[at..]).map_or(region.len(), |p| at + p);
-        self.on_line(&region[start..end]).map(|(_, last)| last)
+        // A line whose keys all have word values has no key: the look goes
+        // on before it.
+        let mut region = region;
+        loop {
+            let builtin =
+                memrchr2_iter(b'j', b'J', region).find(|&p| parse_at(region, p).is_some());
+            let user = self.user.as_ref().and_then(|re| {
+                re.captures_iter(region)
+                    .filter(|c| c.name("job").is_some_and(|j| !j.is_empty()))
+                    .last()
+                    .and_then(|c| c.get(0))
+                    .map(|m| m.start())
+            });
+            let at = match (builtin, user) {
+                (Some(a), Some(b)) => a.max(b),
+                (a, b) => a.or(b)?,
+            };
+            let start = memrchr(b'\n', &region[..at]).map_or(0, |p| p + 1);
+            let end = memchr::memchr(b'\n', &region[at..]).map_or(region.len(), |p| at + p);
+            if let Some((_, last)) = self.on_line(&region[start..end]) {
+                return Some(last);
+            }
+            region = &region[..start.saturating_sub(1)];
+        }
     }
 }
 
@@ -167,8 +218,9 @@ fn with_user_keys(line: &[u8], js: impl Iterator<Item = usize>, re: &Regex) -> O
     Some((first?, last?))
 }
 
-/// Calls `f` for each built-in key on `line`, leftmost first, not
-/// overlapping; `js` are the positions of its `j`s and `J`s, in order.
+/// Calls `f` for each built-in key on `line` whose value is a job id,
+/// leftmost first, not overlapping; `js` are the positions of its `j`s and
+/// `J`s, in order. A key with a word value is passed over whole.
 #[inline]
 fn builtin_keys(line: &[u8], js: impl Iterator<Item = usize>, f: &mut impl FnMut(Key)) {
     let mut next = 0;
@@ -177,7 +229,9 @@ fn builtin_keys(line: &[u8], js: impl Iterator<Item = usize>, f: &mut impl FnMut
             continue;
         }
         if let Some(id) = parse_at(line, p) {
-            f(Key { start: p, id });
+            if is_job_id(&line[id.0..id.1]) {
+                f(Key { start: p, id });
+            }
             next = id.1;
         }
     }
@@ -230,11 +284,12 @@ fn skip_quotes(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The id from `start` on: id bytes ([`linemask::is_id_byte`]), at least
-/// one.
+/// The value from `start` on: id bytes ([`linemask::is_id_byte`]) without
+/// trailing dots (a sentence's full stop), at least one.
 #[inline]
 fn id(s: &[u8], start: usize) -> Option<(usize, usize)> {
-    let len = linemask::id_run(s.get(start..)?);
+    let run = s.get(start..start + linemask::id_run(s.get(start..)?))?;
+    let len = run.iter().rposition(|&b| b != b'.').map_or(0, |p| p + 1);
     (len > 0).then_some((start, start + len))
 }
 
@@ -286,11 +341,28 @@ mod tests {
             ("job_run_id = 'X7'", Some("X7")),
             ("JOB-RUN-NAME:X8", Some("X8")),
             ("jobrun=a.b_c-9!", Some("a.b_c-9")),
+            ("Job run: job-run-2024-03-15.", Some("job-run-2024-03-15")),
+            ("jobRunName=nightly-copy", Some("nightly-copy")),
+            (
+                "jobRunName=abcdefab-cdef-abcd-efab-cdefabcdefab",
+                Some("abcdefab-cdef-abcd-efab-cdefabcdefab"),
+            ),
             ("Job run started", None),
             ("jobRunName=", None),
             ("jobRunName \"x\"", None),
             ("job  run: x", None),
             ("myjobs run: x", None),
+            // Words, not ids: logrus's empty value before the next key, a
+            // JSON null, an English word, placeholders.
+            ("jobRunName= statusCode=AZSM1002", None),
+            (r#"{"jobRunId":null,"code":"AZSM1024"}"#, None),
+            ("Job run: failed with AZSM1045", None),
+            ("Job run: failed.", None),
+            ("jobRunId=None jobRunName=undefined JobRunName=NIL", None),
+            ("jobRunName=--- jobrun=...", None),
+            // A word value is passed over whole, and a real key after it counts.
+            ("jobRunName=jobrunid=X9", None),
+            ("jobRunName=null jobRunName=run-7", Some("run-7")),
         ];
         for (line, want) in cases {
             assert_eq!(first(line).as_deref(), want, "{line:?}");
@@ -301,9 +373,9 @@ mod tests {
     fn first_and_last_on_a_line() {
         let k = KeyFinder::default();
         let (f, l) = k
-            .on_line(b"jobRunName=A copied to jobRuns/B and job run: C")
+            .on_line(b"jobRunName=A1 copied to jobRuns/B2 and job run: C3, job run: done")
             .unwrap();
-        assert_eq!((f, l), (&b"A"[..], &b"C"[..]));
+        assert_eq!((f, l), (&b"A1"[..], &b"C3"[..]));
     }
 
     #[test]
@@ -311,34 +383,62 @@ mod tests {
         assert!(KeyFinder::new(Some("task=[a-z]+")).is_err());
         assert!(KeyFinder::new(Some("task=(?P<job>")).is_err());
         let k = KeyFinder::new(Some("task=(?P<job>[a-z]+)")).unwrap();
-        let (f, l) = k.on_line(b"task=abc then jobRunId=Z").unwrap();
-        assert_eq!((f, l), (&b"abc"[..], &b"Z"[..]));
-        assert_eq!(k.last_in(b"jobRunId=Z\ntask=q\nnothing\n"), Some(&b"q"[..]));
+        let (f, l) = k.on_line(b"task=abc then jobRunId=Z1").unwrap();
+        assert_eq!((f, l), (&b"abc"[..], &b"Z1"[..]));
+        assert_eq!(
+            k.last_in(b"jobRunId=Z1\ntask=q\nnothing\n"),
+            Some(&b"q"[..])
+        );
     }
 
     #[test]
     fn last_in_region_takes_the_latest_line_and_its_last_key() {
         let k = KeyFinder::default();
-        let region = b"jobRunName=A\nJob run started\njobRunName=B x jobRunId=C\nno key here\n";
-        assert_eq!(k.last_in(region), Some(&b"C"[..]));
+        let region = b"jobRunName=A1\nJob run started\njobRunName=B2 x jobRunId=C3\nno key here\n";
+        assert_eq!(k.last_in(region), Some(&b"C3"[..]));
         assert_eq!(k.last_in(b"nothing\nat all\n"), None);
         // The shortest keys: `jobrun=` or `jobruns/` and a one-byte id.
-        assert_eq!(k.last_in(b"jobrun=x"), Some(&b"x"[..]));
+        assert_eq!(k.last_in(b"jobrun=7"), Some(&b"7"[..]));
         assert_eq!(k.last_in(b"JOBRUN:7"), Some(&b"7"[..]));
-        assert_eq!(k.last_in(b"jobruns/x"), Some(&b"x"[..]));
+        assert_eq!(k.last_in(b"jobruns/9"), Some(&b"9"[..]));
         assert_eq!(k.last_in(b"jobrun="), None);
         // A candidate inside an earlier key's id resolves as a forward read does.
         assert_eq!(
-            k.last_in(b"jobRunName=jobrunid=x\n"),
-            Some(&b"jobrunid"[..])
+            k.last_in(b"jobRunName=jobrun-id=x\n"),
+            Some(&b"jobrun-id"[..])
         );
+        // Lines whose keys have word values are passed over, back to an id.
+        assert_eq!(
+            k.last_in(b"jobRunName=run-1\nJob run: failed\njobRunName= statusCode=AZSM1002\n"),
+            Some(&b"run-1"[..])
+        );
+        assert_eq!(k.last_in(b"Job run: failed\n\"jobRunId\":null\n"), None);
     }
 
+    /// The keys the regexes find: [`BUILTIN_PATTERN`], then
+    /// [`crate::testing::JOB_ID`] on each value.
     fn oracle(line: &[u8]) -> Vec<(usize, Vec<u8>)> {
         let re = Regex::new(BUILTIN_PATTERN).unwrap();
+        let id = Regex::new(crate::testing::JOB_ID).unwrap();
         re.captures_iter(line)
+            .filter(|c| id.is_match(&c[1]))
             .map(|c| (c.get(0).unwrap().start(), c[1].to_vec()))
             .collect()
+    }
+
+    #[test]
+    fn guids_fold_to_lower_case_and_other_ids_keep_their_spelling() {
+        let g = b"38FB0F65-B642-4CB7-A8A0-F406E3E6F85A";
+        assert_eq!(&*fold_id(g), b"38fb0f65-b642-4cb7-a8a0-f406e3e6f85a");
+        assert!(matches!(
+            fold_id(b"38fb0f65-b642-4cb7-a8a0-f406e3e6f85a"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(&*fold_id(b"Run-ABC-1"), b"Run-ABC-1");
+        assert_eq!(
+            &*fold_id(b"38FB0F65-B642-4CB7-A8A0-F406E3E6F85AX"),
+            b"38FB0F65-B642-4CB7-A8A0-F406E3E6F85AX"
+        );
     }
 
     /// The id of the last key of `region`'s last line with one, as the

@@ -12,21 +12,29 @@
 //! - per distinct code (at most 10,000), where it first occurs and the
 //!   [`BEFORE`] + [`AFTER`] bytes (about 4.6 KB) around it, all its excerpt
 //!   and the excerpt's redaction look at;
-//! - the line's first and last job key.
+//! - the line's first and last job key;
+//! - per sub-cause trigger, its first occurrence and its bytes (the tail
+//!   is at least the longest trigger, so a trigger cut by a segment
+//!   boundary is found whole in the next pass).
 //!
 //! At the end of the line it produces the same events and [`ChunkEnd`] a chunk holding
 //! just that line would have produced: same events, same attribution, same
-//! excerpts (the tests and the fuzz target hold the two equal). The limits
-//! of the bounded view: a job key longer than [`OVERLAP`] bytes that
-//! straddles a segment boundary is cut, and neither an item path nor a
-//! sub-cause is looked for.
+//! excerpts, same sub-causes (the tests and the fuzz target hold the two
+//! equal). The limits of the bounded view: a job key longer than
+//! [`OVERLAP`] bytes that straddles a segment boundary is cut; and the item
+//! path is looked for in the line's first [`HEAD`] bytes only, cut back to
+//! their last space or tab, by the same rules: the same item as for the
+//! line held whole when the line's item lies there and no `...path=` key
+//! comes later (on a line that long, an item further on is not found).
 
 use std::collections::BTreeMap;
 
-use crate::model::code::Code;
+use crate::model::causes::{Found, Hit, Scratch};
+use crate::model::code::{Code, Scope};
 use crate::model::event::{Event, JobSlot, Rule, Sink, EXCERPT, REDACT_KEY, REDACT_LOOKBACK};
 use crate::model::timestamp;
-use crate::scan::{code_at, ChunkEnd, Scanner};
+use crate::scan::jobkey::fold_id;
+use crate::scan::{code_at, items, ChunkEnd, Scanner};
 
 /// Bytes of the line's start kept for its timestamp.
 pub const HEAD: usize = 4096;
@@ -69,6 +77,11 @@ pub struct LongLine<'s> {
     incomplete: usize,
     first_key: Option<Box<[u8]>>,
     last_key: Option<Box<[u8]>>,
+    /// Per trigger, its first occurrence (at a line offset) and its bytes.
+    triggers: BTreeMap<u32, (Found, Box<[u8]>)>,
+    scratch: Scratch,
+    /// Bytes carried from one pass to the next.
+    overlap: usize,
 }
 
 impl<'s> LongLine<'s> {
@@ -84,6 +97,9 @@ impl<'s> LongLine<'s> {
             incomplete: 0,
             first_key: None,
             last_key: None,
+            triggers: BTreeMap::new(),
+            scratch: Scratch::default(),
+            overlap: OVERLAP.max(scanner.causes().longest_trigger()),
         }
     }
 
@@ -101,7 +117,7 @@ impl<'s> LongLine<'s> {
         buf.extend_from_slice(&self.tail);
         buf.extend_from_slice(seg);
         self.pass(&buf, self.base, false);
-        let keep = buf.len().min(OVERLAP);
+        let keep = buf.len().min(self.overlap);
         self.base += buf.len() - keep;
         self.tail.clear();
         self.tail.extend_from_slice(&buf[buf.len() - keep..]);
@@ -149,6 +165,20 @@ impl<'s> LongLine<'s> {
                 }
             }
         }
+        // Every trigger found whole; one in the overlap is found again, at
+        // the same line offset.
+        self.scanner.causes().find_all(buf, &mut self.scratch);
+        for f in &self.scratch.found {
+            let at = off + f.start();
+            let first = self
+                .triggers
+                .get(&f.pattern())
+                .is_none_or(|(g, _)| at < g.start());
+            if first {
+                let bytes = buf[f.start()..f.end()].into();
+                self.triggers.insert(f.pattern(), (f.moved_to(at), bytes));
+            }
+        }
         if let Some((first, last_id)) = self.scanner.keys.on_line(buf) {
             // A key whose id touches the end may go on in the next bytes:
             // the next pass sees it whole.
@@ -156,10 +186,10 @@ impl<'s> LongLine<'s> {
                 last || (id.as_ptr() as usize - buf.as_ptr() as usize) + id.len() < buf.len()
             };
             if self.first_key.is_none() && whole(first) {
-                self.first_key = Some(first.into());
+                self.first_key = Some((*fold_id(first)).into());
             }
             if whole(last_id) {
-                self.last_key = Some(last_id.into());
+                self.last_key = Some((*fold_id(last_id)).into());
             }
         }
     }
@@ -202,8 +232,45 @@ impl<'s> LongLine<'s> {
             }
             self.codes.clear();
         }
+        let found: Vec<Found> = {
+            let mut f: Vec<Found> = self.triggers.values().map(|(f, _)| *f).collect();
+            f.sort_by_key(|f| (f.start(), f.pattern()));
+            f
+        };
+        let item = if self.codes.keys().any(|c| c.scope() == Scope::Item) {
+            // The head, whole or cut back to its last word break.
+            let cut = if len <= head.len() {
+                head.len()
+            } else {
+                head.iter()
+                    .rposition(|&b| b == b' ' || b == b'\t')
+                    .unwrap_or(0)
+            };
+            items::in_line(&head[..cut])
+        } else {
+            None
+        };
+        let mut text = Vec::new();
         for (&code, w) in &self.codes {
             let keep = (len.max(w.start) - w.start).min(w.bytes.len());
+            // The text is the window, then the matched words, where the
+            // excerpt (which ends within the window) does not look.
+            text.clear();
+            text.extend_from_slice(&w.bytes[..keep]);
+            let cause = self.scanner.causes().pick(code, &found).map(|h| {
+                let bytes = self
+                    .triggers
+                    .values()
+                    .find(|(f, _)| f.start() == h.start && f.end() == h.end)
+                    .map_or(&[][..], |(_, b)| b);
+                let start = text.len();
+                text.extend_from_slice(bytes);
+                Hit {
+                    start,
+                    end: text.len(),
+                    ..h
+                }
+            });
             acc.add(&Event {
                 code,
                 job: if code.is_agent_level() {
@@ -213,14 +280,16 @@ impl<'s> LongLine<'s> {
                 },
                 line: 1,
                 time,
-                text: &w.bytes[..keep],
+                text: &text,
                 text_start: w.start,
                 line_len: len,
                 column: w.column,
-                // Item paths and sub-causes are looked for in lines held
-                // whole only.
-                item: None,
-                cause: None,
+                item: if code.scope() == Scope::Item {
+                    item
+                } else {
+                    None
+                },
+                cause,
             });
         }
         let last_key = match path_job {

@@ -257,7 +257,12 @@ impl Scanner {
         let last_key = if path_job.is_some() {
             None
         } else {
-            self.keys.last_in(&buf[searched..]).or(carry).map(Box::from)
+            // Carried to later chunks as counted: a GUID in lower case
+            // (the tally folds the ids it is given the same way).
+            self.keys
+                .last_in(&buf[searched..])
+                .or(carry)
+                .map(|k| Box::from(&*jobkey::fold_id(k)))
         };
         ChunkEnd { last_key, newlines }
     }
@@ -403,7 +408,8 @@ pub fn split_lines(buf: &[u8], size: usize) -> Vec<&[u8]> {
 }
 
 /// Rule 2: the deepest path component that is a GUID, a directory name or
-/// the part of the file name before its first dot.
+/// the part of the file name before its first dot, as spelt (the tally
+/// counts it in lower case: [`jobkey::fold_id`]).
 pub fn path_job(path: &str) -> Option<&str> {
     // From the end: the first GUID found is the deepest. Separators are
     // ASCII, so the cuts fall on character boundaries.
@@ -431,12 +437,7 @@ pub fn path_job(path: &str) -> Option<&str> {
 }
 
 fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    jobkey::is_guid(s.as_bytes())
 }
 
 #[cfg(test)]

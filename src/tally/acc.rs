@@ -463,6 +463,13 @@ impl Acc {
         if let Some(&i) = self.ids.get(id) {
             return i;
         }
+        // A GUID names one job run in any case: counted in lower case, its
+        // other spelling kept as a second key to the same number.
+        if let std::borrow::Cow::Owned(folded) = crate::scan::jobkey::fold_id(id) {
+            let i = self.intern_by_hash(&folded);
+            self.ids.insert(id.into(), i);
+            return i;
+        }
         let i = u32::try_from(self.names.len())
             .unwrap_or(NO_JOB - 2)
             .min(NO_JOB - 2);

@@ -12,7 +12,7 @@ use azsm::pipeline::file::InputCtx;
 use azsm::pipeline::{self, ReadOptions};
 use azsm::scan::jobkey::KeyFinder;
 use azsm::scan::Scanner;
-use azsm::testing::{counts, reference, without_items};
+use azsm::testing::{counts, reference};
 use proptest::prelude::*;
 
 const FRAGMENTS: &[&str] = &[
@@ -100,25 +100,25 @@ proptest! {
         let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, ..opts(chunk) }, &InputCtx::none());
         prop_assert_eq!(&mapped, &whole);
 
-        // Lines longer than `long` are scanned in pieces (crate::scan::longline),
-        // which look for neither item paths nor sub-causes.
+        // Lines longer than `long` are scanned in pieces (crate::scan::longline):
+        // the same events, sub-causes and items.
         let pieces = pipeline::scan_reader(&scanner, path, &data[..], ReadOptions { block, long_line: long, ..opts(chunk) }, &InputCtx::none());
-        prop_assert_eq!(without_items(&pieces), without_items(&whole));
+        prop_assert_eq!(&pieces, &whole);
         let mapped = pipeline::scan_input(&scanner, &input, ReadOptions { mmap_min: 1, window, long_line: long, ..opts(chunk) }, &InputCtx::none());
-        prop_assert_eq!(without_items(&mapped), without_items(&whole));
+        prop_assert_eq!(&mapped, &whole);
     }
 }
 
 #[test]
 fn chunk_boundaries_do_not_break_rule_three() {
     // The key is in the first chunk, the keyless codes in later ones.
-    let mut data = b"jobRunName=first\n".to_vec();
+    let mut data = b"jobRunName=first-run\n".to_vec();
     for _ in 0..100 {
         data.extend_from_slice(b"filler line without codes\nAZSM2062 keyless\n");
     }
     let scanner = Scanner::new(KeyFinder::default());
     let t = pipeline::scan_bytes(&scanner, "x.log", &data, opts(40), &InputCtx::none());
-    assert_eq!(t.jobs["first"].codes.values().sum::<u64>(), 100);
+    assert_eq!(t.jobs["first-run"].codes.values().sum::<u64>(), 100);
     assert_eq!(t.rules.carried, 100);
     let examples: Vec<u64> = t
         .codes
@@ -179,5 +179,67 @@ proptest! {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let all = pool.install(|| pipeline::scan_all_with(&scanner, &inputs, opts(4096), None, None));
         prop_assert_eq!(all, each);
+    }
+}
+
+/// `v` without the strings that name the input (they differ by read path).
+fn without_paths(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| *k != "path" && *k != "files")
+                .map(|(k, x)| (k.clone(), without_paths(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_paths).collect()),
+        x => x.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3))]
+
+    /// A line over the 1 MiB long-line limit, its sub-cause's words and a
+    /// second code anywhere in it (across the pieces' boundaries too): read
+    /// mapped, from stdin, gunzipped and from a tar entry, the report's
+    /// codes, sub-causes, items and jobs are the same.
+    #[test]
+    fn a_long_line_reports_the_same_on_every_read_path(
+        filler in (1usize << 20)..(3usize << 20) / 2,
+        at in 0usize..100,
+        case in prop::sample::select(vec!["The specified share is full", "permission denied", "x509: certificate signed by unknown authority"]),
+    ) {
+        use crate::harness::*;
+        use std::io::Write;
+        let cut = filler * at / 100;
+        let mut line = b"2024-03-15T08:00:00Z ERROR jobRunName=38FB0F65-B642-4CB7-A8A0-F406E3E6F85A AZSM2062 Failed F 3335 /export/d1/f.txt ".to_vec();
+        line.extend(std::iter::repeat_n(b'q', cut));
+        line.extend_from_slice(format!(" {case} AZSM1060 ").as_bytes());
+        line.extend(std::iter::repeat_n(b'z', filler - cut));
+        line.extend_from_slice(b"\nAZSM2062 next /export/d2/g.txt\n");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&line).unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(line.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, "var/log/x.log", &line[..]).unwrap();
+        let tree = Tree::new()
+            .file("x.log", &line)
+            .file("x.log.gz", gz.finish().unwrap())
+            .file("b.tar", tar.into_inner().unwrap());
+        let report = |r: Run| {
+            assert_eq!(r.status, 1, "{}", r.stderr);
+            let j = r.json();
+            (without_paths(&j["codes"]), without_paths(&j["jobs"]), without_paths(&j["remediations"]))
+        };
+        let mapped = report(azsm(&["scan", "--format", "json", &tree.arg("x.log")]));
+        prop_assert!(mapped.0.to_string().contains("/export/d1/f.txt"), "the item is found: {}", mapped.0);
+        prop_assert!(mapped.1.to_string().contains("38fb0f65-b642-4cb7-a8a0-f406e3e6f85a"), "{}", mapped.1);
+        prop_assert_eq!(&report(azsm_stdin(&["scan", "--format", "json", "-"], &line)), &mapped);
+        prop_assert_eq!(&report(azsm(&["scan", "--format", "json", &tree.arg("x.log.gz")])), &mapped);
+        prop_assert_eq!(&report(azsm(&["scan", "--format", "json", &tree.arg("b.tar")])), &mapped);
     }
 }

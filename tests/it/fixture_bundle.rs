@@ -259,7 +259,7 @@ fn binary_files_are_scanned_with_binary() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|j| j["job"] == "deadbeef"));
+        .any(|j| j["job"] == "deadbee1"));
 }
 
 #[test]

@@ -333,7 +333,7 @@ fn github_annotations_pick_by_rank_and_summarise_the_rest() {
     // 12 critical unknown job codes and 12 warning-level unknown-scope codes.
     let mut log = String::new();
     for n in 1081..1093 {
-        log.push_str(&format!("2024-01-01T00:00:00Z jobRunId=J AZSM{n}\n"));
+        log.push_str(&format!("2024-01-01T00:00:00Z jobRunId=J1 AZSM{n}\n"));
     }
     for n in 3001..3013 {
         log.push_str(&format!("AZSM{n}\n"));

@@ -13,6 +13,7 @@ mod formats;
 mod fuzz_regressions;
 mod interrupt;
 mod items;
+mod jobkeys;
 mod jobruns;
 mod json_render;
 mod layers;

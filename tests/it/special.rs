@@ -178,7 +178,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
             data.extend_from_slice(b"password=hunter22 AZSM2062 ");
         }
     }
-    data.extend_from_slice(b"jobRunName=giant\r\nAZSM1001 next line\n");
+    data.extend_from_slice(b"jobRunName=giant-1\r\nAZSM1001 next line\n");
     assert!(data.len() > 3 * pipeline::LONG_LINE);
     let scanner = Scanner::new(KeyFinder::default());
     let whole_opts = ReadOptions {
@@ -187,7 +187,7 @@ fn a_giant_line_is_scanned_in_pieces_with_the_same_result() {
         ..ReadOptions::default()
     };
     let whole = pipeline::scan_bytes(&scanner, "g.log", &data, whole_opts, &InputCtx::none());
-    assert_eq!(whole.jobs["giant"].codes.len(), 3);
+    assert_eq!(whole.jobs["giant-1"].codes.len(), 3);
     assert_eq!(
         (whole.rules.line, whole.rules.carried),
         (2, 1),
