@@ -220,6 +220,9 @@ pub struct Tally {
     pub stats: ScanStats,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// What the user should know about how an input was read (skipped as
+    /// binary, decoded from UTF-16), sorted; printed as notes.
+    pub notes: Vec<FileError>,
     /// Every event, only when recording (see [`Acc::recording`]); in input
     /// order once [`Tally::sort_events`] has run.
     pub events: Vec<EventRow>,

@@ -224,6 +224,8 @@ impl AddAssign for Tally {
         self.stats += o.stats;
         self.errors.extend(o.errors);
         self.errors.sort();
+        self.notes.extend(o.notes);
+        self.notes.sort();
         self.events.extend(o.events);
     }
 }
