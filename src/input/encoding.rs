@@ -109,6 +109,15 @@ impl Prefix {
         }
     }
 
+    /// The prefix of `head` as `--binary` drops it: only a BOM, the bytes
+    /// after it scanned as they are.
+    pub fn of_binary(head: &[u8]) -> Prefix {
+        Prefix {
+            nuls: 0,
+            ..Prefix::of(head)
+        }
+    }
+
     /// Its length in bytes.
     pub fn len(self) -> usize {
         if self.bom {

@@ -242,8 +242,8 @@ pub(crate) fn whole<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The binary probe of an input shown as `display` whose first bytes after
 /// its [`Prefix`] are `head`: the notes to add (the prefix's, stray NULs),
-/// or, when it looks binary and `binary` (`--binary`) is off, the note
-/// naming it skipped (see [`skipped_binary`]).
+/// or, when it looks binary, the note naming it skipped (see
+/// [`skipped_binary`]). With `binary` (`--binary`) there is no probe.
 pub(crate) fn probe_text(
     display: &str,
     prefix: Prefix,
@@ -251,10 +251,13 @@ pub(crate) fn probe_text(
     binary: bool,
 ) -> Result<Vec<FileError>, FileError> {
     let mut notes: Vec<FileError> = prefix.note(display).into_iter().collect();
+    if binary {
+        return Ok(notes);
+    }
     let head = &head[..head.len().min(BINARY_PROBE)];
     match probe(head) {
         Probe::Text => {}
-        Probe::Binary if !binary => {
+        Probe::Binary => {
             return Err(FileError {
                 path: display.to_string(),
                 message: format!(
@@ -263,7 +266,6 @@ pub(crate) fn probe_text(
                 ),
             });
         }
-        Probe::Binary => {}
         Probe::StrayNuls(n) => notes.push(FileError {
             path: display.to_string(),
             message: format!(
@@ -273,6 +275,16 @@ pub(crate) fn probe_text(
         }),
     }
     Ok(notes)
+}
+
+/// The [`Prefix`] of an input starting with `head`: with `binary`
+/// (`--binary`) only a BOM, every other byte scanned as it is.
+pub(crate) fn prefix_of(head: &[u8], binary: bool) -> Prefix {
+    if binary {
+        Prefix::of_binary(head)
+    } else {
+        Prefix::of(head)
+    }
 }
 
 /// The tally of an input skipped as binary, named by `note`.

@@ -30,11 +30,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::{stop, ReadOptions};
-use crate::input::encoding::Prefix;
 use crate::input::mmap::{guarded, Mapped};
 use crate::pipeline::file::{
-    finish_long_line, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
-    FileScan, InputCtx,
+    finish_long_line, prefix_of, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut,
+    FileCtx, FileScan, InputCtx,
 };
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
@@ -56,7 +55,7 @@ pub(super) fn scan_mapped(
 ) -> (Tally, bool) {
     let bytes = map.bytes();
     let (checked, faulted) = guarded(|| {
-        let prefix = Prefix::of(bytes);
+        let prefix = prefix_of(bytes, opts.binary);
         (
             prefix,
             probe_text(display, prefix, &bytes[prefix.len()..], opts.binary),

@@ -17,10 +17,10 @@ use crate::input::sniff::{self, Kind};
 use crate::input::walk::{Input, Source};
 use crate::model::error::FileError;
 use crate::pipeline::file::{
-    finish_long_line, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
-    FileScan, InputCtx,
+    finish_long_line, prefix_of, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut,
+    FileCtx, FileScan, InputCtx,
 };
-use crate::pipeline::{mapped, stop, ReadOptions, MAX_NESTING, MMAP_MIN, SPOOL};
+use crate::pipeline::{mapped, stop, ReadOptions, BINARY_PROBE, MAX_NESTING, MMAP_MIN, SPOOL};
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
@@ -253,8 +253,10 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             return t;
         }
     }
-    if !container && head.starts_with(UTF8_BOM) {
-        // Exports and job-run JSON parse from the first byte.
+    let bom = !container && head.starts_with(UTF8_BOM);
+    if bom {
+        // Exports and job-run JSON parse from the first byte; the BOM's
+        // bytes count as scanned, as on the read path.
         if let Err(e) = io::copy(
             &mut (&mut reader).take(UTF8_BOM.len() as u64),
             &mut io::sink(),
@@ -262,7 +264,7 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             return fail_with(display, &e);
         }
     }
-    match kind {
+    let mut tally = match kind {
         Kind::Compressed(c) if !level.decompressed && !level.decoded => match c.decoder(reader) {
             Ok(d) => {
                 let next = Level {
@@ -315,7 +317,11 @@ pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level
             .cx
             .send(crate::input::jobrun::scan(display, reader, env.scanner)),
         _ => scan_reader(env.scanner, display, reader, env.opts, env.cx),
+    };
+    if bom {
+        tally.stats.bytes += UTF8_BOM.len() as u64;
     }
+    tally
 }
 
 /// The error of a stream azsm cannot open, saying why (`why`).
@@ -354,7 +360,7 @@ pub fn scan_bytes(
     opts: ReadOptions,
     cx: &InputCtx<'_>,
 ) -> Tally {
-    let prefix = Prefix::of(buf);
+    let prefix = prefix_of(buf, opts.binary);
     let body = &buf[prefix.len()..];
     let notes = match probe_text(display, prefix, body, opts.binary) {
         Ok(notes) => notes,
@@ -420,8 +426,12 @@ pub fn scan_reader(
         if first {
             first = false;
             let prefix;
-            (prefix, eof) = drop_prefix(&mut reader, &mut buf, block, &mut error, eof);
+            (prefix, eof) = drop_prefix(&mut reader, &mut buf, block, &mut error, eof, opts.binary);
             total += prefix.len() as u64;
+            // The probe sees as many bytes as on the other paths, whatever the block.
+            while !opts.binary && !eof && buf.len() < BINARY_PROBE {
+                eof = fill(&mut reader, &mut buf, block, &mut error);
+            }
             match probe_text(display, prefix, &buf, opts.binary) {
                 Ok(n) => notes = n,
                 Err(note) => return skipped_binary(note),
@@ -481,17 +491,19 @@ pub fn scan_reader(
 
 /// Drops the stream's [`Prefix`] from the start of `buf`, reading on while
 /// all of `buf` is NULs (a run longer than a block); returns the prefix and
-/// whether the input ended (`eof`: it had when called).
+/// whether the input ended (`eof`: it had when called). With `binary`,
+/// only a BOM is dropped.
 fn drop_prefix(
     reader: &mut impl Read,
     buf: &mut Vec<u8>,
     block: usize,
     error: &mut Option<io::Error>,
     mut eof: bool,
+    binary: bool,
 ) -> (Prefix, bool) {
-    let mut prefix = Prefix::of(buf);
+    let mut prefix = prefix_of(buf, binary);
     buf.drain(..prefix.len());
-    while buf.is_empty() && !eof {
+    while !binary && buf.is_empty() && !eof {
         eof = fill(reader, buf, block, error);
         let nuls = buf.iter().position(|&b| b != 0).unwrap_or(buf.len());
         prefix.nuls += nuls;
