@@ -88,6 +88,9 @@ impl Report {
         let mut errors = tally.errors.clone();
         errors.sort();
         errors.dedup();
+        let mut notes = tally.notes.clone();
+        notes.sort();
+        notes.dedup();
         let not_errors = tally
             .causes
             .iter()
@@ -143,6 +146,7 @@ impl Report {
             not_errors,
             window,
             errors,
+            notes,
             baseline: None,
             events: Vec::new(),
             cause_names: causes.iter().map(|(_, c)| c.name.clone()).collect(),

@@ -62,6 +62,7 @@ pub fn write_with(
     doc.field("not_errors", &report.not_errors)?;
     doc.field("window", &report.window)?;
     doc.field("errors", &report.errors)?;
+    doc.field("notes", &report.notes)?;
     if let Some(baseline) = &report.baseline {
         doc.field("baseline", baseline)?;
     }

@@ -46,6 +46,8 @@ pub struct Report {
     pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
+    /// How inputs were read: skipped as binary, decoded from UTF-16.
+    pub notes: Vec<FileError>,
     /// The comparison with `--baseline`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSection>,

@@ -39,9 +39,9 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-/// The JSON report of `args` then `path`, with the path's directory and
-/// the byte count left out (an encoding changes how many bytes the file
-/// has, not what it says).
+/// The JSON report of `args` then `path`, with the path's directory, the
+/// byte count and the notes left out (an encoding changes how many bytes
+/// the file has and the notes, not what it says).
 fn report(args: &[&str], path: &str) -> (Run, Value) {
     let all: Vec<&str> = ["scan", "--format", "json"]
         .into_iter()
@@ -56,6 +56,7 @@ fn report(args: &[&str], path: &str) -> (Run, Value) {
     let mut v: Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
     v["scanned"]["bytes"] = Value::Null;
+    v["notes"] = Value::Null;
     (run, v)
 }
 
@@ -71,6 +72,17 @@ fn same_as_utf8(name: &str, utf8: &[u8], encoded: &[u8], args: &[&str], status: 
     assert_eq!(plain.status, status, "{}", plain.stderr);
     assert_eq!(run.status, status, "{name}: {}", run.stderr);
     assert_eq!(got, want, "{name}: the encoded file reports otherwise");
+    let path = tree.arg(&format!("enc/{name}"));
+    let notes = run.json()["notes"].clone();
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["path"] == path && n["message"].as_str().unwrap().contains(note)),
+        "{name}: no note {note:?} in the JSON: {notes}"
+    );
+    assert_eq!(plain.json()["notes"], serde_json::json!([]));
     assert!(
         run.stderr.contains(&format!(
             "azsm: note: {}: {note}",
@@ -259,7 +271,11 @@ fn a_file_skipped_as_binary_is_named() {
             run.stderr
         );
         if format == "json" {
-            assert_eq!(run.json()["scanned"]["skipped_binary"], 1);
+            let r = run.json();
+            assert_eq!(r["scanned"]["skipped_binary"], 1);
+            assert_eq!(r["notes"][0]["path"], tree.arg("d/agent.bin"));
+            let message = r["notes"][0]["message"].as_str().unwrap();
+            assert!(message.contains("--binary scans it anyway"), "{message}");
         }
     }
     let run = azsm(&["scan", "--format", "json", "--binary", &tree.arg("d")]);
