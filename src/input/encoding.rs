@@ -49,8 +49,9 @@ impl Utf16 {
             return Some(Utf16::Be);
         }
         let probe = &head[..head.len().min(PATTERN) & !1];
-        // Too short to tell a pattern from chance.
-        if probe.len() < 16 {
+        // Too short to tell a pattern from chance; no NUL, no UTF-16 (a
+        // plain log costs one search).
+        if probe.len() < 16 || memchr::memchr(0, probe).is_none() {
             return None;
         }
         let (mut le, mut be) = (0usize, 0usize);
