@@ -242,7 +242,7 @@ fn scan(
     // A per-event output that failed (a closed pipe, a full disk) ends
     // the run: the scan stopped early, so no other output is written.
     written?;
-    for note in &found.skipped {
+    for note in found.skipped.iter().chain(&tally.notes) {
         let _ = writeln!(
             io.stderr,
             "azsm: note: {}: {}",

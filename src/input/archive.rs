@@ -5,16 +5,16 @@
 //! the caller's `entry` function as one more input, named
 //! `archive!/path/in/archive` so that reports say where a line came from and
 //! the GUID path rule sees the entry's directories. An entry may itself be
-//! compressed (a rotated `xdatamoved.log.2.gz` inside the bundle); there
-//! nesting stops.
+//! compressed (a rotated `xdatamoved.log.2.gz` inside the bundle) or be an
+//! archive (a bundle zipped to be attached to a ticket): the caller decides
+//! how deep that goes (`pipeline::MAX_NESTING`).
 //!
 //! Damage is reported where it is found: a corrupt entry is an error named
 //! after the archive and the entry; a truncated or corrupt archive stops the
 //! walk with an error naming the archive. Everything scanned before stays in
 //! the tally.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read, Seek};
 
 use crate::input::decompress::Budget;
 use crate::model::error::FileError;
@@ -79,22 +79,35 @@ pub fn scan_tar(
     tally
 }
 
-/// Hands each file entry of the zip archive `file`, shown as `display`, to
-/// `entry_scan`, until the expansion `budget` is spent.
+/// Hands each file entry of the zip archive `reader` (a file, or a nested
+/// zip spooled), shown as `display`, to `entry_scan`, until the expansion
+/// `budget` is spent. An entry azsm cannot read (encrypted, compressed by
+/// a method other than stored or deflate) is an error naming it.
 pub fn scan_zip(
     display: &str,
-    file: File,
+    reader: impl Read + Seek,
     budget: &Budget,
     mut entry_scan: impl FnMut(&str, &mut dyn Read) -> Tally,
 ) -> Tally {
     let mut tally = Tally::default();
-    let mut zip = match zip::ZipArchive::new(BufReader::new(file)) {
+    let mut zip = match zip::ZipArchive::new(reader) {
         Ok(z) => z,
         Err(e) => return damaged(display, "zip archive", &io::Error::other(e)),
     };
     for i in 0..zip.len() {
+        let name = zip.name_for_index(i).unwrap_or("?").to_string();
         let entry = match zip.by_index(i) {
             Ok(e) => e,
+            Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+                tally.errors.push(FileError {
+                    path: entry_display(display, &name),
+                    message: format!(
+                        "not scanned: azsm cannot read this zip entry ({why}; it reads entries \
+                         stored or deflated, without a password); extract it with a zip tool and scan the file"
+                    ),
+                });
+                continue;
+            }
             Err(e) => {
                 let mut t = damaged(display, "zip archive", &io::Error::other(e));
                 t.errors[0].message = format!("entry {}: {}", i + 1, t.errors[0].message);

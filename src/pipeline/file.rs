@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::input::encoding::{probe, Prefix, Probe};
+use crate::model::error::FileError;
 use crate::pipeline::events::{Tap, Target};
 use crate::pipeline::BINARY_PROBE;
 use crate::scan::longline::LongLine;
@@ -289,13 +291,58 @@ pub(crate) fn whole<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub(crate) fn looks_binary(head: &[u8]) -> bool {
-    memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some()
+/// The binary probe of an input shown as `display` whose first bytes after
+/// its [`Prefix`] are `head`: the notes to add (the prefix's, stray NULs),
+/// or, when it looks binary, the note naming it skipped (see
+/// [`skipped_binary`]). With `binary` (`--binary`) there is no probe.
+pub(crate) fn probe_text(
+    display: &str,
+    prefix: Prefix,
+    head: &[u8],
+    binary: bool,
+) -> Result<Vec<FileError>, FileError> {
+    let mut notes: Vec<FileError> = prefix.note(display).into_iter().collect();
+    if binary {
+        return Ok(notes);
+    }
+    let head = &head[..head.len().min(BINARY_PROBE)];
+    match probe(head) {
+        Probe::Text => {}
+        Probe::Binary => {
+            return Err(FileError {
+                path: display.to_string(),
+                message: format!(
+                    "skipped: looks binary (NUL bytes and little text in its first {} KiB); --binary scans it anyway",
+                    BINARY_PROBE >> 10
+                ),
+            });
+        }
+        Probe::StrayNuls(n) => notes.push(FileError {
+            path: display.to_string(),
+            message: format!(
+                "holds {n} NUL bytes in its first {} KiB, in what is otherwise text: scanned as text",
+                BINARY_PROBE >> 10
+            ),
+        }),
+    }
+    Ok(notes)
 }
 
-pub(crate) fn skipped_binary() -> Tally {
+/// The [`Prefix`] of an input starting with `head`: with `binary`
+/// (`--binary`) only a BOM, every other byte scanned as it is.
+pub(crate) fn prefix_of(head: &[u8], binary: bool) -> Prefix {
+    if binary {
+        Prefix::of_binary(head)
+    } else {
+        Prefix::of(head)
+    }
+}
+
+/// The tally of an input skipped as binary, named by `note`.
+pub(crate) fn skipped_binary(note: FileError) -> Tally {
     let mut t = Tally::default();
     t.stats.skipped_binary = 1;
+    t.notes.push(note);
     t
 }
 

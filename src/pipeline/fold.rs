@@ -219,7 +219,7 @@ impl<'a> Folds<'a> {
             Source::Stdin => match whole(&self.stdin).take() {
                 Some(r) => {
                     let env = Env::new(self.scanner, self.opts, &cx);
-                    scan_stream(&env, &input.display, r, Level::Top)
+                    scan_stream(&env, &input.display, r, Level::TOP)
                 }
                 None => Tally::default(),
             },

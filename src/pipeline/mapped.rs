@@ -32,8 +32,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 use super::{stop, ReadOptions};
 use crate::input::mmap::{guarded, Mapped};
 use crate::pipeline::file::{
-    finish_long_line, looks_binary, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
-    FileScan, InputCtx,
+    finish_long_line, prefix_of, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut,
+    FileCtx, FileScan, InputCtx,
 };
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
@@ -54,9 +54,20 @@ pub(super) fn scan_mapped(
     cx: &InputCtx<'_>,
 ) -> (Tally, bool) {
     let bytes = map.bytes();
-    let (binary, faulted) = guarded(|| !opts.binary && looks_binary(bytes));
-    if binary {
-        return (skipped_binary(), faulted);
+    let (checked, faulted) = guarded(|| {
+        let prefix = prefix_of(bytes, opts.binary);
+        (
+            prefix,
+            probe_text(display, prefix, &bytes[prefix.len()..], opts.binary),
+        )
+    });
+    let (prefix, notes) = match checked {
+        (_, Err(note)) => return (skipped_binary(note), faulted),
+        (prefix, Ok(notes)) => (prefix, notes),
+    };
+    if prefix.nuls > 0 {
+        // A long NUL run (a sparse copytruncate'd file) is no content to keep resident.
+        map.release(0, prefix.len());
     }
     let ctx = FileCtx::new(display, cx);
     let order = Order::new(
@@ -71,7 +82,7 @@ pub(super) fn scan_mapped(
         cx,
         map,
         opts,
-        start: 0,
+        start: prefix.len(),
         cut: Vec::new(),
         next: 0,
         order: &order,
@@ -99,6 +110,7 @@ pub(super) fn scan_mapped(
     let mut tally = order.into_file().finish();
     tally.stats.files = 1;
     tally.stats.bytes = bytes.len() as u64;
+    tally.notes.extend(notes);
     (tally, faulted.into_inner())
 }
 

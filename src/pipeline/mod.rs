@@ -18,9 +18,15 @@
 //! ([`crate::input::archive`]), Log Analytics exports ([`crate::input::export`]) and
 //! job-run JSON ([`crate::input::jobrun`]) go through the stream path or, read
 //! whole (they are small), their own parser, which must prove it loses no code
-//! the line scanner finds, else they are read as text; plain logs take the read or mmap
-//! path as before. Nesting is one level: a compressed file may hold a tar,
-//! a tar's or zip's entries may be compressed, and there it stops.
+//! the line scanner finds, else they are read as text; plain logs take the read
+//! or mmap path as before. Archives nest up to [`MAX_NESTING`] deep (a zip holding
+//! a `.tar.zst` holding a zip); the input and each entry may be compressed
+//! once, which is no level of its own; a zip inside a stream is spooled
+//! (to memory, past [`SPOOL`] bytes to a temporary file) to be read by its
+//! index. What cannot be opened (too deep, compressed twice, an encrypted
+//! zip entry) is an error naming it, never a silent skip. UTF-16 inputs
+//! and entries are decoded to UTF-8 and then read as what they hold; a
+//! UTF-8 BOM and a leading run of NULs are dropped ([`crate::input::encoding`]).
 //!
 //! Inputs themselves are scanned in parallel too, and their tallies merged
 //! with `+=`, which is order-independent, so the report does not depend on
@@ -63,8 +69,15 @@ pub const TALLY_CHUNK: usize = 16 << 20;
 pub const BLOCK: usize = 4 << 20;
 /// A line longer than this is scanned in pieces ([`crate::scan::longline`]).
 pub const LONG_LINE: usize = 1 << 20;
-/// A NUL byte in this many leading bytes marks a file as binary.
+/// A NUL byte in this many leading bytes (after a leading NUL run), with
+/// little text, marks a file as binary.
 pub const BINARY_PROBE: usize = 8 << 10;
+/// Archives nested in archives are opened this deep (the input's own
+/// archive counts; compression does not).
+pub const MAX_NESTING: u8 = 3;
+/// Bytes of a zip inside a stream held in memory; a larger one is spooled
+/// to a temporary file.
+pub const SPOOL: usize = 64 << 20;
 /// Default of `--max-expand`: bytes one input may expand to.
 pub const MAX_EXPAND: u64 = 64 << 30;
 

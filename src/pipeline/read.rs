@@ -1,6 +1,7 @@
 //! How one input's bytes reach the scanner: a small file read whole, a
 //! large one memory-mapped ([`super::mapped`]), anything else streamed in
-//! blocks, each after its first bytes say what it is.
+//! blocks, each after its first bytes say what it is: compressed, an
+//! archive (nested up to [`MAX_NESTING`] deep), UTF-16, or text.
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -10,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::input::archive;
 use crate::input::decompress::{self, Budget};
+use crate::input::encoding::{Prefix, Utf16, UTF8_BOM};
 use crate::input::json::MAX_DOC;
 use crate::input::mmap::{guarded, Mapped};
 use crate::input::record::Codes;
@@ -17,10 +19,10 @@ use crate::input::sniff::{self, Kind};
 use crate::input::walk::{Input, Source};
 use crate::model::error::FileError;
 use crate::pipeline::file::{
-    finish_long_line, looks_binary, scan_chunk, skipped_binary, skipping, ChunkOut, FileCtx,
-    FileScan, InputCtx,
+    finish_long_line, prefix_of, probe_text, scan_chunk, skipped_binary, skipping, ChunkOut,
+    FileCtx, FileScan, InputCtx,
 };
-use crate::pipeline::{mapped, stop, ReadOptions, MMAP_MIN};
+use crate::pipeline::{mapped, stop, ReadOptions, BINARY_PROBE, MAX_NESTING, MMAP_MIN, SPOOL};
 use crate::scan::longline::LongLine;
 use crate::scan::{split_lines, Scanner};
 use crate::tally::Tally;
@@ -76,7 +78,7 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions, cx: &Inpu
         if let Err(e) = (&file).seek(io::SeekFrom::Start(0)) {
             return fail(&e);
         }
-        if kind != Kind::Text {
+        if !plain_text(kind, &head) {
             return scan_kind(scanner, input, opts, kind, file, cx);
         }
         if mapped {
@@ -99,8 +101,9 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions, cx: &Inpu
         let mut buf = cx.take_buf();
         buf.clear();
         let result = read_known(&file, len, &mut buf);
-        let kind = sniff::kind(&buf[..buf.len().min(sniff::HEAD)]);
-        let tally = (kind == Kind::Text).then(|| {
+        let head = &buf[..buf.len().min(sniff::HEAD)];
+        let kind = sniff::kind(head);
+        let tally = plain_text(kind, head).then(|| {
             let mut tally = scan_bytes(scanner, &input.display, &buf, opts, cx);
             if let Err(e) = &result {
                 tally.errors.push(FileError::io(&input.display, e));
@@ -122,6 +125,12 @@ pub fn scan_input(scanner: &Scanner, input: &Input, opts: ReadOptions, cx: &Inpu
             Err(e) => fail(&e),
         },
     }
+}
+
+/// Whether an input of `kind` that starts with `head` is a log in UTF-8,
+/// to take the read or mmap path; anything else is streamed.
+fn plain_text(kind: Kind, head: &[u8]) -> bool {
+    kind == Kind::Text && Utf16::detect(head).is_none()
 }
 
 /// Reads `file`, whose length was `len` when opened, into `buf` (cleared
@@ -149,11 +158,15 @@ fn scan_kind(
 ) -> Tally {
     let env = Env::new(scanner, opts, cx);
     if kind == Kind::Zip {
-        return archive::scan_zip(&input.display, file, &env.budget, |shown, entry| {
-            scan_stream(&env, shown, entry, Level::Entry)
-        });
+        let entries = Level::TOP.entries();
+        return archive::scan_zip(
+            &input.display,
+            io::BufReader::new(file),
+            &env.budget,
+            |shown, entry| scan_stream(&env, shown, entry, entries),
+        );
     }
-    scan_stream(&env, &input.display, file, Level::Top)
+    scan_stream(&env, &input.display, file, Level::TOP)
 }
 
 /// The first [`sniff::HEAD`] bytes of `file`.
@@ -188,56 +201,136 @@ impl<'a> Env<'a> {
     }
 }
 
-/// Where in the one level of nesting a stream sits.
+/// Where a stream sits among the layers of one input (see the module docs
+/// of [`crate::pipeline`]): archives nest up to [`MAX_NESTING`] deep, and
+/// each archive entry (and the input itself) may be compressed once and be
+/// UTF-16 once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// An input as given: may be compressed, may be an archive.
-    Top,
-    /// A decompressed input: may be a tar.
-    Decompressed,
-    /// An archive entry: may be compressed.
-    Entry,
-    /// A decompressed archive entry: a log, an export or job-run JSON.
-    Leaf,
+pub struct Level {
+    /// Archives the stream is an entry of, counted from the input.
+    pub archives: u8,
+    /// Whether it was decompressed since its entry (or the input) began.
+    pub decompressed: bool,
+    /// Whether it was decoded from UTF-16: text, not containers, from
+    /// there on.
+    pub decoded: bool,
 }
 
-/// Scans a stream whose kind is not known yet: decompresses, unpacks or
-/// parses it as its first bytes say (see the module docs).
+impl Level {
+    /// An input as given.
+    pub const TOP: Level = Level {
+        archives: 0,
+        decompressed: false,
+        decoded: false,
+    };
+
+    /// The level of the entries of an archive at this level.
+    pub fn entries(self) -> Level {
+        Level {
+            archives: self.archives.saturating_add(1),
+            ..Level::TOP
+        }
+    }
+}
+
+/// Scans a stream whose kind is not known yet: decodes, decompresses,
+/// unpacks or parses it as its first bytes say (see the module docs).
 pub fn scan_stream(env: &Env<'_>, display: &str, reader: impl Read, level: Level) -> Tally {
     // A read error in the first bytes comes back after them, so that what
     // could be read is scanned as what it is, and the error then named.
-    let (head, reader) = decompress::peek(reader, sniff::HEAD);
+    let (head, mut reader) = decompress::peek(reader, sniff::HEAD);
     let kind = sniff::kind(&head);
-    match kind {
-        Kind::Compressed(c) if matches!(level, Level::Top | Level::Entry) => {
-            let next = if level == Level::Top {
-                Level::Decompressed
-            } else {
-                Level::Leaf
+    let container = matches!(kind, Kind::Compressed(_) | Kind::Tar | Kind::Zip);
+    if !container && !level.decoded {
+        if let Some(order) = Utf16::detect(&head) {
+            let next = Level {
+                decoded: true,
+                ..level
             };
-            match c.decoder(reader) {
-                Ok(d) => scan_stream(env, display, env.budget.wrap(d), next),
-                Err(e) => fail_with(display, &e),
-            }
+            let mut t = scan_stream(env, display, order.decoder(reader), next);
+            t.notes.push(FileError {
+                path: display.to_string(),
+                message: format!("decoded from {}", order.name()),
+            });
+            return t;
         }
-        Kind::Tar if matches!(level, Level::Top | Level::Decompressed) => {
+    }
+    let bom = !container && head.starts_with(UTF8_BOM);
+    if bom {
+        // Exports and job-run JSON parse from the first byte; the BOM's
+        // bytes count as scanned, as on the read path.
+        if let Err(e) = io::copy(
+            &mut (&mut reader).take(UTF8_BOM.len() as u64),
+            &mut io::sink(),
+        ) {
+            return fail_with(display, &e);
+        }
+    }
+    let mut tally = match kind {
+        Kind::Compressed(c) if !level.decompressed && !level.decoded => match c.decoder(reader) {
+            Ok(d) => {
+                let next = Level {
+                    decompressed: true,
+                    ..level
+                };
+                scan_stream(env, display, env.budget.wrap(d), next)
+            }
+            Err(e) => fail_with(display, &e),
+        },
+        Kind::Compressed(c) => cannot_open(
+            display,
+            &format!(
+                "{} data inside a compressed stream: azsm decompresses each file or archive entry once; \
+                 decompress it and scan the result",
+                c.name()
+            ),
+        ),
+        Kind::Tar | Kind::Zip if level.archives >= MAX_NESTING => cannot_open(
+            display,
+            &format!(
+                "an archive nested more than {MAX_NESTING} archives deep: azsm opens archives up to \
+                 {MAX_NESTING} deep; extract this one and scan what it holds"
+            ),
+        ),
+        Kind::Tar if !level.decoded => {
+            let entries = level.entries();
             archive::scan_tar(display, reader, &env.budget, |shown, entry| {
-                scan_stream(env, shown, entry, Level::Entry)
+                scan_stream(env, shown, entry, entries)
             })
         }
-        Kind::Zip if matches!(level, Level::Top | Level::Decompressed) => {
-            let mut t = Tally::default();
-            t.errors.push(FileError {
-                path: display.to_string(),
-                message: "a zip archive can only be read from a file (its index is at the end); save it to a file and scan that".into(),
-            });
-            t
+        Kind::Zip if !level.decoded => {
+            // The zip index is at the end: the entry is spooled to memory,
+            // or past SPOOL bytes to a temporary file, to be read by index.
+            let mut spool = tempfile::spooled_tempfile(SPOOL);
+            if let Err(e) = io::copy(&mut reader, &mut spool)
+                .and_then(|_| spool.seek(io::SeekFrom::Start(0)))
+            {
+                return fail_with(display, &e);
+            }
+            let entries = level.entries();
+            archive::scan_zip(display, io::BufReader::new(spool), &env.budget, |shown, entry| {
+                scan_stream(env, shown, entry, entries)
+            })
         }
         Kind::ExportCsv | Kind::ExportJson | Kind::ExportJsonLines | Kind::JobRun => {
             scan_structured(env, display, &head, reader, kind)
         }
         _ => scan_reader(env.scanner, display, reader, env.opts, env.cx),
+    };
+    if bom {
+        tally.stats.bytes += UTF8_BOM.len() as u64;
     }
+    tally
+}
+
+/// The error of a stream azsm cannot open, saying why (`why`).
+fn cannot_open(display: &str, why: &str) -> Tally {
+    let mut t = Tally::default();
+    t.errors.push(FileError {
+        path: display.to_string(),
+        message: format!("not scanned: {why}"),
+    });
+    t
 }
 
 /// Scans an input whose first bytes look like an export or job-run JSON:
@@ -348,15 +441,19 @@ pub fn scan_bytes(
     opts: ReadOptions,
     cx: &InputCtx<'_>,
 ) -> Tally {
-    if !opts.binary && looks_binary(buf) {
-        return skipped_binary();
-    }
+    let prefix = prefix_of(buf, opts.binary);
+    let body = &buf[prefix.len()..];
+    let notes = match probe_text(display, prefix, body, opts.binary) {
+        Ok(notes) => notes,
+        Err(note) => return skipped_binary(note),
+    };
     let ctx = FileCtx::new(display, cx);
     let mut file = FileScan::new(&ctx, cx);
-    scan_into(scanner, &ctx, buf, opts.chunk, &mut file);
+    scan_into(scanner, &ctx, body, opts.chunk, &mut file);
     let mut tally = file.finish();
     tally.stats.files = 1;
     tally.stats.bytes = buf.len() as u64;
+    tally.notes.extend(notes);
     tally
 }
 
@@ -404,12 +501,21 @@ pub fn scan_reader(
     let mut first = true;
     let mut error = None;
     let mut long: Option<LongLine<'_>> = None;
+    let mut notes = Vec::new();
     loop {
-        let eof = fill(&mut reader, &mut buf, block, &mut error);
+        let mut eof = fill(&mut reader, &mut buf, block, &mut error);
         if first {
             first = false;
-            if !opts.binary && looks_binary(&buf) {
-                return skipped_binary();
+            let prefix;
+            (prefix, eof) = drop_prefix(&mut reader, &mut buf, block, &mut error, eof, opts.binary);
+            total += prefix.len() as u64;
+            // The probe sees as many bytes as on the other paths, whatever the block.
+            while !opts.binary && !eof && buf.len() < BINARY_PROBE {
+                eof = fill(&mut reader, &mut buf, block, &mut error);
+            }
+            match probe_text(display, prefix, &buf, opts.binary) {
+                Ok(n) => notes = n,
+                Err(note) => return skipped_binary(note),
             }
         }
         if let Some(mut line) = long.take() {
@@ -460,7 +566,31 @@ pub fn scan_reader(
     if let Some(e) = error {
         tally.errors.push(FileError::io(display, &e));
     }
+    tally.notes.extend(notes);
     tally
+}
+
+/// Drops the stream's [`Prefix`] from the start of `buf`, reading on while
+/// all of `buf` is NULs (a run longer than a block); returns the prefix and
+/// whether the input ended (`eof`: it had when called). With `binary`,
+/// only a BOM is dropped.
+fn drop_prefix(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    block: usize,
+    error: &mut Option<io::Error>,
+    mut eof: bool,
+    binary: bool,
+) -> (Prefix, bool) {
+    let mut prefix = prefix_of(buf, binary);
+    buf.drain(..prefix.len());
+    while !binary && buf.is_empty() && !eof {
+        eof = fill(reader, buf, block, error);
+        let nuls = buf.iter().position(|&b| b != 0).unwrap_or(buf.len());
+        prefix.nuls += nuls;
+        buf.drain(..nuls);
+    }
+    (prefix, eof)
 }
 
 /// Reads up to `block` more bytes into `buf`; true at end of input (or at

@@ -46,6 +46,8 @@ struct In {
     unattributed: Vec<InCount>,
     #[serde(default)]
     errors: Vec<FileError>,
+    #[serde(default)]
+    notes: Vec<FileError>,
 }
 
 #[derive(Deserialize)]
@@ -307,6 +309,7 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
     t.stats.bytes = r.scanned.bytes;
     t.stats.skipped_binary = r.scanned.skipped_binary;
     t.errors = r.errors;
+    t.notes = r.notes;
     Ok(t)
 }
 

@@ -46,7 +46,8 @@ pub struct Report {
     pub window: Option<WindowRow>,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
-    /// Inputs read otherwise than their first bytes said, and why.
+    /// How inputs were read otherwise than their first bytes said: a
+    /// structured input read as text, skipped as binary, decoded from UTF-16.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<FileError>,
     /// The comparison with `--baseline`, when given.

@@ -225,8 +225,9 @@ pub struct Tally {
     pub stats: ScanStats,
     /// Inputs that failed.
     pub errors: Vec<FileError>,
-    /// Inputs read otherwise than their first bytes said (a structured
-    /// input read as text): not failures, but the report says why.
+    /// What the user should know about how an input was read (a structured
+    /// input read as text, skipped as binary, decoded from UTF-16), sorted:
+    /// not failures, but the report says why.
     pub notes: Vec<FileError>,
     /// Every event, only when recording (see [`Acc::recording`]); in input
     /// order once [`Tally::sort_events`] has run.

@@ -148,7 +148,7 @@ fn rotated_and_compressed_logs_are_more_files_whatever_their_names() {
 }
 
 #[test]
-fn compressed_entries_inside_an_archive_are_one_level_of_nesting() {
+fn compressed_entries_and_archives_inside_an_archive_are_opened() {
     let guid_log = format!("root/xdmdata/copy log/{JD}.log.gz");
     let inner = vec![
         (
@@ -163,7 +163,7 @@ fn compressed_entries_inside_an_archive_are_one_level_of_nesting() {
             "misc/nested.tar.gz".to_string(),
             gz(&tar_of(&[(
                 "deep.log".to_string(),
-                b"AZSM1060 deeper than one level\n".to_vec(),
+                b"AZSM1060 a tar.gz inside the archive\n".to_vec(),
             )])),
         ),
     ];
@@ -177,7 +177,7 @@ fn compressed_entries_inside_an_archive_are_one_level_of_nesting() {
         let r = run.json();
         assert_eq!(
             code_counts(&r),
-            cc(&[("AZSM1024", 1), ("AZSM2062", 1)]),
+            cc(&[("AZSM1024", 1), ("AZSM1060", 1), ("AZSM2062", 1)]),
             "{name}"
         );
         assert_eq!(
@@ -187,11 +187,13 @@ fn compressed_entries_inside_an_archive_are_one_level_of_nesting() {
                 ("J1".to_string(), cc(&[("AZSM1024", 1)])),
             ]
         );
-        // The tar inside the .gz inside the archive is not opened: it is
-        // binary (NUL bytes in its headers) and counted as skipped.
-        assert_eq!(r["scanned"]["skipped_binary"], 1, "{name}");
+        // The tar inside the .gz inside the archive is opened too.
+        assert_eq!(r["scanned"]["skipped_binary"], 0, "{name}");
+        assert_eq!(r["scanned"]["files"], 3, "{name}");
         assert_eq!(r["attribution"]["path"], 1);
-        let ex = &r["codes"][1]["examples"][0]["path"];
+        let deep = &code_row(&r, "AZSM1060")["examples"][0]["path"];
+        assert_eq!(*deep, format!("{arg}!/misc/nested.tar.gz!/deep.log"));
+        let ex = &code_row(&r, "AZSM2062")["examples"][0]["path"];
         assert_eq!(*ex, format!("{arg}!/{guid_log}"));
     }
 }
@@ -407,4 +409,207 @@ fn small_compressed_files_that_expand_past_a_chunk_scan_in_parallel() {
     assert_eq!(one.status, 1, "{}", one.stderr);
     assert_eq!(one.stdout, four.stdout);
     assert_eq!(code_counts(&one.json()), cc(&[("AZSM1024", 4 * n + 1)]));
+}
+
+/// `files` as a zip whose entries are stored (not deflated), so that tests
+/// can patch their headers.
+fn stored_zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in files {
+        z.start_file(name.as_str(), opts).unwrap();
+        z.write_all(bytes).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+fn one(name: &str, bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    vec![(name.to_string(), bytes)]
+}
+
+#[test]
+fn a_ticket_zip_holding_the_bundle_tar_zst_reports_like_the_tree() {
+    let bundle = zst(&tar_of(&bundle_files()));
+    let tree = Tree::new().file("ticket.zip", zip_of(&one("bundle.tar.zst", bundle)));
+    let arg = tree.arg("ticket.zip");
+    for format in ["json", "text"] {
+        let dir = azsm(&["scan", "--format", format, BUNDLE]);
+        let run = azsm(&["scan", "--format", format, &arg]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert_eq!(
+            normalised(&run, &format!("{arg}!/bundle.tar.zst!")),
+            normalised(&dir, BUNDLE),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn archives_inside_archives_open_up_to_three_deep() {
+    let log = b"2024-03-15T08:00:00Z ERROR jobRunName=J1 AZSM1024 x\n".to_vec();
+    let zip_in = |name: &str, b: Vec<u8>| zip_of(&one(name, b));
+    let tar_in = |name: &str, b: Vec<u8>| tar_of(&one(name, b));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "zip-tar.zst.zip",
+            zip_in("b.tar.zst", zst(&tar_in("var/x.log", log.clone()))),
+            "b.tar.zst!/var/x.log",
+        ),
+        (
+            "zip-zip.zip",
+            zip_in("logs.zip", zip_in("x.log", log.clone())),
+            "logs.zip!/x.log",
+        ),
+        (
+            "tar-zip.tar",
+            tar_in("logs.zip", stored_zip_of(&one("x.log", log.clone()))),
+            "logs.zip!/x.log",
+        ),
+        (
+            "tgz-tgz.tgz",
+            gz(&tar_in("in.tgz", gz(&tar_in("x.log", log.clone())))),
+            "in.tgz!/x.log",
+        ),
+        (
+            "three.zip",
+            zip_in("a.tar", tar_in("b.zip", zip_in("x.log.gz", gz(&log)))),
+            "a.tar!/b.zip!/x.log.gz",
+        ),
+    ];
+    for (name, bytes, entry) in cases {
+        let tree = Tree::new().file(name, bytes);
+        let arg = tree.arg(name);
+        let run = azsm(&["scan", "--format", "json", &arg]);
+        assert_eq!(run.status, 1, "{name}: {}", run.stderr);
+        let r = run.json();
+        assert_eq!(code_counts(&r), cc(&[("AZSM1024", 1)]), "{name}");
+        assert_eq!(r["scanned"]["skipped_binary"], 0, "{name}");
+        assert_eq!(r["errors"].as_array().unwrap().len(), 0, "{name}");
+        assert_eq!(
+            code_row(&r, "AZSM1024")["examples"][0]["path"],
+            format!("{arg}!/{entry}"),
+            "{name}"
+        );
+    }
+    // A zip on stdin is spooled and read too.
+    let run = azsm_stdin(
+        &["scan", "--format", "json", "-"],
+        &zip_in("x.log", log.clone()),
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert_eq!(code_counts(&run.json()), cc(&[("AZSM1024", 1)]));
+}
+
+#[test]
+fn what_cannot_be_opened_is_an_error_naming_the_entry() {
+    let log = b"2024-03-15T08:00:00Z ERROR jobRunName=J1 AZSM1024 x\n".to_vec();
+    let fine = b"2024-03-15T08:01:00Z Failed F /a 1 AZSM2062 denied\n".to_vec();
+    let deep = zip_of(&one(
+        "a.tar",
+        tar_of(&one(
+            "b.zip",
+            zip_of(&one("c.tar", tar_of(&one("x.log", log.clone())))),
+        )),
+    ));
+    // Compressed twice: a .gz of a .gz.
+    let twice = gz(&gz(&log));
+    // Encrypted (the flag bit) and bzip2-compressed (method 12) entries,
+    // which azsm does not read, beside a readable one.
+    let mut z = stored_zip_of(&[
+        ("locked.log".to_string(), log.clone()),
+        ("bz.log".to_string(), log.clone()),
+        ("fine.log".to_string(), fine.clone()),
+    ]);
+    let mut local = 0;
+    let mut central = 0;
+    for i in 0..z.len() - 4 {
+        if z[i..i + 4] == *b"PK\x03\x04" {
+            match local {
+                0 => z[i + 6] |= 1,
+                1 => z[i + 8] = 12,
+                _ => {}
+            }
+            local += 1;
+        } else if z[i..i + 4] == *b"PK\x01\x02" {
+            match central {
+                0 => z[i + 8] |= 1,
+                1 => z[i + 10] = 12,
+                _ => {}
+            }
+            central += 1;
+        }
+    }
+    assert_eq!((local, central), (3, 3));
+    let tree = Tree::new()
+        .file("in/deep.zip", deep)
+        .file("in/twice.log.gz", twice)
+        .file("in/odd.zip", z);
+    let run = azsm(&["scan", "--format", "json", &tree.arg("in")]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    let r = run.json();
+    // What could be read is in the report.
+    assert_eq!(code_counts(&r), cc(&[("AZSM2062", 1)]));
+    assert_eq!(r["scanned"]["skipped_binary"], 0);
+    let errors: Vec<(String, String)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let path = e["path"].as_str().unwrap();
+            let path = path.strip_prefix(&tree.arg("in/")).unwrap_or(path);
+            (path.to_string(), e["message"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let has = |path: &str, words: &str| {
+        assert!(
+            errors.iter().any(|(p, m)| p == path && m.contains(words)),
+            "no error {path:?} {words:?} in {errors:#?}"
+        )
+    };
+    has(
+        "deep.zip!/a.tar!/b.zip!/c.tar",
+        "nested more than 3 archives deep",
+    );
+    has("twice.log.gz", "gzip data inside a compressed stream");
+    has("odd.zip!/locked.log", "cannot read this zip entry");
+    has("odd.zip!/bz.log", "zip entry");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
+
+#[test]
+fn a_utf16_entry_in_a_tar_zst_is_decoded_and_said() {
+    let log = "2024-03-15T08:00:00Z ERROR jobRunName=J1 AZSM1024 x\r\n\
+               2024-03-15T08:01:00Z Failed F /a 1 AZSM2062 denied\r\n";
+    let mut wide = vec![0xFF, 0xFE];
+    wide.extend(log.encode_utf16().flat_map(u16::to_le_bytes));
+    let tree = Tree::new()
+        .file(
+            "a/b.tar.zst",
+            zst(&tar_of(&one("var/log/w.log", log.as_bytes().to_vec()))),
+        )
+        .file("b/b.tar.zst", zst(&tar_of(&one("var/log/w.log", wide))));
+    let plain = azsm(&["scan", "--format", "json", &tree.arg("a/b.tar.zst")]);
+    let run = azsm(&["scan", "--format", "json", &tree.arg("b/b.tar.zst")]);
+    assert_eq!((plain.status, run.status), (1, 1), "{}", run.stderr);
+    let json = |run: &Run, dir: &str| -> serde_json::Value {
+        serde_json::from_str(&run.stdout.replace(&tree.arg(dir), "<d>")).unwrap()
+    };
+    let (mut got, want) = (json(&run, "b"), json(&plain, "a"));
+    assert_eq!(
+        got["notes"],
+        serde_json::json!([{"path": "<d>/b.tar.zst!/var/log/w.log", "message": "decoded from UTF-16LE"}])
+    );
+    assert_eq!(want["notes"], serde_json::json!([]));
+    got["notes"] = want["notes"].clone();
+    assert_eq!(got, want, "the same report but for the note");
+    assert_eq!(code_counts(&want), cc(&[("AZSM1024", 1), ("AZSM2062", 1)]));
+    assert!(
+        run.stderr.contains(&format!(
+            "azsm: note: {}!/var/log/w.log: decoded from UTF-16LE",
+            tree.arg("b/b.tar.zst")
+        )),
+        "{}",
+        run.stderr
+    );
 }

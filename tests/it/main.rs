@@ -6,6 +6,7 @@ mod archives;
 mod args;
 mod ci;
 mod cli;
+mod encodings;
 mod equivalence;
 mod exports;
 mod fixture_bundle;
