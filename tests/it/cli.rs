@@ -355,8 +355,13 @@ fn a_missing_path_is_an_error_named_on_the_first_line() {
 
 #[test]
 fn a_scan_that_read_no_file_is_an_error() {
+    // Binary through and through (a NUL prefix alone is a copytruncate
+    // log, scanned as text).
+    let mut blob = b"\x7fELF\x02\x01\x01\0".to_vec();
+    blob.extend((0..2048u32).flat_map(|i| [(i % 251) as u8, 0, 0xfe, 0]));
+    blob.extend(b"AZSM1024 binary\n");
     let tree = Tree::new()
-        .file("bin/blob.dat", b"\0\0\0AZSM1024 binary\n")
+        .file("bin/blob.dat", &blob)
         .file("keep/empty.log", "")
         .file("text/a.log", "AZSM1024 jobRunName=j1\n");
     std::fs::create_dir(tree.path().join("empty")).unwrap();
