@@ -21,7 +21,7 @@
 //! top folders), so a merged folder ranking is exact when every report
 //! lists all its folders (`--items 100` and fewer folders per code).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -150,156 +150,15 @@ fn time(s: &Option<String>) -> Result<Option<Millis>, String> {
 
 fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
     let mut t = Tally::default();
-    let mut paths: std::collections::BTreeSet<Arc<str>> = std::collections::BTreeSet::new();
-    let mut intern = |p: &str| -> Arc<str> {
-        if let Some(shared) = paths.get(p) {
-            return Arc::clone(shared);
-        }
-        let shared: Arc<str> = Arc::from(p);
-        paths.insert(Arc::clone(&shared));
-        shared
-    };
-    let mut unsplit = std::collections::BTreeSet::new();
+    let mut paths = Paths::default();
+    // Codes without sub-cause parts: their one part takes its job runs
+    // from the job rows.
+    let mut unsplit = BTreeSet::new();
     for c in r.codes {
-        let sites = c.sites.ok_or_else(|| {
-            format!(
-                "code {} has no \"sites\" (the report was written by an older azsm): scan again to merge",
-                c.code
-            )
-        })?;
-        let mut ct = CodeTally {
-            count: c.count,
-            healthy: c.healthy,
-            first: time(&c.first_seen)?,
-            last: time(&c.last_seen)?,
-            ..CodeTally::default()
-        };
-        for s in sites {
-            let p = intern(&s.path);
-            ct.files.insert(p.clone());
-            ct.sites.insert(
-                p,
-                Site {
-                    count: s.count,
-                    line: s.line,
-                },
-            );
-        }
-        let example = |e: ExampleRow, intern: &mut dyn FnMut(&str) -> Arc<str>| Example {
-            path: intern(&e.path),
-            line: e.line,
-            text: e.text,
-            matched: e.matched,
-        };
-        ct.examples = c
-            .examples
-            .into_iter()
-            .map(|e| example(e, &mut intern))
-            .collect();
-        if let Some(items) = c.items {
-            ct.items = Items::restore(
-                items.total,
-                items
-                    .top_dirs
-                    .into_iter()
-                    .map(|d| (d.dir, d.count))
-                    .collect(),
-                items.dirs_sampled,
-                items
-                    .examples
-                    .into_iter()
-                    .map(|e| (intern(&e.path), e.line, e.item))
-                    .collect(),
-            );
-        }
-        let code_ = code(&c.code)?;
-        if c.causes.is_empty() {
-            unsplit.insert(code_);
-            // No sub-cause was seen: the code's row is its only part (its
-            // jobs are added below, from the job runs).
-            t.causes.insert(
-                (code_, None),
-                CodeTally {
-                    sites: SortedMap::new(),
-                    items: Items::default(),
-                    examples: ct
-                        .examples
-                        .iter()
-                        .take(crate::tally::CAUSE_EXAMPLES)
-                        .cloned()
-                        .collect(),
-                    ..ct.clone()
-                },
-            );
-        } else if let Some(causes) = causes {
-            for p in c.causes {
-                let id = match &p.cause {
-                    None => None,
-                    Some(name) => Some(causes.by_name(name).ok_or_else(|| {
-                        format!("{} names the sub-cause '{name}', which the sub-cause table does not have: pass the --causes FILE the report was made with", c.code)
-                    })?),
-                };
-                let part = CodeTally {
-                    count: p.count,
-                    healthy: p.healthy,
-                    jobs: p.jobs.into_iter().collect(),
-                    files: p.files.iter().map(|f| intern(f)).collect(),
-                    first: time(&p.first_seen)?,
-                    last: time(&p.last_seen)?,
-                    examples: p
-                        .examples
-                        .into_iter()
-                        .map(|e| example(e, &mut intern))
-                        .collect(),
-                    sites: SortedMap::new(),
-                    items: Items::default(),
-                };
-                *t.causes.entry((code_, id)).or_default() += part;
-            }
-        }
-        t.codes.insert(code_, ct);
+        add_code(&mut t, &mut unsplit, &mut paths, c, causes)?;
     }
     for j in r.jobs {
-        let mut jt = JobTally {
-            first: time(&j.first_seen)?,
-            last: time(&j.last_seen)?,
-            run: RunInfo {
-                status: j.status,
-                status_at: None,
-                agent: j.agent,
-                start: time(&j.execution_start)?,
-                end: time(&j.execution_end)?,
-                items_failed: j.items_failed,
-                items_transferred: j.items_transferred,
-            },
-            ..JobTally::default()
-        };
-        for c in j.codes {
-            let c_ = code(&c.code)?;
-            jt.codes.insert(c_, c.count);
-            // A code's job runs are those that count it (see CodeTally::jobs).
-            if !t.codes.contains_key(&c_) {
-                return Err(format!(
-                    "job {} lists {} which is not in \"codes\"",
-                    j.job, c.code
-                ));
-            }
-            if unsplit.contains(&c_) {
-                if let Some(only) = t.causes.get_mut(&(c_, None)) {
-                    only.jobs.insert(j.job.as_str().into());
-                }
-            }
-        }
-        if let Some(findings) = j.findings {
-            let all: u64 = jt
-                .codes
-                .iter()
-                .filter(|(c, _)| c.is_finding())
-                .map(|(_, n)| n)
-                .sum();
-            jt.healthy = all.saturating_sub(findings);
-        }
-        t.jobs.insert(j.job.into(), jt);
+        add_job(&mut t, &unsplit, j)?;
     }
     for c in r.unattributed {
         t.unattributed.insert(code(&c.code)?, c.count);
@@ -311,6 +170,169 @@ fn to_tally(r: In, causes: Option<&Causes>) -> Result<Tally, String> {
     t.errors = r.errors;
     t.notes = r.notes;
     Ok(t)
+}
+
+/// One shared `Arc<str>` per path of a report, as a scan's tally has.
+#[derive(Default)]
+struct Paths(BTreeSet<Arc<str>>);
+
+impl Paths {
+    fn get(&mut self, p: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(p) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(p);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn example(&mut self, e: ExampleRow) -> Example {
+        Example {
+            path: self.get(&e.path),
+            line: e.line,
+            text: e.text,
+            matched: e.matched,
+        }
+    }
+}
+
+/// Adds the code row `c` and its sub-cause parts to `t`.
+fn add_code(
+    t: &mut Tally,
+    unsplit: &mut BTreeSet<Code>,
+    paths: &mut Paths,
+    c: InCode,
+    causes: Option<&Causes>,
+) -> Result<(), String> {
+    let sites = c.sites.ok_or_else(|| {
+        format!(
+            "code {} has no \"sites\" (the report was written by an older azsm): scan again to merge",
+            c.code
+        )
+    })?;
+    let mut ct = CodeTally {
+        count: c.count,
+        healthy: c.healthy,
+        first: time(&c.first_seen)?,
+        last: time(&c.last_seen)?,
+        ..CodeTally::default()
+    };
+    for s in sites {
+        let p = paths.get(&s.path);
+        ct.files.insert(p.clone());
+        ct.sites.insert(
+            p,
+            Site {
+                count: s.count,
+                line: s.line,
+            },
+        );
+    }
+    ct.examples = c.examples.into_iter().map(|e| paths.example(e)).collect();
+    if let Some(items) = c.items {
+        ct.items = Items::restore(
+            items.total,
+            items
+                .top_dirs
+                .into_iter()
+                .map(|d| (d.dir, d.count))
+                .collect(),
+            items.dirs_sampled,
+            items
+                .examples
+                .into_iter()
+                .map(|e| (paths.get(&e.path), e.line, e.item))
+                .collect(),
+        );
+    }
+    let code_ = code(&c.code)?;
+    if c.causes.is_empty() {
+        unsplit.insert(code_);
+        // No sub-cause was seen: the code's row is its only part (its
+        // jobs are added from the job runs).
+        t.causes.insert(
+            (code_, None),
+            CodeTally {
+                sites: SortedMap::new(),
+                items: Items::default(),
+                examples: ct
+                    .examples
+                    .iter()
+                    .take(crate::tally::CAUSE_EXAMPLES)
+                    .cloned()
+                    .collect(),
+                ..ct.clone()
+            },
+        );
+    } else if let Some(causes) = causes {
+        for p in c.causes {
+            let id = match &p.cause {
+                None => None,
+                Some(name) => Some(causes.by_name(name).ok_or_else(|| {
+                    format!("{} names the sub-cause '{name}', which the sub-cause table does not have: pass the --causes FILE the report was made with", c.code)
+                })?),
+            };
+            let part = CodeTally {
+                count: p.count,
+                healthy: p.healthy,
+                jobs: p.jobs.into_iter().collect(),
+                files: p.files.iter().map(|f| paths.get(f)).collect(),
+                first: time(&p.first_seen)?,
+                last: time(&p.last_seen)?,
+                examples: p.examples.into_iter().map(|e| paths.example(e)).collect(),
+                sites: SortedMap::new(),
+                items: Items::default(),
+            };
+            *t.causes.entry((code_, id)).or_default() += part;
+        }
+    }
+    t.codes.insert(code_, ct);
+    Ok(())
+}
+
+/// Adds the job row `j` to `t`, whose codes are in already.
+fn add_job(t: &mut Tally, unsplit: &BTreeSet<Code>, j: InJob) -> Result<(), String> {
+    let mut jt = JobTally {
+        first: time(&j.first_seen)?,
+        last: time(&j.last_seen)?,
+        run: RunInfo {
+            status: j.status,
+            status_at: None,
+            agent: j.agent,
+            start: time(&j.execution_start)?,
+            end: time(&j.execution_end)?,
+            items_failed: j.items_failed,
+            items_transferred: j.items_transferred,
+        },
+        ..JobTally::default()
+    };
+    for c in j.codes {
+        let c_ = code(&c.code)?;
+        jt.codes.insert(c_, c.count);
+        // A code's job runs are those that count it (see CodeTally::jobs).
+        if !t.codes.contains_key(&c_) {
+            return Err(format!(
+                "job {} lists {} which is not in \"codes\"",
+                j.job, c.code
+            ));
+        }
+        if unsplit.contains(&c_) {
+            if let Some(only) = t.causes.get_mut(&(c_, None)) {
+                only.jobs.insert(j.job.as_str().into());
+            }
+        }
+    }
+    if let Some(findings) = j.findings {
+        let all: u64 = jt
+            .codes
+            .iter()
+            .filter(|(c, _)| c.is_finding())
+            .map(|(_, n)| n)
+            .sum();
+        jt.healthy = all.saturating_sub(findings);
+    }
+    t.jobs.insert(j.job.into(), jt);
+    Ok(())
 }
 
 /// Per-code counts of the report at `path`, for `--baseline`.
