@@ -4,7 +4,7 @@
 //! these raw arguments into a checked configuration.
 
 pub mod config;
-pub mod distinct;
+pub(crate) mod distinct;
 pub mod outputs;
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! Tallies to advice: the ranked remediations, `azsm explain`, and the
 //! same diagnosis as Kusto queries.
 
-pub mod explain;
-pub mod kql;
+pub(crate) mod explain;
+pub(crate) mod kql;
 pub mod rank;

@@ -128,11 +128,6 @@ impl Prefix {
         }
     }
 
-    /// Whether it is empty.
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-
     /// What to tell the user about it: skipped NULs are said, a BOM is not.
     pub fn note(self, display: &str) -> Option<FileError> {
         (self.nuls > 0).then(|| FileError {
@@ -231,7 +226,7 @@ mod tests {
         assert_eq!(Prefix::of(b"\xEF\xBB\xBF2024").len(), 3);
         assert_eq!(Prefix::of(b"\0\0\0\x002024").nuls, 4);
         assert_eq!(Prefix::of(b"\xEF\xBB\xBF\0x").len(), 4);
-        assert!(Prefix::of(b"2024\0").is_empty());
+        assert_eq!(Prefix::of(b"2024\0").len(), 0);
         assert_eq!(Prefix::of(b"\0\0").len(), 2);
         assert_eq!(probe(b"2024 AZSM1024\n"), Probe::Text);
         let mut log = "2024-03-15T08:00:00Z AZSM1024 ok\n"

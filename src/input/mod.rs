@@ -2,14 +2,14 @@
 //! content sniffing, decompression, text encodings, archives, Log Analytics exports,
 //! job-run JSON and memory maps.
 
-pub mod archive;
+pub(crate) mod archive;
 pub mod decompress;
-pub mod encoding;
-pub mod export;
-pub mod jobrun;
-pub mod json;
+pub(crate) mod encoding;
+pub(crate) mod export;
+pub(crate) mod jobrun;
+pub(crate) mod json;
 #[cfg(unix)]
 pub mod mmap;
-pub mod record;
-pub mod sniff;
+pub(crate) mod record;
+pub(crate) mod sniff;
 pub mod walk;

@@ -14,9 +14,9 @@
 //! On the mmap and stream paths a line longer than [`LONG_LINE`] goes to a
 //! [`crate::scan::longline::LongLine`] in pieces, so no line costs more memory than a window.
 //! Before any of these, the first bytes decide what an input is
-//! ([`crate::input::sniff`]): compressed files ([`crate::input::decompress`]), archives
-//! ([`crate::input::archive`]), Log Analytics exports ([`crate::input::export`]) and
-//! job-run JSON ([`crate::input::jobrun`]) go through the stream path or, read
+//! (`input::sniff`): compressed files ([`crate::input::decompress`]), archives
+//! (`input::archive`), Log Analytics exports (`input::export`) and
+//! job-run JSON (`input::jobrun`) go through the stream path or, read
 //! whole (they are small), their own parser, which must prove it loses no code
 //! the line scanner finds, else they are read as text; plain logs take the read
 //! or mmap path as before. Archives nest up to [`MAX_NESTING`] deep (a zip holding
@@ -26,7 +26,7 @@
 //! index. What cannot be opened (too deep, compressed twice, an encrypted
 //! zip entry) is an error naming it, never a silent skip. UTF-16 inputs
 //! and entries are decoded to UTF-8 and then read as what they hold; a
-//! UTF-8 BOM and a leading run of NULs are dropped ([`crate::input::encoding`]).
+//! UTF-8 BOM and a leading run of NULs are dropped (`input::encoding`).
 //!
 //! Inputs themselves are scanned in parallel too, and their tallies merged
 //! with `+=`, which is order-independent, so the report does not depend on

@@ -16,10 +16,10 @@ mod query;
 pub mod stream;
 
 pub mod csv;
-pub mod github;
+pub(crate) mod github;
 pub mod json;
-pub mod junit;
-pub mod markdown;
+pub(crate) mod junit;
+pub(crate) mod markdown;
 pub mod ndjson;
 mod pretty;
 pub mod sarif;

@@ -4,7 +4,7 @@
 //! job key ([`crate::scan::jobkey`]); for item-scope codes also for the `h` of a
 //! `path` key, the spaces and tabs between its words, the `=` of
 //! `key=value` words and the slashes that start a bare path
-//! ([`crate::scan::items`]). On a dense log (every line a code) each of those
+//! (`scan::items`). On a dense log (every line a code) each of those
 //! searches was a `memchr` call on a few dozen bytes, where the call's
 //! set-up costs more than the search. Here a line is classified sixteen
 //! bytes a step with SSE2, one bit per byte and per class, and the searches

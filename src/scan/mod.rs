@@ -22,7 +22,7 @@
 //! when the chunks are put back in order. The result equals a sequential
 //! scan for any chunking; the tests hold it to that.
 
-pub mod items;
+pub(crate) mod items;
 pub mod jobkey;
 pub mod linemask;
 pub mod longline;

@@ -2,8 +2,8 @@
 //! redaction, the Ctrl-C flag, the formatting of sizes and of text bound
 //! for a terminal, and short byte searches.
 
-pub mod bytes;
-pub mod fmt;
+pub(crate) mod bytes;
+pub(crate) mod fmt;
 pub mod interrupt;
 pub mod redact;
 pub mod sorted;
