@@ -90,6 +90,12 @@ where
                 e.render().to_string()
             };
             let code = e.exit_code();
+            // clap's "error: ..." gets the prefix of every other azsm error.
+            let text = if code == 0 {
+                text
+            } else {
+                format!("azsm: {text}")
+            };
             let sink: &mut dyn Write = if e.use_stderr() { io.stderr } else { io.stdout };
             let _ = write!(sink, "{text}");
             return if code == 0 { EXIT_CLEAN } else { EXIT_ERROR };
@@ -106,6 +112,8 @@ where
 }
 
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
+    refuse_unused(cli)?;
+    let color = cli.color.unwrap_or(cli::ColorChoice::Auto);
     let catalog = config::catalog(cli.catalog.as_deref(), io.stderr)?;
     let causes = Arc::new(config::causes(cli.causes.as_deref(), io.stderr)?);
     match &cli.command {
@@ -113,11 +121,11 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
             let now = jiff::Timestamp::now().as_millisecond();
             let cfg = ScanConfig::new(args, causes, now)?;
             let reads = reads(cli, &args.paths);
-            scan(&cfg, &args.paths, &reads, &catalog, cli.color, io)
+            scan(&cfg, &args.paths, &reads, &catalog, color, io)
         }
         Command::Merge(args) => {
             let reads = reads(cli, &args.reports);
-            merge(args, &reads, &catalog, &causes, cli.color, io)
+            merge(args, &reads, &catalog, &causes, color, io)
         }
         Command::Kql(args) => {
             let since = kql::since(&args.since)?;
@@ -145,6 +153,31 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<i32, Error> {
     }
 }
 
+/// Refuses a global flag the command would ignore (its help says so), so
+/// that no flag is silently without effect.
+fn refuse_unused(cli: &Cli) -> Result<(), Error> {
+    let (name, takes_causes, takes_color) = match cli.command {
+        Command::Scan(_) | Command::Merge(_) => return Ok(()),
+        Command::Explain(_) => ("explain", true, false),
+        Command::Kql(_) => ("kql", false, false),
+        Command::Codes(_) => ("codes", false, false),
+    };
+    let unused = if cli.causes.is_some() && !takes_causes {
+        Some(("--causes", "uses no sub-causes"))
+    } else if cli.color.is_some() && !takes_color {
+        Some(("--color", "prints no colour"))
+    } else {
+        None
+    };
+    match unused {
+        Some((flag, why)) => Err(Error::Argument {
+            flag,
+            message: format!("azsm {name} {why}; leave {flag} out"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What a command reads: its `paths` and the `--catalog`/`--causes` files,
 /// none of which an output may replace.
 fn reads(cli: &Cli, paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -163,13 +196,8 @@ fn merge(
     color: cli::ColorChoice,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
-    let out = OutputConfig::new(&args.output)?;
-    if out.wants_events() {
-        return Err(Error::Argument {
-            flag: "--format/--ndjson/--csv",
-            message: "JSON reports hold tallies, not events: per-event records (ndjson, csv) come from azsm scan".into(),
-        });
-    }
+    // No per-event format reaches here: merge's flags offer none.
+    let out = OutputConfig::new(&args.output, args.format.into(), [&None, &None])?;
     let prepared = out.prepare(reads)?;
     let mut tally = tally::Tally::default();
     for path in cli::distinct::distinct(&args.reports, io.stderr) {
@@ -195,6 +223,19 @@ fn explain(
     causes: &Causes,
     io: &mut Io<'_>,
 ) -> Result<i32, Error> {
+    let width = io.terminal.width.unwrap_or(explain::PIPE_WIDTH);
+    if args.any {
+        match args.format {
+            ListFormat::Text => explain::write_any(causes, width, io.stdout),
+            ListFormat::Json => {
+                serde_json::to_writer_pretty(&mut *io.stdout, &explain::any_code(causes))
+                    .map_err(io::Error::from)
+                    .and_then(|()| writeln!(io.stdout))
+            }
+        }
+        .map_err(Error::Output)?;
+        return Ok(EXIT_CLEAN);
+    }
     let codes = args
         .codes
         .iter()
@@ -205,7 +246,7 @@ fn explain(
         .map(|&c| explain::describe(c, catalog, Some(causes)))
         .collect();
     match args.format {
-        ListFormat::Text => explain::write_explained(&infos, io.stdout),
+        ListFormat::Text => explain::write_explained(&infos, width, io.stdout),
         ListFormat::Json => explain::write_json(&infos, io.stdout),
     }
     .map_err(Error::Output)?;
@@ -604,6 +645,10 @@ fn write_outputs(
 pub fn real_terminal() -> Terminal {
     Terminal {
         stdout_is_terminal: io::stdout().is_terminal(),
+        width: io::stdout()
+            .is_terminal()
+            .then(textwrap::termwidth)
+            .filter(|&w| w >= 40),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         stderr_is_terminal: io::stderr().is_terminal(),
         ci: std::env::var_os("CI").is_some(),

@@ -27,6 +27,8 @@ use crate::util::fmt::parse_size;
 pub struct Terminal {
     /// Standard output is a terminal.
     pub stdout_is_terminal: bool,
+    /// Its width in columns, when it is a terminal (text wraps to it).
+    pub width: Option<usize>,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
     /// Standard error is a terminal (progress bars go there).
@@ -72,8 +74,13 @@ pub struct OutputConfig {
 }
 
 impl OutputConfig {
-    /// Checks `args`.
-    pub fn new(args: &OutputArgs) -> Result<OutputConfig, Error> {
+    /// Checks `args`, with the stdout `format` and the per-event files
+    /// (`--ndjson`, `--csv`), which only scan has.
+    pub fn new(
+        args: &OutputArgs,
+        format: ReportFormat,
+        [ndjson, csv]: [&Option<PathBuf>; 2],
+    ) -> Result<OutputConfig, Error> {
         let fail_on = FailOn::parse(&args.fail_on)?;
         if fail_on == FailOn::New && args.baseline.is_none() {
             return Err(Error::Argument {
@@ -86,14 +93,14 @@ impl OutputConfig {
             (ReportFormat::Sarif, "--sarif", &args.sarif),
             (ReportFormat::Junit, "--junit", &args.junit),
             (ReportFormat::Markdown, "--markdown", &args.markdown),
-            (ReportFormat::Ndjson, "--ndjson", &args.ndjson),
-            (ReportFormat::Csv, "--csv", &args.csv),
+            (ReportFormat::Ndjson, "--ndjson", ndjson),
+            (ReportFormat::Csv, "--csv", csv),
         ]
         .into_iter()
         .filter_map(|(f, flag, p)| p.clone().map(|p| (f, flag, p)))
         .collect();
         Ok(OutputConfig {
-            format: args.format,
+            format,
             files,
             fail_on,
             baseline: args.baseline.clone(),
@@ -166,7 +173,7 @@ impl ScanConfig {
     pub fn new(args: &ScanArgs, causes: Arc<Causes>, now: i64) -> Result<ScanConfig, Error> {
         let keys = KeyFinder::new(args.job_pattern.as_deref())?;
         let window = Window::new(args.since.as_deref(), args.until.as_deref(), now)?;
-        let output = OutputConfig::new(&args.output)?;
+        let output = OutputConfig::new(&args.output, args.format, [&args.ndjson, &args.csv])?;
         let threads = match args.threads {
             Some(n) if n == 0 || n > crate::cli::MAX_THREADS => {
                 return Err(Error::Argument {

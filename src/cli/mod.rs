@@ -26,20 +26,28 @@ pub struct Cli {
 
     /// Another version of the Microsoft Learn status-code page (Markdown);
     /// its rows override and extend the embedded 2025-03-30 table.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub catalog: Option<PathBuf>,
 
     /// Your own sub-cause table (tab-separated: code or *, trigger, name,
     /// fix|healthy, fix[, source]); its rows replace embedded rows with the
-    /// same code and trigger and add the others.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// same code and trigger and add the others. Used by scan, merge and
+    /// explain; kql and codes refuse it.
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub causes: Option<PathBuf>,
 
-    /// When to colour the output; NO_COLOR in the environment means never
-    /// unless --color=always.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    /// When to colour the text report of scan and merge (default: auto);
+    /// NO_COLOR in the environment means never unless --color=always. kql,
+    /// explain and codes print no colour and refuse it.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", help_heading = GLOBAL)]
+    pub color: Option<ColorChoice>,
 }
+
+/// Help headings, as a user looks for an option.
+const INPUTS: &str = "Inputs";
+const OUTPUTS: &str = "Outputs";
+const DIAGNOSIS: &str = "Diagnosis";
+const GLOBAL: &str = "Global (any subcommand, before or after it)";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -52,7 +60,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Merge JSON reports (one per agent, one per day) into one, re-ranked.
     ///
-    /// Takes the same output and --fail-on options as scan.
+    /// Takes scan's output and --fail-on options, except per-event
+    /// records: reports hold tallies, not events.
     Merge(MergeArgs),
     /// Print Kusto (KQL) queries computing azsm's tallies in Log Analytics.
     Kql(KqlArgs),
@@ -70,108 +79,112 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// Format of standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text, help_heading = OUTPUTS)]
+    pub format: ReportFormat,
+
     /// Output and exit-status options.
     #[command(flatten)]
     pub output: OutputArgs,
 
+    /// Also write one JSON record per event to FILE.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
+    pub ndjson: Option<PathBuf>,
+
+    /// Also write one CSV row per event to FILE.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
+    pub csv: Option<PathBuf>,
+
     /// Worker threads, 1 to 1024 (default: one per core).
-    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
+    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads, allow_hyphen_values = true, help_heading = INPUTS)]
     pub threads: Option<usize>,
 
     /// An extra job-key form: a regex with a named group 'job', e.g.
     /// `'task=(?P<job>[0-9a-f-]{36})'`. It joins the built-in forms.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", help_heading = DIAGNOSIS)]
     pub job_pattern: Option<String>,
 
     /// Scan files that look binary (a NUL byte in the first 8 KiB) too.
-    #[arg(long)]
+    #[arg(long, help_heading = INPUTS)]
     pub binary: bool,
 
     /// Follow symbolic links met while walking directories.
-    #[arg(long)]
+    #[arg(long, help_heading = INPUTS)]
     pub follow: bool,
 
     /// Count only events at or after this time: an RFC 3339 time, a date
     /// (midnight UTC) or a span back from now (30m, 2h, 3d, 1w). Lines
     /// without a time are kept and counted apart.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", help_heading = DIAGNOSIS)]
     pub since: Option<String>,
 
     /// Count only events before this time (same forms as --since).
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", help_heading = DIAGNOSIS)]
     pub until: Option<String>,
 
-    /// Never memory-map files; read them instead (safer on live logs that
-    /// are truncated while azsm reads them).
-    #[arg(long)]
+    /// Read files with read(2) instead of memory-mapping them, for
+    /// filesystems where mapping is slow or unsupported (some network and
+    /// FUSE mounts). Either way a file truncated while it is read is
+    /// handled.
+    #[arg(long, help_heading = INPUTS)]
     pub no_mmap: bool,
 
     /// Show secret values (SAS signatures, account keys, passwords, bearer
     /// tokens, URL passwords) in excerpts instead of redacting them.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUTS)]
     pub no_redact: bool,
+
     /// The most bytes one input (a compressed file, an archive with all its
     /// entries) may expand to; beyond it the input stops with an error.
     /// Sizes like 500M, 10G, 1T (powers of 1024) or plain bytes.
-    #[arg(long, value_name = "SIZE", default_value = "64G")]
+    #[arg(long, value_name = "SIZE", default_value = "64G", help_heading = INPUTS)]
     pub max_expand: String,
 
     /// Top directories and example paths shown per item-scope code (0 to
     /// 100).
-    #[arg(long, value_name = "K", default_value_t = 5)]
+    #[arg(long, value_name = "K", default_value_t = 5, help_heading = OUTPUTS)]
     pub items: usize,
 }
 
-/// Where reports go and when the run fails; shared by `scan` and `merge`.
+/// Where reports go and when the run fails; shared by `scan` and `merge`
+/// (the stdout format and per-event files are each command's own).
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Format of standard output.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
-
     /// When to exit 1: error (critical and error findings; the default),
     /// warning (any finding), never, a list of codes (AZSM1024,AZSM2062:
     /// any event of them), a scope (agent, job, item, unknown: any finding
     /// of it), or new (findings new against --baseline).
-    #[arg(long, value_name = "WHEN", default_value = "error")]
+    #[arg(long, value_name = "WHEN", default_value = "error", help_heading = DIAGNOSIS)]
     pub fail_on: String,
 
     /// A JSON report of an earlier run: mark each code new, increased,
     /// decreased, unchanged or resolved against it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = DIAGNOSIS)]
     pub baseline: Option<PathBuf>,
 
     /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
     pub json: Option<PathBuf>,
 
     /// Also write SARIF 2.1.0 to FILE (GitHub code scanning).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
     pub sarif: Option<PathBuf>,
 
     /// Also write JUnit XML to FILE (GitLab, Jenkins, Azure Pipelines).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
     pub junit: Option<PathBuf>,
 
     /// Also write the Markdown summary to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUTS)]
     pub markdown: Option<PathBuf>,
-
-    /// Also write one JSON record per event to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub ndjson: Option<PathBuf>,
-
-    /// Also write one CSV row per event to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
 
     /// Replace an existing output file that is not an earlier azsm report
     /// of its format (an input of the run is never replaced).
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUTS)]
     pub force: bool,
 
     /// No progress bar.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = OUTPUTS)]
     pub quiet: bool,
 }
 
@@ -182,6 +195,10 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "REPORT")]
     pub reports: Vec<PathBuf>,
 
+    /// Format of standard output (per-event formats come from scan only).
+    #[arg(long, value_enum, default_value_t = MergeFormat::Text, help_heading = OUTPUTS)]
+    pub format: MergeFormat,
+
     /// Output and exit-status options.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -190,8 +207,10 @@ pub struct MergeArgs {
 /// `azsm kql`.
 #[derive(Debug, Args)]
 pub struct KqlArgs {
-    /// Time range to look back over, a Kusto timespan: 7d, 36h, 90m.
-    #[arg(long, value_name = "SPAN", default_value = "7d")]
+    /// Count only events at or after this time, as scan --since takes it:
+    /// an RFC 3339 time, a date (midnight UTC) or a span back from now
+    /// (30m, 2h, 3d, 1w).
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
     pub since: String,
 }
 
@@ -199,8 +218,13 @@ pub struct KqlArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Codes to explain: AZSM1024, azsm1024 or 1024.
-    #[arg(required = true, value_name = "CODE")]
+    #[arg(required_unless_present = "any", value_name = "CODE")]
     pub codes: Vec<String>,
+
+    /// Explain the sub-causes that apply to any code instead (each code's
+    /// explanation points here rather than repeating them).
+    #[arg(long, conflicts_with = "codes")]
+    pub any: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -217,6 +241,36 @@ pub struct CodesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+/// Formats of `merge`: those of [`ReportFormat`] that need no events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// The ranked remediation summary for people.
+    Text,
+    /// The full report as JSON (schema in the README).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// JUnit XML: a testsuite per job run, a testcase per code.
+    Junit,
+}
+
+impl From<MergeFormat> for ReportFormat {
+    fn from(f: MergeFormat) -> ReportFormat {
+        match f {
+            MergeFormat::Text => ReportFormat::Text,
+            MergeFormat::Json => ReportFormat::Json,
+            MergeFormat::Sarif => ReportFormat::Sarif,
+            MergeFormat::Github => ReportFormat::Github,
+            MergeFormat::Markdown => ReportFormat::Markdown,
+            MergeFormat::Junit => ReportFormat::Junit,
+        }
+    }
 }
 
 /// Formats of `explain` and `codes`.

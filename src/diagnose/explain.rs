@@ -55,7 +55,7 @@ pub fn describe(code: Code, catalog: &Catalog, causes: Option<&Causes>) -> CodeI
             Some("Success (scope-agnostic)".to_string()),
             "Nothing to do: AZSM0000 reports a successful operation at any scope.".to_string(),
         ),
-        None => (false, None, rank::unknown_mitigation(code)),
+        None => (false, None, unknown_mitigation(code)),
     };
     CodeInfo {
         code,
@@ -81,6 +81,28 @@ pub fn describe(code: Code, catalog: &Catalog, causes: Option<&Causes>) -> CodeI
     }
 }
 
+/// What to do about a code the catalog lacks. Unlike a scan's advice it
+/// names no example line (explain has none), and an informational code
+/// needs no ticket.
+fn unknown_mitigation(code: Code) -> String {
+    let digits = format!(
+        "{code} is not in the catalog. Its digits say: {} scope, {}",
+        code.scope(),
+        code.subcategory()
+    );
+    let look = format!(
+        "Look it up at {} or pass a newer copy of the page with --catalog",
+        code.doc_url()
+    );
+    if code.is_finding() {
+        format!("{digits}. {look}; if it is not documented, open a support ticket quoting a log line that holds it.")
+    } else {
+        format!(
+            "{digits}: informational, not a finding, nothing to fix. {look} for what it reports."
+        )
+    }
+}
+
 /// Every known code, AZSM0000 first; with a scope, that scope's codes
 /// (AZSM0000 belongs to none).
 pub fn list(catalog: &Catalog, scope: Option<Scope>) -> Vec<CodeInfo> {
@@ -91,62 +113,156 @@ pub fn list(catalog: &Catalog, scope: Option<Scope>) -> Vec<CodeInfo> {
         .collect()
 }
 
-/// Writes `infos` in full, for `explain`.
-pub fn write_explained(infos: &[CodeInfo], out: &mut dyn Write) -> io::Result<()> {
+/// The width `explain` wraps to when standard output is not a terminal,
+/// so piped output is the same bytes everywhere.
+pub const PIPE_WIDTH: usize = 100;
+
+/// The command that lists the sub-causes for any code, as `explain` points
+/// to it.
+pub const ANY_COMMAND: &str = "azsm explain --any";
+
+/// Writes `infos` in full, for `explain`, wrapped to `width` columns: each
+/// code's own sub-causes in full, those for any code as one line pointing
+/// to [`ANY_COMMAND`].
+pub fn write_explained(infos: &[CodeInfo], width: usize, out: &mut dyn Write) -> io::Result<()> {
     for (i, info) in infos.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
-        match &info.message {
-            Some(m) => writeln!(out, "{}  {}", info.code, clean(m))?,
-            None => writeln!(out, "{}  (not in the catalog)", info.code)?,
-        }
-        writeln!(out, "  scope        {}", info.scope)?;
-        writeln!(out, "  subcategory  {}", info.subcategory)?;
-        writeln!(
+        let head = match &info.message {
+            Some(m) => format!("{}  {}", info.code, clean(m)),
+            None => format!("{}  (not in the catalog)", info.code),
+        };
+        wrapped(out, width, &head, "", "          ")?;
+        field(out, width, "scope", &info.scope.to_string())?;
+        field(out, width, "subcategory", &info.subcategory)?;
+        let finding = if info.finding { "" } else { " (not a finding)" };
+        field(
             out,
-            "  severity     {}{}",
-            info.severity,
-            if info.finding { "" } else { " (not a finding)" }
+            width,
+            "severity",
+            &format!("{}{finding}", info.severity),
         )?;
-        if info.known && !info.code.is_success() {
-            writeln!(out, "  advice       {}", info.advice)?;
+        if info.known && info.finding {
+            field(out, width, "advice", &info.advice.to_string())?;
         }
-        let opts = textwrap::Options::new(100)
-            .initial_indent("  mitigation   ")
-            .subsequent_indent("               ");
-        for line in textwrap::wrap(&clean(&info.mitigation), opts) {
-            writeln!(out, "{line}")?;
+        field(out, width, "mitigation", &clean(&info.mitigation))?;
+        let causes = info.causes.as_deref().unwrap_or_default();
+        let own: Vec<&Cause> = causes
+            .iter()
+            .filter(|c| c.code == Some(info.code))
+            .collect();
+        if !own.is_empty() {
+            field(
+                out,
+                width,
+                "sub-causes",
+                "words on its line (ignoring case) that name the problem and its fix:",
+            )?;
+            write_causes(&own, causes, width, out)?;
         }
-        if let Some(causes) = info.causes.as_deref().filter(|c| !c.is_empty()) {
-            write_causes(causes, out)?;
+        let any = paragraphs(causes.iter().filter(|c| c.code.is_none()));
+        if any > 0 {
+            let s = if any == 1 { "" } else { "s" };
+            field(
+                out,
+                width,
+                "also",
+                &format!("{any} sub-cause{s} for any code: {ANY_COMMAND}"),
+            )?;
         }
-        writeln!(out, "  docs         {}", info.doc_url)?;
+        field(out, width, "docs", &info.doc_url)?;
     }
     Ok(())
 }
 
-fn write_causes(causes: &[Cause], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
+/// Writes the sub-causes that apply to any code, for `explain --any`.
+pub fn write_any(causes: &Causes, width: usize, out: &mut dyn Write) -> io::Result<()> {
+    let rows = any_code(causes);
+    wrapped(
         out,
-        "  sub-causes   words on its line (ignoring case) that name the problem and its fix:"
+        width,
+        "Sub-causes for any code: words on a line with any status code (ignoring case) that name the problem and its fix:",
+        "",
+        "",
     )?;
-    // One paragraph per sub-cause, its triggers together, in table order.
+    let all: Vec<&Cause> = rows.iter().collect();
+    write_causes(&all, &rows, width, out)
+}
+
+/// The rows of `causes` that apply to any code, in table order.
+pub fn any_code(causes: &Causes) -> Vec<Cause> {
+    causes
+        .iter()
+        .filter(|(_, r)| r.code.is_none())
+        .map(|(_, r)| r.clone())
+        .collect()
+}
+
+/// How many paragraphs (distinct name and fix) `rows` make.
+fn paragraphs<'a>(rows: impl Iterator<Item = &'a Cause>) -> usize {
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    for c in causes {
+    for c in rows {
+        if !seen.contains(&(c.name.as_str(), c.fix.as_str())) {
+            seen.push((&c.name, &c.fix));
+        }
+    }
+    seen.len()
+}
+
+/// `  label        text`, wrapped under the text.
+fn field(out: &mut dyn Write, width: usize, label: &str, text: &str) -> io::Result<()> {
+    let first = format!("  {label:<13}");
+    wrapped(out, width, text, &first, &" ".repeat(first.len()))
+}
+
+/// `text` wrapped to `width`, never splitting a word (URLs stay whole).
+fn wrapped(
+    out: &mut dyn Write,
+    width: usize,
+    text: &str,
+    first: &str,
+    rest: &str,
+) -> io::Result<()> {
+    let opts = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for line in textwrap::wrap(text, opts) {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// One paragraph per sub-cause of `shown`, with the triggers of every row
+/// of `all` that has its name and fix, in table order.
+fn write_causes(
+    shown: &[&Cause],
+    all: &[Cause],
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for c in shown {
         if seen.contains(&(c.name.as_str(), c.fix.as_str())) {
             continue;
         }
         seen.push((&c.name, &c.fix));
         let mut triggers: Vec<String> = Vec::new();
         let mut texts: Vec<String> = Vec::new();
-        for o in causes.iter().filter(|o| o.name == c.name && o.fix == c.fix) {
+        for o in all.iter().filter(|o| o.name == c.name && o.fix == c.fix) {
             // The code's own row hides an any-code row with the same words.
             if texts.contains(&o.trigger.to_ascii_lowercase()) {
                 continue;
             }
             texts.push(o.trigger.to_ascii_lowercase());
-            let any = if o.code.is_none() { " (any code)" } else { "" };
+            let any = if o.code.is_none() && c.code.is_some() {
+                " (any code)"
+            } else {
+                ""
+            };
             triggers.push(format!("{:?}{any}", o.trigger));
         }
         let healthy = if c.is_healthy() {
@@ -154,13 +270,10 @@ fn write_causes(causes: &[Cause], out: &mut dyn Write) -> io::Result<()> {
         } else {
             ""
         };
-        writeln!(out, "    {}{healthy}: {}", c.name, triggers.join(", "))?;
-        let opts = textwrap::Options::new(100)
-            .initial_indent("               ")
-            .subsequent_indent("               ");
-        for line in textwrap::wrap(&c.fix, opts) {
-            writeln!(out, "{line}")?;
-        }
+        let head = format!("{}{healthy}: {}", c.name, triggers.join(", "));
+        wrapped(out, width, &head, "    ", "      ")?;
+        let indent = " ".repeat(15);
+        wrapped(out, width, &c.fix, &indent, &indent)?;
     }
     Ok(())
 }

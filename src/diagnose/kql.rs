@@ -19,18 +19,33 @@ use crate::model::catalog::Catalog;
 use crate::model::code::Code;
 use crate::model::error::Error;
 
-/// Checks `--since`: a Kusto timespan literal like `7d`, `36h`, `90m`.
+/// `--since` as a Kusto expression, read as scan reads it
+/// ([`crate::model::window`]): a span back from now becomes `ago(...)` (the
+/// queries stay relative), a time or date a `datetime(...)`; spans in weeks
+/// become days, as Kusto has no weeks.
 pub fn since(s: &str) -> Result<String, Error> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    if n.is_empty() || n.len() > 6 || !["d", "h", "m", "s"].contains(&unit) {
-        return Err(Error::Argument {
-            flag: "--since",
-            message: format!(
-                "'{s}' is not a time span; use a number and d, h, m or s, like 7d or 36h"
-            ),
-        });
+    let bad = || Error::Argument {
+        flag: "--since",
+        message: format!(
+            "'{s}' is not a time; it takes {}",
+            crate::model::window::FORMS
+        ),
+    };
+    let v = s.trim();
+    if let Some(ms) = crate::model::window::span(v) {
+        let (n, unit) = [
+            (86_400_000, "d"),
+            (3_600_000, "h"),
+            (60_000, "m"),
+            (1_000, "s"),
+        ]
+        .into_iter()
+        .find(|(size, _)| ms % size == 0)
+        .map_or((ms / 1_000, "s"), |(size, unit)| (ms / size, unit));
+        return Ok(format!("ago({n}{unit})"));
     }
-    Ok(format!("{n}{unit}"))
+    let at = crate::model::window::parse_bound(v, 0).ok_or_else(bad)?;
+    Ok(format!("datetime({})", crate::model::timestamp::format(at)))
 }
 
 fn quote(s: &str) -> String {
@@ -86,7 +101,7 @@ const EVENTS: &str = r#"let events = union
 
 /// The queries, each standalone, separated by blank lines.
 pub fn queries(catalog: &Catalog, since: &str) -> String {
-    let prelude = format!("let since = ago({since});\n{EVENTS}");
+    let prelude = format!("let since = {since};\n{EVENTS}");
     let mut rows = String::new();
     for (code, lead, advice) in groups(catalog) {
         let _ = writeln!(
@@ -103,7 +118,7 @@ pub fn queries(catalog: &Catalog, since: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "// azsm kql: the diagnosis over Log Analytics, last {since}.\n\
+        "// azsm kql: the diagnosis over Log Analytics, since {since}.\n\
          // Tables: StorageMoverCopyLogsFailed, StorageMoverJobRunLogs. Run each query on its own.\n\n\
          // 1. Per code (azsm's codes[]): events, job runs, items, first and last seen.\n\
          {prelude}events\n\
@@ -138,11 +153,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn since_takes_kusto_timespans_only() {
-        assert_eq!(since("7d").unwrap(), "7d");
-        assert_eq!(since("36h").unwrap(), "36h");
-        for bad in ["", "d", "7", "7w", "7d; drop", "1.5d", "-1d"] {
-            assert!(since(bad).is_err(), "{bad}");
+    fn since_takes_what_scan_takes() {
+        assert_eq!(since("7d").unwrap(), "ago(7d)");
+        assert_eq!(since("36h").unwrap(), "ago(36h)");
+        assert_eq!(since("1w").unwrap(), "ago(7d)");
+        assert_eq!(since("90m").unwrap(), "ago(90m)");
+        assert_eq!(since("30s").unwrap(), "ago(30s)");
+        assert_eq!(
+            since("2024-03-15").unwrap(),
+            "datetime(2024-03-15T00:00:00Z)"
+        );
+        assert_eq!(
+            since("2024-03-15T09:30:00+01:00").unwrap(),
+            "datetime(2024-03-15T08:30:00Z)"
+        );
+        for bad in ["", "d", "7", "7x", "7d; drop", "1.5d", "-1d", "yesterday"] {
+            let e = since(bad).unwrap_err().to_string();
+            assert!(e.contains("--since") && e.contains("1w"), "{bad}: {e}");
         }
     }
 }

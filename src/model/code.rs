@@ -280,7 +280,8 @@ impl Subcategory {
         }
         // Blocks are 0001-0020, 0021-0040, ... 1001-1020, ...
         let first = (n - 1) / 20 * 20 + 1;
-        let last = first + 19;
+        // The last block, 9981-10000, ends at the last code.
+        let last = (first + 19).min(9999);
         let kind = match first {
             1 => SubcategoryKind::AgentUpgrade,
             1001 => SubcategoryKind::SourceAccess,

@@ -92,7 +92,7 @@ pub fn parse_bound(v: &str, now: Millis) -> Option<Millis> {
 }
 
 /// `30s`, `30m`, `2h`, `3d`, `1w` in milliseconds.
-fn span(v: &str) -> Option<Millis> {
+pub fn span(v: &str) -> Option<Millis> {
     let unit = v.chars().last()?;
     let n: i64 = v[..v.len() - unit.len_utf8()].parse().ok()?;
     if n < 0 {

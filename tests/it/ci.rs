@@ -233,7 +233,7 @@ fn merging_two_halves_gives_the_whole() {
     assert!(
         events
             .stderr
-            .contains("per-event records (ndjson, csv) come from azsm scan"),
+            .contains("invalid value 'ndjson' for '--format <FORMAT>'"),
         "{}",
         events.stderr
     );

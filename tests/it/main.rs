@@ -8,6 +8,7 @@ mod ci;
 mod cli;
 mod encodings;
 mod equivalence;
+mod explain;
 mod exports;
 mod fixture_bundle;
 mod formats;

@@ -318,7 +318,7 @@ fn explain_lists_a_codes_sub_causes() {
         "    share-full: \"The specified share is full\", \"ServiceCode=ShareFull\" (any code)",
         "    smb-bad-file-descriptor: \"bad file descriptor\"",
         "    private-endpoint-dns: \"403 This request is not authorized to perform this operation\"",
-        "    endpoint-reachable (healthy: not a finding): \"HTTP/1.1 409 Public access is not permitted on this storage account.\" (any code)",
+        "  also         5 sub-causes for any code: azsm explain --any",
     ] {
         assert!(out.lines().any(|l| l == line), "missing {line:?} in\n{out}");
     }
